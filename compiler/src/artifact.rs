@@ -1,0 +1,72 @@
+//! Typed artifacts and output parameters: the edges of the step graph.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::pipeline::PipelineId;
+
+/// A kind of artifact that flows between steps (a repository checkout, a data
+/// set, a model directory …).
+///
+/// Implement it on a marker type; the type parameter of [`Artifact`] then makes
+/// wiring a `Model` into a `Dataset` input a compile-time error.
+pub trait ArtifactType: 'static {
+    /// Human-readable kind, used in diagnostics and in `kpipe graph`.
+    const KIND: &'static str;
+}
+
+/// Where an artifact comes from: an output of a task of some pipeline.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct OutputRef {
+    pub(crate) pipeline: PipelineId,
+    pub(crate) pipeline_name: String,
+    pub(crate) task: usize,
+    pub(crate) task_name: String,
+    pub(crate) output: String,
+}
+
+/// A handle to an artifact of type `T`, produced by one step and consumed by
+/// others. Only [`Io::output`](crate::Io::output) creates one.
+pub struct Artifact<T: ArtifactType> {
+    pub(crate) source: OutputRef,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T: ArtifactType> Artifact<T> {
+    pub(crate) fn new(source: OutputRef) -> Self {
+        Self {
+            source,
+            kind: PhantomData,
+        }
+    }
+
+    /// The name of the output on its producing step.
+    pub fn name(&self) -> &str {
+        &self.source.output
+    }
+}
+
+impl<T: ArtifactType> Clone for Artifact<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.source.clone())
+    }
+}
+
+impl<T: ArtifactType> fmt::Debug for Artifact<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Artifact<{}>({}.{})",
+            T::KIND,
+            self.source.task_name,
+            self.source.output
+        )
+    }
+}
+
+/// A handle to an output parameter of a step (a small string value, e.g. a
+/// JSON list a later step loops over with [`Task::with_param`](crate::Task::with_param)).
+#[derive(Clone, Debug)]
+pub struct OutputParam {
+    pub(crate) source: OutputRef,
+}

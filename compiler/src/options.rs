@@ -1,0 +1,37 @@
+//! How a pipeline is compiled.
+
+/// Which Argo object to produce.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A `Workflow`: submit it to run once.
+    #[default]
+    Workflow,
+    /// A `WorkflowTemplate`: register it, run it by reference.
+    WorkflowTemplate,
+    /// A `CronWorkflow`: runs on the pipeline's schedule.
+    CronWorkflow,
+}
+
+/// The Argo Workflows line the output targets, where their schemas differ
+/// (CronWorkflow schedules, memoization caches).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArgoVersion {
+    /// Argo 3.x (Kubeflow Pipelines 1.8 ships 3.1, KFP 2.5 ships 3.5).
+    #[default]
+    V3,
+    /// Argo 4.x.
+    V4,
+}
+
+/// Options of [`Pipeline::compile`](crate::Pipeline::compile).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// The object to produce.
+    pub kind: OutputKind,
+    /// Replaces the pipeline's default image (steps with their own image keep it).
+    pub image: Option<String>,
+    /// Replaces the pipeline's schedule (CronWorkflow only).
+    pub schedule: Option<String>,
+    /// Argo version to target.
+    pub target: ArgoVersion,
+}

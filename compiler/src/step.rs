@@ -1,0 +1,272 @@
+//! The step contract: how a typed step declares its inputs, outputs and
+//! command line.
+//!
+//! A step is a Rust value whose fields are its inputs (typed [`Artifact`]s,
+//! [`Value`]s, plain settings). [`Step::wire`] turns it into the argument
+//! struct of its command line (the same struct the step binary parses with
+//! clap) plus typed handles to its outputs. [`ToArgs`] renders that struct, so
+//! the container's `args` and the binary's parser share one definition.
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+use crate::artifact::{Artifact, ArtifactType, OutputParam, OutputRef};
+use crate::location::Location;
+use crate::param::Value;
+use crate::pipeline::{InputArtifact, OutputArtifact, OutputParamDecl, PipelineId, TaskNode};
+
+/// Where input artifacts are placed in a step's container.
+pub const INPUTS_ROOT: &str = "/kpipe/inputs";
+/// Where a step writes its output artifacts and parameters.
+pub const OUTPUTS_ROOT: &str = "/kpipe/outputs";
+/// Output artifact KFP v1 reads metrics from.
+pub const KFP_METRICS: &str = "mlpipeline-metrics";
+/// Output artifact KFP v1 reads UI metadata (e.g. a confusion matrix) from.
+pub const KFP_UI_METADATA: &str = "mlpipeline-ui-metadata";
+/// The program every kpipe step runs unless the step says otherwise.
+pub const STEP_PROGRAM: &str = "kpipe-step";
+
+/// A step of a pipeline. See the [module docs](self).
+pub trait Step {
+    /// The parsed command line of the step (a clap struct in the binary).
+    type Args: ToArgs;
+    /// Typed handles to the step's outputs.
+    type Outputs;
+    /// The step's default task name (its subcommand for kpipe steps).
+    fn name(&self) -> String;
+
+    /// Declares inputs and outputs on `io` and returns the command line and
+    /// the output handles.
+    fn wire(self, io: &mut Io<'_>) -> (Self::Args, Self::Outputs);
+
+    /// The program the container runs; `args` follow it.
+    fn command(&self) -> Vec<String> {
+        vec![STEP_PROGRAM.to_owned()]
+    }
+
+    /// The step's own image; `None` uses the pipeline's image.
+    fn image(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Renders a step's argument struct as the container's `args`.
+///
+/// The binary side parses the result with clap; a round-trip test per step
+/// keeps the two equal.
+pub trait ToArgs {
+    /// The arguments after the program name.
+    fn to_args(&self) -> Vec<String>;
+}
+
+/// Plain argument lists (for steps that run arbitrary programs).
+impl ToArgs for Vec<String> {
+    fn to_args(&self) -> Vec<String> {
+        self.clone()
+    }
+}
+
+/// Builds an argument list in kpipe's canonical form: options as a single
+/// `--name=value` token (robust for empty values and values starting with
+/// `-`), flags as `--name`, positionals last after `--`.
+#[derive(Debug, Default)]
+pub struct ArgsWriter {
+    args: Vec<String>,
+    positionals: Vec<String>,
+}
+
+impl ArgsWriter {
+    /// Starts with a subcommand.
+    pub fn new(subcommand: &str) -> Self {
+        Self {
+            args: vec![subcommand.to_owned()],
+            positionals: Vec::new(),
+        }
+    }
+
+    /// `--name=value`.
+    pub fn opt(mut self, name: &str, value: impl Display) -> Self {
+        self.args.push(format!("--{name}={value}"));
+        self
+    }
+
+    /// `--name=path`.
+    pub fn path(self, name: &str, value: &Path) -> Self {
+        self.opt(name, value.display())
+    }
+
+    /// `--name=value` when `value` is set.
+    pub fn opt_some(self, name: &str, value: Option<impl Display>) -> Self {
+        match value {
+            Some(v) => self.opt(name, v),
+            None => self,
+        }
+    }
+
+    /// `--name=path` when set.
+    pub fn path_some(self, name: &str, value: Option<&PathBuf>) -> Self {
+        match value {
+            Some(v) => self.path(name, v),
+            None => self,
+        }
+    }
+
+    /// `--name` when `on`.
+    pub fn flag(mut self, name: &str, on: bool) -> Self {
+        if on {
+            self.args.push(format!("--{name}"));
+        }
+        self
+    }
+
+    /// `--name=v` once per value.
+    pub fn many<V: Display>(mut self, name: &str, values: impl IntoIterator<Item = V>) -> Self {
+        for v in values {
+            self = self.opt(name, v);
+        }
+        self
+    }
+
+    /// A positional argument.
+    pub fn positional(mut self, value: impl Display) -> Self {
+        self.positionals.push(value.to_string());
+        self
+    }
+
+    /// The finished list.
+    pub fn finish(mut self) -> Vec<String> {
+        if !self.positionals.is_empty() {
+            self.args.push("--".to_owned());
+            self.args.append(&mut self.positionals);
+        }
+        self.args
+    }
+}
+
+/// What a step declares while it is wired into a pipeline: the artifacts it
+/// reads and writes, and the run-time values it uses.
+#[derive(Debug)]
+pub struct Io<'a> {
+    pub(crate) node: &'a mut TaskNode,
+    pub(crate) pipeline: PipelineId,
+    pub(crate) pipeline_name: &'a str,
+    pub(crate) index: usize,
+}
+
+impl Io<'_> {
+    /// Consumes `artifact` as input `name`; returns where it appears in the
+    /// container.
+    pub fn input<T: ArtifactType>(&mut self, name: &str, artifact: &Artifact<T>) -> PathBuf {
+        self.input_ref(name, artifact.source.clone(), T::KIND)
+    }
+
+    pub(crate) fn input_ref(&mut self, name: &str, from: OutputRef, kind: &'static str) -> PathBuf {
+        let path = format!("{INPUTS_ROOT}/{name}");
+        self.node.inputs.push(InputArtifact {
+            name: name.to_owned(),
+            path: path.clone(),
+            from,
+            kind,
+        });
+        PathBuf::from(path)
+    }
+
+    /// Declares output `name` of type `T`; returns where the step must write it
+    /// and the handle later steps consume.
+    pub fn output<T: ArtifactType>(&mut self, name: &str) -> (PathBuf, Artifact<T>) {
+        let path = format!("{OUTPUTS_ROOT}/{name}");
+        self.node.outputs.push(OutputArtifact {
+            name: name.to_owned(),
+            path: path.clone(),
+            optional: false,
+        });
+        (PathBuf::from(path), Artifact::new(self.output_ref(name)))
+    }
+
+    /// Declares output parameter `name`, read from a file the step writes.
+    pub fn output_param(&mut self, name: &str) -> (PathBuf, OutputParam) {
+        let path = format!("{OUTPUTS_ROOT}/{name}.param");
+        self.node.output_params.push(OutputParamDecl {
+            name: name.to_owned(),
+            path: path.clone(),
+        });
+        (
+            PathBuf::from(path),
+            OutputParam {
+                source: self.output_ref(name),
+            },
+        )
+    }
+
+    /// The string the step sees for `value`: literals as they are, run-time
+    /// values as template parameters Argo fills in.
+    pub fn value(&mut self, value: &Value) -> String {
+        let location = self.node.location;
+        self.node.bind(value, location)
+    }
+
+    /// Declares the KFP metrics file (`mlpipeline-metrics`); returns its path.
+    pub fn kfp_metrics(&mut self) -> PathBuf {
+        self.kfp_file(KFP_METRICS)
+    }
+
+    /// Declares the KFP UI metadata file (`mlpipeline-ui-metadata`); returns its path.
+    pub fn kfp_ui_metadata(&mut self) -> PathBuf {
+        self.kfp_file(KFP_UI_METADATA)
+    }
+
+    fn kfp_file(&mut self, name: &str) -> PathBuf {
+        let path = format!("{OUTPUTS_ROOT}/{name}.json");
+        self.node.outputs.push(OutputArtifact {
+            name: name.to_owned(),
+            path: path.clone(),
+            optional: true,
+        });
+        PathBuf::from(path)
+    }
+
+    fn output_ref(&self, name: &str) -> OutputRef {
+        OutputRef {
+            pipeline: self.pipeline,
+            pipeline_name: self.pipeline_name.to_owned(),
+            task: self.index,
+            task_name: self.node.name.clone(),
+            output: name.to_owned(),
+        }
+    }
+
+    /// Where the step was added, for diagnostics of custom steps.
+    pub fn location(&self) -> Location {
+        self.node.location
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writer_renders_canonical_tokens() {
+        let args = ArgsWriter::new("train")
+            .opt("seed", 7)
+            .opt("pr", "")
+            .flag("tune", true)
+            .flag("quiet", false)
+            .many("tag", ["a", "b"])
+            .positional("-starts-with-dash")
+            .finish();
+        assert_eq!(
+            args,
+            [
+                "train",
+                "--seed=7",
+                "--pr=",
+                "--tune",
+                "--tag=a",
+                "--tag=b",
+                "--",
+                "-starts-with-dash"
+            ]
+        );
+    }
+}

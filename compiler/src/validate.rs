@@ -1,0 +1,320 @@
+//! Whole-pipeline checks; gathers every problem instead of stopping at the first.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::graph;
+use crate::location::Location;
+use crate::names::{argo_name_problem, dns1123_label_problem, references};
+use crate::param::Value;
+use crate::pipeline::{Loop, PipelineData, TaskNode};
+
+pub(crate) fn validate(d: &PipelineData) -> Vec<Diagnostic> {
+    let mut v = Validator { d, out: Vec::new() };
+    v.pipeline();
+    for t in &d.tasks {
+        v.task(t, false);
+    }
+    for (i, t) in d.exits.iter().enumerate() {
+        v.task(t, true);
+        if i > 0 {
+            v.push(
+                DiagnosticKind::SeveralExitHandlers {
+                    task: t.name.clone(),
+                },
+                t.location,
+            );
+        }
+    }
+    v.cycles();
+    v.out
+}
+
+struct Validator<'a> {
+    d: &'a PipelineData,
+    out: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn push(&mut self, kind: DiagnosticKind, location: Location) {
+        self.out.push(Diagnostic::new(kind, location));
+    }
+
+    fn label(&mut self, what: &'static str, name: &str, location: Location) {
+        if let Some(reason) = dns1123_label_problem(name) {
+            let name = name.to_owned();
+            self.push(DiagnosticKind::InvalidName { what, name, reason }, location);
+        }
+    }
+
+    fn argo_name(&mut self, what: &'static str, name: &str, location: Location) {
+        if let Some(reason) = argo_name_problem(name) {
+            let name = name.to_owned();
+            self.push(DiagnosticKind::InvalidName { what, name, reason }, location);
+        }
+    }
+
+    fn duplicates<'n>(
+        &mut self,
+        what: &'static str,
+        items: impl IntoIterator<Item = (&'n str, Location)>,
+    ) {
+        let mut seen: HashMap<&str, Location> = HashMap::new();
+        for (name, location) in items {
+            match seen.get(name) {
+                Some(&first) => self.push(
+                    DiagnosticKind::Duplicate {
+                        what,
+                        name: name.to_owned(),
+                        first,
+                    },
+                    location,
+                ),
+                None => {
+                    seen.insert(name, location);
+                }
+            }
+        }
+    }
+
+    fn declared(&self, name: &str) -> bool {
+        self.d.params.iter().any(|p| p.name == name)
+    }
+
+    fn pipeline(&mut self) {
+        let d = self.d;
+        self.label("pipeline", &d.name, d.location);
+        if d.tasks.is_empty() {
+            self.push(
+                DiagnosticKind::EmptyPipeline {
+                    pipeline: d.name.clone(),
+                },
+                d.location,
+            );
+        }
+        for p in &d.params {
+            self.argo_name("parameter", &p.name, p.location);
+        }
+        self.duplicates(
+            "parameter",
+            d.params.iter().map(|p| (p.name.as_str(), p.location)),
+        );
+        for (vol, location) in &d.volumes {
+            self.label("volume", &vol.name, *location);
+        }
+        self.duplicates(
+            "volume",
+            d.volumes.iter().map(|(v, l)| (v.name.as_str(), *l)),
+        );
+        self.duplicates(
+            "step",
+            d.tasks
+                .iter()
+                .chain(&d.exits)
+                .map(|t| (t.name.as_str(), t.location)),
+        );
+    }
+
+    fn task(&mut self, t: &TaskNode, exit: bool) {
+        let d = self.d;
+        let task = || t.name.clone();
+        self.label("step", &t.name, t.location);
+        for i in &t.inputs {
+            self.argo_name("artifact", &i.name, t.location);
+            let own = i.from.pipeline == d.id && i.from.task < d.tasks.len();
+            if !own {
+                self.push(
+                    DiagnosticKind::ArtifactNotProduced {
+                        task: task(),
+                        input: i.name.clone(),
+                        producer: format!("{}.{}", i.from.task_name, i.from.output),
+                        producer_pipeline: i.from.pipeline_name.clone(),
+                    },
+                    t.location,
+                );
+            }
+        }
+        if exit && !t.inputs.is_empty() {
+            self.push(
+                DiagnosticKind::ExitHandlerInputs { task: task() },
+                t.location,
+            );
+        }
+        for o in &t.outputs {
+            self.argo_name("artifact", &o.name, t.location);
+        }
+        self.duplicates(
+            "input artifact",
+            t.inputs.iter().map(|i| (i.name.as_str(), t.location)),
+        );
+        self.duplicates(
+            "output",
+            t.outputs
+                .iter()
+                .map(|o| o.name.as_str())
+                .chain(t.output_params.iter().map(|o| o.name.as_str()))
+                .map(|n| (n, t.location)),
+        );
+
+        // Run-time values bound as template parameters.
+        let mut uses_item = false;
+        for p in &t.params {
+            match &p.value {
+                Value::Param(r) if r.0.pipeline != d.id || !self.declared(&r.0.name) => self.push(
+                    DiagnosticKind::UndeclaredParam {
+                        task: task(),
+                        param: r.0.name.clone(),
+                    },
+                    p.location,
+                ),
+                Value::Output(o) if o.0.pipeline != d.id => self.push(
+                    DiagnosticKind::ArtifactNotProduced {
+                        task: task(),
+                        input: p.name.clone(),
+                        producer: format!("{}.{}", o.0.task_name, o.0.output),
+                        producer_pipeline: o.0.pipeline_name.clone(),
+                    },
+                    p.location,
+                ),
+                Value::Item | Value::ItemField(_) => uses_item = true,
+                _ => {}
+            }
+        }
+        // Raw Argo expressions in the command line and environment.
+        let template_params: BTreeSet<&str> = t.params.iter().map(|p| p.name.as_str()).collect();
+        let texts = t
+            .command
+            .iter()
+            .chain(&t.args)
+            .chain(t.settings.env.iter().filter_map(|(_, s)| match s {
+                crate::lifecycle::EnvSource::Value(Value::Literal(v)) => Some(v),
+                _ => None,
+            }));
+        let mut undeclared = BTreeSet::new();
+        for text in texts {
+            for name in references(text, "workflow.parameters") {
+                if !self.declared(name) {
+                    undeclared.insert(name.to_owned());
+                }
+            }
+            for name in references(text, "inputs.parameters") {
+                if !template_params.contains(name) {
+                    undeclared.insert(name.to_owned());
+                }
+            }
+            uses_item |= text.contains("{{item");
+        }
+        for param in undeclared {
+            self.push(
+                DiagnosticKind::UndeclaredParam {
+                    task: task(),
+                    param,
+                },
+                t.location,
+            );
+        }
+
+        if let Some((cond, location)) = &t.settings.when {
+            let mut unknown = BTreeSet::new();
+            for v in cond.values().into_iter().flat_map(Value::leaves) {
+                match v {
+                    Value::Param(r) if r.0.pipeline != d.id || !self.declared(&r.0.name) => {
+                        unknown.insert(r.0.name.clone());
+                    }
+                    Value::Item | Value::ItemField(_) => uses_item = true,
+                    _ => {}
+                }
+            }
+            for text in cond.raw_texts() {
+                for name in references(text, "workflow.parameters") {
+                    if !self.declared(name) {
+                        unknown.insert(name.to_owned());
+                    }
+                }
+            }
+            for param in unknown {
+                self.push(
+                    DiagnosticKind::WhenUnknownParam {
+                        task: task(),
+                        param,
+                    },
+                    *location,
+                );
+            }
+        }
+
+        if let Some((Loop::Param(Value::Output(o)), location)) = &t.settings.looped
+            && o.0.pipeline != d.id
+        {
+            self.push(
+                DiagnosticKind::ArtifactNotProduced {
+                    task: task(),
+                    input: "withParam".to_owned(),
+                    producer: format!("{}.{}", o.0.task_name, o.0.output),
+                    producer_pipeline: o.0.pipeline_name.clone(),
+                },
+                *location,
+            );
+        }
+        match &t.settings.looped {
+            Some((Loop::Param(Value::Param(r)), location))
+                if r.0.pipeline != d.id || !self.declared(&r.0.name) =>
+            {
+                self.push(
+                    DiagnosticKind::UndeclaredParam {
+                        task: task(),
+                        param: r.0.name.clone(),
+                    },
+                    *location,
+                );
+            }
+            None if uses_item => {
+                self.push(DiagnosticKind::ItemWithoutLoop { task: task() }, t.location);
+            }
+            _ => {}
+        }
+
+        for (vol, location) in &t.settings.volumes {
+            self.label("volume", &vol.name, *location);
+        }
+        for (mount, location) in &t.settings.mounts {
+            let known = d.volumes.iter().any(|(v, _)| v.name == mount.volume)
+                || t.settings
+                    .volumes
+                    .iter()
+                    .any(|(v, _)| v.name == mount.volume);
+            if !known {
+                self.push(
+                    DiagnosticKind::MountWithoutVolume {
+                        task: task(),
+                        volume: mount.volume.clone(),
+                    },
+                    *location,
+                );
+            }
+        }
+        for (link, location) in &t.after {
+            if link.pipeline != d.id {
+                self.push(
+                    DiagnosticKind::ForeignDependency {
+                        task: task(),
+                        other: link.name.clone(),
+                    },
+                    *location,
+                );
+            }
+        }
+    }
+
+    fn cycles(&mut self) {
+        let deps = graph::dependencies(self.d);
+        for cycle in graph::cycles(&deps) {
+            let path = cycle
+                .iter()
+                .map(|&i| self.d.tasks[i].name.clone())
+                .collect();
+            let location = self.d.tasks[cycle[0]].location;
+            self.push(DiagnosticKind::Cycle { path }, location);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! A GPU training step: CPU/memory requests, `nvidia.com/gpu`, a node
+//! selector and toleration for GPU nodes, a secret as a file (with a file
+//! mode) and as an environment variable, and scratch space.
+
+use kpipe_compiler::{ContainerStep, Pipeline, Resources, TaintEffect, Toleration, Volume};
+
+/// The example pipeline.
+pub fn pipeline() -> Pipeline {
+    let p = Pipeline::new("gpu");
+    p.description("a GPU step: resources, node selector, tolerations, secrets, env")
+        .image("nvcr.io/nvidia/pytorch:24.08-py3");
+    p.volume(Volume::secret("wandb", "wandb-credentials").default_mode(0o400));
+    let epochs = p.int_param("epochs", 10);
+    p.add(
+        ContainerStep::new("train", ["python", "train.py"])
+            .arg("--epochs")
+            .arg(&epochs),
+    )
+    .resources(
+        Resources::default()
+            .request("cpu", "8")
+            .request("memory", "32Gi")
+            .limit("memory", "48Gi")
+            .gpus(2),
+    )
+    .node_selector("cloud.google.com/gke-accelerator", "nvidia-tesla-a100")
+    .toleration(Toleration::exists("nvidia.com/gpu").effect(TaintEffect::NoSchedule))
+    .env("EPOCHS", &epochs)
+    .env("PYTHONUNBUFFERED", "1")
+    .env_secret("HF_TOKEN", "huggingface", "token")
+    .mount("wandb", "/secrets/wandb")
+    .volume(Volume::memory_dir("shm", "16Gi"))
+    .mount_writable("shm", "/dev/shm")
+    .annotation("cluster-autoscaler.kubernetes.io/safe-to-evict", "false")
+    .label("team", "ml");
+    p
+}

@@ -1,0 +1,91 @@
+//! `kpipe compile`.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use kpipe_compiler::{ArgoVersion, CompileError, CompileOptions, OutputKind};
+
+use super::{Outcome, lookup, output};
+use crate::{PipelineEntry, Profile};
+
+#[derive(Args, Debug)]
+pub(crate) struct CompileArgs {
+    /// Pipeline to compile (default: kubernetes-analysis).
+    pipeline: Option<String>,
+    /// Write the YAML to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Which Argo object to produce.
+    #[arg(long, value_enum, default_value_t = Kind::Workflow)]
+    kind: Kind,
+    /// Image for every step without its own (default: the pipeline's).
+    #[arg(long, value_name = "REF")]
+    image: Option<String>,
+    /// Cron schedule of a CronWorkflow (default: the pipeline's).
+    #[arg(long, value_name = "CRON")]
+    schedule: Option<String>,
+    /// Argo Workflows major version to target (3: KFP 1.8 and 2.x; 4: Argo 4).
+    #[arg(long, value_enum, default_value_t = Target::V3)]
+    argo: Target,
+    /// List the pipelines and exit.
+    #[arg(long, conflicts_with_all = ["pipeline", "output"])]
+    list: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Kind {
+    /// An Argo Workflow (what Kubeflow Pipelines v1 runs).
+    Workflow,
+    /// A WorkflowTemplate.
+    Template,
+    /// A CronWorkflow on the pipeline's schedule.
+    Cron,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Target {
+    /// Argo 3.x.
+    #[value(name = "3")]
+    V3,
+    /// Argo 4.x.
+    #[value(name = "4")]
+    V4,
+}
+
+pub(crate) fn run(registry: &[PipelineEntry], args: &CompileArgs) -> anyhow::Result<Outcome> {
+    if args.list {
+        let width = registry.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        let mut text = String::new();
+        for p in registry {
+            let _ = writeln!(text, "{:width$}  {}", p.name, p.summary);
+        }
+        output::write_text(None, &text)?;
+        return Ok(Outcome::Success);
+    }
+    let entry = lookup(registry, args.pipeline.as_deref())?;
+    let options = CompileOptions {
+        kind: match args.kind {
+            Kind::Workflow => OutputKind::Workflow,
+            Kind::Template => OutputKind::WorkflowTemplate,
+            Kind::Cron => OutputKind::CronWorkflow,
+        },
+        image: args.image.clone(),
+        schedule: args.schedule.clone(),
+        target: match args.argo {
+            Target::V3 => ArgoVersion::V3,
+            Target::V4 => ArgoVersion::V4,
+        },
+    };
+    match (entry.build)(&Profile::Cluster).compile(&options) {
+        Ok(yaml) => {
+            output::write_text(args.output.as_deref(), &yaml)?;
+            Ok(Outcome::Success)
+        }
+        Err(CompileError::Invalid(diagnostics)) => {
+            eprintln!("{diagnostics}");
+            Ok(Outcome::Invalid)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

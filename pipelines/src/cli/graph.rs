@@ -1,0 +1,44 @@
+//! `kpipe graph`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use kpipe_compiler::GraphFormat;
+
+use super::{Outcome, lookup, output};
+use crate::{PipelineEntry, Profile};
+
+#[derive(Args, Debug)]
+pub(crate) struct GraphArgs {
+    /// Pipeline to draw (default: kubernetes-analysis).
+    pipeline: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Dot)]
+    format: Format,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    /// Graphviz DOT (render with `dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+}
+
+pub(crate) fn run(registry: &[PipelineEntry], args: &GraphArgs) -> anyhow::Result<Outcome> {
+    let entry = lookup(registry, args.pipeline.as_deref())?;
+    let pipeline = (entry.build)(&Profile::Cluster);
+    if let Err(diagnostics) = pipeline.validate() {
+        eprintln!("{diagnostics}");
+        return Ok(Outcome::Invalid);
+    }
+    let format = match args.format {
+        Format::Dot => GraphFormat::Dot,
+        Format::Mermaid => GraphFormat::Mermaid,
+    };
+    output::write_text(args.output.as_deref(), &pipeline.graph(format))?;
+    Ok(Outcome::Success)
+}

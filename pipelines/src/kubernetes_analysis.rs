@@ -1,0 +1,174 @@
+//! The kubernetes-analysis pipeline: export kubernetes/kubernetes issues and
+//! pull requests, chart them, train the `kind/bug` release-note classifier,
+//! test it, build the serving image, commit the refreshed data and roll the
+//! model out as a KServe canary.
+//!
+//! Same graph as the original project's compiled pipeline:
+//!
+//! ```text
+//! checkout → update-api → update-data ─┬→ update-assets ───────────────┐
+//!                                      └→ train → predict-test          │
+//!                                           └──→ build-image → commit-changes → rollout
+//! ```
+//!
+//! `commit-changes` and `rollout` run only on master (`pr` empty): a
+//! presubmit tests everything up to the image without committing or rolling
+//! out.
+
+use kpipe_compiler::{
+    ConcurrencyPolicy, Pipeline, PodGc, Retry, RetryPolicy, Schedule, TaintEffect, Toleration, Ttl,
+    Value, Volume,
+};
+use kpipe_step_contract::{
+    Analyze, BuildImage, Checkout, CommitChanges, DEFAULT_THRESHOLD, Device, GITHUB_API,
+    PredictTest, Rollout, SecretPaths, Train, UpdateApi, UpdateData,
+};
+
+use crate::Profile;
+
+/// The pipeline's name.
+pub const NAME: &str = "kubernetes-analysis";
+/// One-line summary.
+pub const SUMMARY: &str = "export kubernetes/kubernetes issues and PRs, chart them, train and roll out the kind/bug classifier";
+/// The data repository the pipeline checks out and commits to.
+pub const DATA_REPO: &str = "git@github.com:kpipe/kubernetes-analysis-data.git";
+/// The GitHub repository whose issues and pull requests are analysed.
+pub const GITHUB_REPO: &str = "kubernetes/kubernetes";
+/// The image every step runs (`kpipe-step`), see the repository's Containerfile.
+pub const STEP_IMAGE: &str = concat!("ghcr.io/kpipe/kpipe-step:", env!("CARGO_PKG_VERSION"));
+/// Repository of the serving image `build-image` produces.
+pub const SERVING_IMAGE: &str = "ghcr.io/kpipe/kubernetes-analysis-serving";
+/// The KServe InferenceService `rollout` updates.
+pub const INFERENCE_SERVICE: &str = "kubernetes-analysis";
+/// Its namespace.
+pub const NAMESPACE: &str = "kubeflow";
+
+/// Builds the pipeline for `profile`.
+pub fn pipeline(profile: &Profile) -> Pipeline {
+    let local = profile.is_local();
+    let secrets = SecretPaths::default();
+    let p = Pipeline::new(NAME);
+    p.display_name("Kubernetes Analysis")
+        .description(
+            "Exports all issues and pull requests of kubernetes/kubernetes, charts them, trains \
+             a classifier predicting kind/bug from a PR's release note, tests it, builds the \
+             serving image, commits the refreshed data and rolls the model out as a KServe canary.",
+        )
+        .image(STEP_IMAGE)
+        .service_account("pipeline-runner")
+        .pod_gc(PodGc::OnPodSuccess)
+        .ttl(Ttl::after_completion(7 * 24 * 3600))
+        .schedule(Schedule::cron("0 3 * * *").concurrency(ConcurrencyPolicy::Forbid));
+    let pr = p.string_param("pr", "");
+    let commit = p.string_param("commit", "");
+    if !local {
+        p.volume(Volume::secret("github-token", "github-token"))
+            .volume(Volume::secret("registry", "registry-auth"))
+            .volume(Volume::secret("ssh-key", "ssh-key").default_mode(0o400));
+    }
+    let secret = |path: std::path::PathBuf| (!local).then_some(path);
+
+    let repo = match profile {
+        Profile::Cluster => DATA_REPO.to_owned(),
+        Profile::Local { repo } => repo.clone(),
+    };
+    let mut checkout = Checkout::new(repo);
+    checkout.pr = Value::from(&pr);
+    checkout.ssh_key = secret(secrets.ssh_key());
+    let checkout = p.add(checkout).apply_if(!local, |t| {
+        t.mount("ssh-key", secrets.ssh.display().to_string())
+    });
+
+    let api = p
+        .add(UpdateApi {
+            checkout: &checkout.out.repo,
+            github_repo: GITHUB_REPO.to_owned(),
+            api_url: GITHUB_API.to_owned(),
+            token_file: secret(secrets.github_token()),
+            full: false,
+            offline: local,
+        })
+        .retry(
+            Retry::limit(3)
+                .policy(RetryPolicy::Always)
+                .backoff("1m", 2, Some("30m")),
+        )
+        .timeout_seconds(12 * 3600)
+        .apply_if(!local, |t| {
+            t.mount("github-token", secrets.github.display().to_string())
+        });
+
+    let data = p
+        .add(UpdateData {
+            store: &api.out.store,
+        })
+        .memory("1Gi");
+
+    let assets = p.add(Analyze {
+        dataset: &data.out.dataset,
+    });
+
+    let train = p
+        .add(Train {
+            dataset: &data.out.dataset,
+            seed: 42,
+            device: if local { Device::Cpu } else { Device::Auto },
+        })
+        .cpu("2")
+        .memory("2Gi")
+        .timeout_seconds(2 * 3600)
+        .apply_if(!local, |t| {
+            t.gpus(1)
+                .toleration(Toleration::exists("nvidia.com/gpu").effect(TaintEffect::NoSchedule))
+        });
+
+    let test = p.add(PredictTest {
+        model: &train.out.model,
+        threshold: DEFAULT_THRESHOLD,
+    });
+
+    let image = p
+        .add(BuildImage {
+            model: &train.out.model,
+            image: SERVING_IMAGE.to_owned(),
+            tags: vec![Value::from(&commit)],
+            pr: Value::from(&pr),
+            push: !local,
+            registry_auth: secret(secrets.registry_auth()),
+        })
+        .after(&test)
+        .apply_if(!local, |t| {
+            t.mount("registry", secrets.registry.display().to_string())
+                .retry(Retry::limit(2).policy(RetryPolicy::OnError))
+        });
+
+    let commit_changes = p
+        .add(CommitChanges {
+            repo: &checkout.out.repo,
+            api_store: &api.out.store,
+            dataset: &data.out.dataset,
+            assets: &assets.out.assets,
+            model: &train.out.model,
+            push: !local,
+            ssh_key: secret(secrets.ssh_key()),
+        })
+        .after(&image)
+        .when(pr.is_empty())
+        .apply_if(!local, |t| {
+            t.mount("ssh-key", secrets.ssh.display().to_string())
+        });
+
+    p.add(Rollout {
+        image: Value::concat([
+            Value::from(format!("{SERVING_IMAGE}:")),
+            Value::from(&commit),
+        ]),
+        name: INFERENCE_SERVICE.to_owned(),
+        namespace: NAMESPACE.to_owned(),
+        canary_percent: 50,
+        dry_run: local,
+    })
+    .after(&commit_changes)
+    .when(pr.is_empty());
+    p
+}

@@ -1,0 +1,188 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reference")
+        .join(name)
+}
+
+fn kpipe(args: &[&str]) -> Output {
+    match Command::new(KPIPE).args(args).output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run kpipe: {e}"),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes `content` to a file in a fresh temporary directory.
+fn temp_file(content: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let path = dir.path().join("workflow.yaml");
+    if let Err(e) = std::fs::write(&path, content) {
+        panic!("{e}");
+    }
+    (dir, path)
+}
+
+fn reference() -> String {
+    std::fs::read_to_string(fixture("data_pipeline.yaml")).unwrap_or_default()
+}
+
+#[test]
+fn lint_accepts_the_original_pipeline_and_kfp_output() {
+    for file in ["data_pipeline.yaml", "compiled-example.yaml"] {
+        let path = fixture(file);
+        let out = kpipe(&["lint", "--argo", "all", &path.to_string_lossy()]);
+        assert!(out.status.success(), "{file}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(": ok"));
+    }
+}
+
+#[test]
+fn lint_accepts_what_compile_writes() {
+    let dir = tempfile::tempdir().ok();
+    let Some(dir) = dir else { panic!("tempdir") };
+    let file = dir.path().join("ka.yaml");
+    let out = kpipe(&[
+        "compile",
+        "kubernetes-analysis",
+        "-o",
+        &file.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = kpipe(&["lint", "--argo", "all", &file.to_string_lossy()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Each broken copy exits 1 with a message naming the path of the problem.
+#[test]
+fn lint_rejects_broken_copies_naming_the_path() {
+    let original = reference();
+    let cases: [(&str, String, &str, &str); 5] = [
+        (
+            "misspelt key",
+            original.replacen("imagePullPolicy: Always", "imagePulPolicy: Always", 1),
+            "spec.templates[0](build-image).container",
+            "imagePulPolicy",
+        ),
+        (
+            "wrong type",
+            original.replacen("defaultMode: 384", "defaultMode: rw-------", 1),
+            "spec.templates[0](build-image).volumes[3](ssh-key).secret.defaultMode",
+            "is not of type",
+        ),
+        (
+            "dependency on a missing task",
+            original.replacen(
+                "dependencies: [checkout, predict, train]",
+                "dependencies: [checkout, predict, trian]",
+                1,
+            ),
+            "spec.templates[3](kubernetes-analysis).dag.tasks[0](build-image).dependencies",
+            "`trian`",
+        ),
+        (
+            "cycle",
+            original.replacen(
+                "dependencies: [checkout]",
+                "dependencies: [checkout, rollout]",
+                1,
+            ),
+            "spec.templates[3](kubernetes-analysis).dag.tasks",
+            "cycle: ",
+        ),
+        (
+            "missing entrypoint",
+            original.replacen("entrypoint: kubernetes-analysis", "entrypoint: main", 1),
+            "spec.entrypoint",
+            "`main`",
+        ),
+    ];
+    for (what, broken, path, needle) in cases {
+        assert_ne!(broken, original, "{what}: replacement did not apply");
+        let (_dir, file) = temp_file(&broken);
+        let out = kpipe(&["lint", &file.to_string_lossy()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
+        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
+    }
+}
+
+#[test]
+fn lint_reports_bad_yaml_and_unknown_kinds_with_exit_1() {
+    for (content, needle) in [
+        (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [1, 2\n",
+            "not valid YAML",
+        ),
+        ("apiVersion: v1\nkind: Pod\n", "expected Workflow"),
+    ] {
+        let (_dir, file) = temp_file(content);
+        let out = kpipe(&["lint", &file.to_string_lossy()]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+    }
+    let out = kpipe(&["lint", "/nonexistent/workflow.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read /nonexistent/workflow.yaml"));
+}
+
+#[test]
+fn compile_lists_pipelines_and_rejects_unknown_ones() {
+    let out = kpipe(&["compile", "--list"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("kubernetes-analysis"));
+    let out = kpipe(&["compile", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("unknown pipeline `nope`; known pipelines: kubernetes-analysis")
+    );
+}
+
+#[test]
+fn compile_options_change_the_output() {
+    let out = kpipe(&[
+        "compile",
+        "--kind",
+        "cron",
+        "--schedule",
+        "0 6 * * 1",
+        "--image",
+        "registry.local/kpipe-step:dev",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(yaml.contains("kind: CronWorkflow"));
+    assert!(yaml.contains("schedule: 0 6 * * 1"));
+    assert!(yaml.contains("image: registry.local/kpipe-step:dev"));
+    assert!(!yaml.contains("ghcr.io/kpipe/kpipe-step"));
+    let out = kpipe(&["compile", "--kind", "cron", "--argo", "4"]);
+    assert!(text(&out.stdout).contains("schedules:\n  - 0 3 * * *"));
+    let out = kpipe(&["compile", "--kind", "template"]);
+    assert!(
+        text(&out.stdout)
+            .contains("kind: WorkflowTemplate\nmetadata:\n  name: kubernetes-analysis")
+    );
+}
+
+#[test]
+fn graph_formats() {
+    let out = kpipe(&["graph", "kubernetes-analysis", "--format", "mermaid"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("flowchart LR"));
+    let out = kpipe(&["graph", "--format", "dot"]);
+    assert!(text(&out.stdout).contains("\"train\" -> \"predict-test\""));
+}

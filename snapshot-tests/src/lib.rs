@@ -1,0 +1,1 @@
+//! Snapshot tests only; see `tests/`. Review changes with `cargo insta review`.

@@ -1,0 +1,109 @@
+//! Broken pipelines, one per test, each with several problems: validation
+//! must report all of them at once, each with the line that caused it.
+
+use insta::{assert_snapshot, with_settings};
+use kpipe_compiler::{
+    CompileError, CompileOptions, ContainerStep, OutputKind, Pipeline, Value, Volume,
+};
+
+fn diagnostics(p: &Pipeline, kind: OutputKind) -> String {
+    let options = CompileOptions {
+        kind,
+        ..CompileOptions::default()
+    };
+    match p.compile(&options) {
+        Ok(yaml) => panic!("expected diagnostics, got YAML:\n{yaml}"),
+        Err(CompileError::Invalid(d)) => d.to_string(),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+fn echo(name: &str) -> ContainerStep {
+    ContainerStep::new(name, ["echo"])
+}
+
+#[test]
+fn names_duplicates_and_empty() {
+    let p = Pipeline::new("Bad_Pipeline");
+    p.image("alpine:3.20");
+    p.string_param("pr", "");
+    p.string_param("pr", "again");
+    p.string_param("has space", "");
+    p.add(echo("fetch"));
+    p.add(echo("fetch"));
+    p.add(echo("Train_Model"));
+    p.volume(Volume::empty_dir("scratch"));
+    p.volume(Volume::empty_dir("scratch"));
+    let empty = Pipeline::new("empty");
+    with_settings!({ description => "invalid and duplicate names; an empty pipeline" }, {
+        assert_snapshot!(format!(
+            "{}\n\n{}",
+            diagnostics(&p, OutputKind::Workflow),
+            diagnostics(&empty, OutputKind::Workflow)
+        ));
+    });
+}
+
+#[test]
+fn cycles_are_named_paths() {
+    let p = Pipeline::new("cyclic");
+    p.image("alpine:3.20");
+    let a = p.add(echo("a"));
+    let b = p.add(echo("b")).after(&a);
+    let c = p.add(echo("c")).after(&b);
+    let _a = a.after(&c);
+    let d = p.add(echo("d"));
+    let e = p.add(echo("e")).after(&d);
+    let _d = d.after(&e);
+    p.add(echo("independent"));
+    with_settings!({ description => "cycles through .after(), reported as named paths" }, {
+        assert_snapshot!(diagnostics(&p, OutputKind::Workflow));
+    });
+}
+
+#[test]
+fn references_that_do_not_resolve() {
+    let other = Pipeline::new("other");
+    let foreign_param = other.string_param("foreign", "");
+    let foreign_task = other.add(echo("elsewhere").output_param("list"));
+
+    let p = Pipeline::new("dangling");
+    let local = p.string_param("pr", "");
+    p.add(
+        echo("uses-foreign-param")
+            .arg(&foreign_param)
+            .image("alpine:3.20"),
+    );
+    p.add(
+        echo("raw-reference")
+            .arg("{{workflow.parameters.missing}}")
+            .image("alpine:3.20"),
+    );
+    p.add(echo("foreign-output").image("alpine:3.20"))
+        .with_param(
+            foreign_task
+                .out
+                .param("list")
+                .cloned()
+                .map_or(Value::item(), |l| Value::from(&l)),
+        );
+    p.add(echo("bad-when").image("alpine:3.20"))
+        .when(foreign_param.is_empty().or(local.is_set()));
+    p.add(echo("bad-mount").image("alpine:3.20"))
+        .mount("secrets", "/secrets");
+    p.add(echo("item-no-loop").arg(Value::item()).image("alpine:3.20"));
+    p.add(echo("no-image")).after(&foreign_task);
+    with_settings!({ description => "parameters, artifacts, volumes and tasks that are not declared in this pipeline" }, {
+        assert_snapshot!(diagnostics(&p, OutputKind::Workflow));
+    });
+}
+
+#[test]
+fn cron_without_schedule() {
+    let p = Pipeline::new("unscheduled");
+    p.image("alpine:3.20");
+    p.add(echo("work"));
+    with_settings!({ description => "a CronWorkflow needs a schedule" }, {
+        assert_snapshot!(diagnostics(&p, OutputKind::CronWorkflow));
+    });
+}

@@ -1,0 +1,32 @@
+use clap::CommandFactory;
+use insta::assert_snapshot;
+
+fn render(mut cmd: clap::Command, prefix: &str) -> Vec<(String, String)> {
+    cmd.build();
+    let mut out = vec![(prefix.to_owned(), cmd.render_long_help().to_string())];
+    for sub in cmd.get_subcommands() {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let mut sub = sub.clone();
+        out.push((
+            format!("{prefix}-{}", sub.get_name()),
+            sub.render_long_help().to_string(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn kpipe_help() {
+    for (name, text) in render(kpipe_pipelines::cli::Cli::command(), "kpipe") {
+        assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn kpipe_step_help() {
+    for (name, text) in render(kpipe_step_contract::StepCli::command(), "kpipe-step") {
+        assert_snapshot!(name, text);
+    }
+}

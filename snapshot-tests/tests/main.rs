@@ -1,0 +1,10 @@
+//! All snapshot tests, one binary. Snapshots live in `tests/snapshots/` and
+//! are committed; CI (`CI=true`) never writes them, so drift fails the build.
+//! Review a change with `cargo insta review`.
+
+/// The exact YAML `kpipe compile` writes for every pipeline and example.
+mod compile;
+/// Rendered diagnostics of broken pipelines: call sites first, then errors.
+mod errors;
+/// `kpipe --help` and `kpipe-step --help`, per subcommand.
+mod help;

@@ -1,0 +1,37 @@
+//! The step contracts of kpipe: one definition per step, used by both sides.
+//!
+//! - **Compiler side**: each step is a struct whose fields are its inputs
+//!   (typed [`Artifact`](kpipe_compiler::Artifact)s, run-time
+//!   [`Value`](kpipe_compiler::Value)s and settings). Adding it to a
+//!   [`Pipeline`](kpipe_compiler::Pipeline) declares its artifacts and renders
+//!   its command line.
+//! - **Binary side**: the command line is a clap struct ([`CheckoutArgs`], …)
+//!   collected in [`StepCli`], which `kpipe-step` parses. The compiler renders
+//!   exactly that struct (via [`ToArgs`](kpipe_compiler::ToArgs)), so the two
+//!   cannot drift; `tests` round-trip every step.
+//!
+//! This crate is light (the compiler and clap only) so the `kpipe` CLI can
+//! depend on it without linking any step implementation.
+
+pub mod artifacts;
+mod cli;
+mod secrets;
+mod steps;
+
+pub use cli::{Command, StepCli};
+pub use secrets::SecretPaths;
+pub use steps::analyze::{
+    Analyze, AnalyzeArgs, AnalyzeOutputs, Chart, ChartFlags, Subset, SubsetFlags,
+};
+pub use steps::bot::BotArgs;
+pub use steps::build_image::{BuildImage, BuildImageArgs, BuildImageOutputs, STEP_BINARY};
+pub use steps::checkout::{Checkout, CheckoutArgs, CheckoutOutputs};
+pub use steps::commit_changes::{CommitChanges, CommitChangesArgs, DEFAULT_MESSAGE};
+pub use steps::predict::{DEFAULT_THRESHOLD, PredictArgs, PredictTest};
+pub use steps::rollout::{Rollout, RolloutArgs};
+pub use steps::serve::ServeArgs;
+pub use steps::train::{Device, Train, TrainArgs, TrainOutputs};
+pub use steps::update_api::{
+    GITHUB_API, REPO_STORE_DIR, UpdateApi, UpdateApiArgs, UpdateApiOutputs,
+};
+pub use steps::update_data::{UpdateData, UpdateDataArgs, UpdateDataOutputs};

@@ -1,0 +1,70 @@
+//! `predict`: score a release note; `--test` is the pipeline's predict-test.
+
+use std::path::PathBuf;
+
+use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+
+use crate::artifacts::Model;
+
+/// The probability at or above which a note is predicted `kind/bug`.
+pub const DEFAULT_THRESHOLD: f64 = 0.6;
+
+/// Command line of `kpipe-step predict`.
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+pub struct PredictArgs {
+    /// Model directory written by train.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Release-note text to score (or - to read standard input).
+    #[arg(required_unless_present = "test", conflicts_with = "test")]
+    pub text: Option<String>,
+    /// Score the original project's known bug and non-bug notes; exit 1 on a miss.
+    #[arg(long)]
+    pub test: bool,
+    /// Probability at or above which a note counts as a bug.
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+}
+
+impl ToArgs for PredictArgs {
+    fn to_args(&self) -> Vec<String> {
+        let w = ArgsWriter::new("predict")
+            .path("model", &self.model)
+            .flag("test", self.test)
+            .opt("threshold", self.threshold);
+        match &self.text {
+            Some(t) => w.positional(t),
+            None => w,
+        }
+        .finish()
+    }
+}
+
+/// The pipeline's `predict-test` task: `predict --test` on the new model.
+#[derive(Clone, Debug)]
+pub struct PredictTest<'a> {
+    /// The model to test.
+    pub model: &'a Artifact<Model>,
+    /// Decision threshold.
+    pub threshold: f64,
+}
+
+impl Step for PredictTest<'_> {
+    type Args = PredictArgs;
+    type Outputs = ();
+
+    fn name(&self) -> String {
+        "predict-test".to_owned()
+    }
+
+    fn wire(self, io: &mut Io<'_>) -> (PredictArgs, ()) {
+        let model = io.input("model", self.model);
+        let args = PredictArgs {
+            model,
+            text: None,
+            test: true,
+            threshold: self.threshold,
+        };
+        (args, ())
+    }
+}

@@ -1,0 +1,75 @@
+//! `rollout`: update the KServe InferenceService canary, wait, promote.
+
+use kpipe_compiler::{ArgsWriter, Io, Step, ToArgs, Value};
+
+/// Command line of `kpipe-step rollout`.
+#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+pub struct RolloutArgs {
+    /// Image to roll out (REPOSITORY:TAG or @DIGEST).
+    #[arg(long)]
+    pub image: String,
+    /// InferenceService name.
+    #[arg(long, default_value = "kubernetes-analysis")]
+    pub name: String,
+    /// Namespace of the InferenceService.
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// Share of traffic the new revision gets before promotion.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub canary_percent: u8,
+    /// How long to wait for the canary and for the promotion to become Ready.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_seconds: u64,
+    /// Print the objects that would be applied; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl ToArgs for RolloutArgs {
+    fn to_args(&self) -> Vec<String> {
+        ArgsWriter::new("rollout")
+            .opt("image", &self.image)
+            .opt("name", &self.name)
+            .opt("namespace", &self.namespace)
+            .opt("canary-percent", self.canary_percent)
+            .opt("timeout-seconds", self.timeout_seconds)
+            .flag("dry-run", self.dry_run)
+            .finish()
+    }
+}
+
+/// The `rollout` step.
+#[derive(Clone, Debug)]
+pub struct Rollout {
+    /// Image reference (usually repository + `:` + the `commit` parameter).
+    pub image: Value,
+    /// InferenceService name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Canary traffic share.
+    pub canary_percent: u8,
+    /// Only print what would be applied.
+    pub dry_run: bool,
+}
+
+impl Step for Rollout {
+    type Args = RolloutArgs;
+    type Outputs = ();
+
+    fn name(&self) -> String {
+        "rollout".to_owned()
+    }
+
+    fn wire(self, io: &mut Io<'_>) -> (RolloutArgs, ()) {
+        let args = RolloutArgs {
+            image: io.value(&self.image),
+            name: self.name,
+            namespace: self.namespace,
+            canary_percent: self.canary_percent,
+            timeout_seconds: 600,
+            dry_run: self.dry_run,
+        };
+        (args, ())
+    }
+}

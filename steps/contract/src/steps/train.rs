@@ -1,0 +1,149 @@
+//! `train`: fit the release-note classifier, or score a labelled file.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+
+use crate::artifacts::{Dataset, Model};
+
+/// Where training runs.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Device {
+    /// The CPU backend (always available).
+    #[default]
+    Cpu,
+    /// An NVIDIA GPU through burn-cuda (binary built with `--features cuda`).
+    Cuda,
+    /// CUDA when the binary has it and a GPU answers, else CPU.
+    Auto,
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+            Device::Auto => "auto",
+        })
+    }
+}
+
+/// Command line of `kpipe-step train`.
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+pub struct TrainArgs {
+    /// Training data: the labelled release-note JSONL, or update-data's data set.
+    #[arg(long, required_unless_present = "eval")]
+    pub data: Option<PathBuf>,
+    /// Model directory to write.
+    #[arg(long, required_unless_present = "eval")]
+    pub out: Option<PathBuf>,
+    /// Seed of every random choice (split, initialisation, shuffling, dropout).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Where to train.
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+    /// Run the grid layers {1,2,3} × units {8,16,32,64,128} and write a results table.
+    #[arg(long, conflicts_with = "eval")]
+    pub tune: bool,
+    /// Score this labelled file with --model and print the metrics JSON; writes nothing.
+    #[arg(long, requires = "model", conflicts_with_all = ["data", "out"])]
+    pub eval: Option<PathBuf>,
+    /// Model directory to evaluate (with --eval).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Also write Kubeflow's mlpipeline-metrics.json and mlpipeline-ui-metadata.json here.
+    #[arg(long)]
+    pub kfp_out: Option<PathBuf>,
+    /// Hidden layers of the MLP.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Units per hidden layer.
+    #[arg(long)]
+    pub units: Option<usize>,
+    /// Dropout rate after each hidden layer.
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// Maximum number of epochs (early stopping usually ends sooner).
+    #[arg(long)]
+    pub max_epochs: Option<usize>,
+}
+
+impl TrainArgs {
+    /// Training arguments with every option at its default.
+    pub fn new(data: PathBuf, out: PathBuf) -> Self {
+        Self {
+            data: Some(data),
+            out: Some(out),
+            seed: 42,
+            device: Device::Cpu,
+            tune: false,
+            eval: None,
+            model: None,
+            kfp_out: None,
+            layers: None,
+            units: None,
+            dropout: None,
+            max_epochs: None,
+        }
+    }
+}
+
+impl ToArgs for TrainArgs {
+    fn to_args(&self) -> Vec<String> {
+        ArgsWriter::new("train")
+            .path_some("data", self.data.as_ref())
+            .path_some("out", self.out.as_ref())
+            .opt("seed", self.seed)
+            .opt("device", self.device)
+            .flag("tune", self.tune)
+            .path_some("eval", self.eval.as_ref())
+            .path_some("model", self.model.as_ref())
+            .path_some("kfp-out", self.kfp_out.as_ref())
+            .opt_some("layers", self.layers)
+            .opt_some("units", self.units)
+            .opt_some("dropout", self.dropout)
+            .opt_some("max-epochs", self.max_epochs)
+            .finish()
+    }
+}
+
+/// The `train` step.
+#[derive(Clone, Debug)]
+pub struct Train<'a> {
+    /// The data set.
+    pub dataset: &'a Artifact<Dataset>,
+    /// Random seed.
+    pub seed: u64,
+    /// Where to train.
+    pub device: Device,
+}
+
+/// Outputs of [`Train`].
+#[derive(Debug)]
+pub struct TrainOutputs {
+    /// The model directory.
+    pub model: Artifact<Model>,
+}
+
+impl Step for Train<'_> {
+    type Args = TrainArgs;
+    type Outputs = TrainOutputs;
+
+    fn name(&self) -> String {
+        "train".to_owned()
+    }
+
+    fn wire(self, io: &mut Io<'_>) -> (TrainArgs, TrainOutputs) {
+        let data = io.input("dataset", self.dataset);
+        let (out, model) = io.output::<Model>("model");
+        let metrics = io.kfp_metrics();
+        io.kfp_ui_metadata();
+        let mut args = TrainArgs::new(data, out);
+        args.seed = self.seed;
+        args.device = self.device;
+        args.kfp_out = metrics.parent().map(PathBuf::from);
+        (args, TrainOutputs { model })
+    }
+}

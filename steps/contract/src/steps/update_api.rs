@@ -1,0 +1,103 @@
+//! `update-api`: export or update the GitHub issues and pull requests store.
+
+use std::path::PathBuf;
+
+use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+
+use crate::artifacts::{ApiStore, Repo};
+
+/// The public GitHub API.
+pub const GITHUB_API: &str = "https://api.github.com";
+
+/// Command line of `kpipe-step update-api`.
+#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+pub struct UpdateApiArgs {
+    /// GitHub repository to export, as OWNER/NAME.
+    #[arg(long)]
+    pub repo: String,
+    /// Store directory; created when missing, updated in place (atomically).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Start from the store in this directory (e.g. the one committed in the
+    /// data repository) when --store holds none.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// Base URL of the GitHub REST API (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, default_value = GITHUB_API)]
+    pub api_url: String,
+    /// File with the GitHub token (a mounted secret); else $GITHUB_TOKEN.
+    #[arg(long, env = "KPIPE_GITHUB_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Export everything instead of updating since the last run.
+    #[arg(long)]
+    pub full: bool,
+    /// Do not contact GitHub: keep (or seed from --from) the store as it is.
+    #[arg(long, conflicts_with = "full")]
+    pub offline: bool,
+}
+
+impl ToArgs for UpdateApiArgs {
+    fn to_args(&self) -> Vec<String> {
+        ArgsWriter::new("update-api")
+            .opt("repo", &self.repo)
+            .path("store", &self.store)
+            .path_some("from", self.from.as_ref())
+            .opt("api-url", &self.api_url)
+            .path_some("token-file", self.token_file.as_ref())
+            .flag("full", self.full)
+            .flag("offline", self.offline)
+            .finish()
+    }
+}
+
+/// The `update-api` step. In a pipeline it starts from the store committed in
+/// the checked-out data repository (`data/api`).
+#[derive(Clone, Debug)]
+pub struct UpdateApi<'a> {
+    /// The checked-out data repository.
+    pub checkout: &'a Artifact<Repo>,
+    /// GitHub repository, OWNER/NAME.
+    pub github_repo: String,
+    /// API base URL.
+    pub api_url: String,
+    /// Token file.
+    pub token_file: Option<PathBuf>,
+    /// Full export instead of an update.
+    pub full: bool,
+    /// Do not contact GitHub.
+    pub offline: bool,
+}
+
+/// Where the data repository keeps the store.
+pub const REPO_STORE_DIR: &str = "data/api";
+
+/// Outputs of [`UpdateApi`].
+#[derive(Debug)]
+pub struct UpdateApiOutputs {
+    /// The updated store.
+    pub store: Artifact<ApiStore>,
+}
+
+impl Step for UpdateApi<'_> {
+    type Args = UpdateApiArgs;
+    type Outputs = UpdateApiOutputs;
+
+    fn name(&self) -> String {
+        "update-api".to_owned()
+    }
+
+    fn wire(self, io: &mut Io<'_>) -> (UpdateApiArgs, UpdateApiOutputs) {
+        let repo = io.input("repo", self.checkout);
+        let (path, store) = io.output::<ApiStore>("api");
+        let args = UpdateApiArgs {
+            repo: self.github_repo,
+            store: path,
+            from: Some(repo.join(REPO_STORE_DIR)),
+            api_url: self.api_url,
+            token_file: self.token_file,
+            full: self.full,
+            offline: self.offline,
+        };
+        (args, UpdateApiOutputs { store })
+    }
+}

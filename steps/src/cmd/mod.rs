@@ -1,0 +1,30 @@
+//! Dispatch from a parsed subcommand to its implementation.
+
+use anyhow::bail;
+use kpipe_step_contract::Command;
+
+/// Runs one step.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    let name = command.name();
+    match command {
+        Command::Checkout(_)
+        | Command::UpdateApi(_)
+        | Command::UpdateData(_)
+        | Command::Analyze(_)
+        | Command::Train(_)
+        | Command::Predict(_)
+        | Command::BuildImage(_)
+        | Command::CommitChanges(_)
+        | Command::Rollout(_)
+        | Command::Serve(_)
+        | Command::Bot(_) => not_implemented(name),
+    }
+}
+
+fn not_implemented(name: &str) -> anyhow::Result<()> {
+    bail!(
+        "step `{name}` is not implemented yet in this build of kpipe-step ({}); \
+         its command line is final, its implementation lands in a later release",
+        env!("CARGO_PKG_VERSION")
+    )
+}

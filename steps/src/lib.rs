@@ -1,0 +1,7 @@
+//! The implementations of kpipe's pipeline steps, one module per subcommand
+//! under [`cmd`]. The command-line structs live in `kpipe-step-contract`,
+//! shared with the compiler that renders them.
+
+pub mod cmd;
+
+pub use cmd::run;
