@@ -16,6 +16,7 @@ pub mod cron;
 pub mod diamond;
 pub mod exit_handler;
 pub mod gpu;
+pub mod hello;
 pub mod loops;
 pub mod retries;
 pub mod text;
@@ -36,6 +37,12 @@ pub struct Example {
 /// Every example.
 pub fn all() -> Vec<Example> {
     vec![
+        Example {
+            name: "hello",
+            summary: "the README's first pipeline: a parameter, a retry, an edge, a condition",
+            kind: OutputKind::Workflow,
+            build: hello::pipeline,
+        },
         Example {
             name: "diamond",
             summary: "typed artifacts: a diamond DAG whose edges come from data",

@@ -8,3 +8,5 @@ mod compile;
 mod errors;
 /// `kpipe --help` and `kpipe-step --help`, per subcommand.
 mod help;
+/// The README's example is real.
+mod readme;
