@@ -26,7 +26,8 @@ pub const KFP_UI_METADATA: &str = "mlpipeline-ui-metadata";
 /// The program every kpipe step runs unless the step says otherwise.
 pub const STEP_PROGRAM: &str = "kpipe-step";
 
-/// A step of a pipeline. See the [module docs](self).
+/// A step of a pipeline: its inputs are its fields, [`Step::wire`] declares
+/// them and builds its command line.
 pub trait Step {
     /// The parsed command line of the step (a clap struct in the binary).
     type Args: ToArgs;

@@ -3,10 +3,10 @@
 //!
 //! Two passes, both run so every problem is reported at once:
 //! 1. the official Argo JSON schema, closed (unknown keys are errors) —
-//!    [`schema`];
+//!    `schema.rs`;
 //! 2. graph checks the schema cannot express: the entrypoint and every
 //!    referenced template exist, DAG dependencies name tasks of the same DAG,
-//!    no cycles, artifact `from` names a known task — [`structure`].
+//!    no cycles, artifact `from` names a known task — `structure.rs`.
 
 mod schema;
 mod structure;
