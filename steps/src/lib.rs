@@ -3,5 +3,6 @@
 //! shared with the compiler that renders them.
 
 pub mod cmd;
+pub mod ml;
 
 pub use cmd::run;

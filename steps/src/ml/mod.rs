@@ -1,0 +1,7 @@
+//! The release-note classifier: scikit-learn-compatible TF-IDF features, a
+//! burn-trained MLP, metrics, and the model directory format.
+
+pub mod select;
+pub mod sparse;
+pub mod text;
+pub mod tfidf;
