@@ -3,6 +3,8 @@
 //! shared with the compiler that renders them.
 
 pub mod cmd;
+pub mod data;
+pub mod fsutil;
 pub mod ml;
 
 pub use cmd::run;

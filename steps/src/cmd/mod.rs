@@ -1,18 +1,24 @@
 //! Dispatch from a parsed subcommand to its implementation.
 
+mod predict;
+mod train;
+
 use anyhow::bail;
 use kpipe_step_contract::Command;
+
+pub use predict::{NEGATIVE_TEST_TEXT, POSITIVE_TEST_TEXT};
+pub use train::evaluate;
 
 /// Runs one step.
 pub fn run(command: Command) -> anyhow::Result<()> {
     let name = command.name();
     match command {
+        Command::Train(args) => train::run(args),
+        Command::Predict(args) => predict::run(args),
         Command::Checkout(_)
         | Command::UpdateApi(_)
         | Command::UpdateData(_)
         | Command::Analyze(_)
-        | Command::Train(_)
-        | Command::Predict(_)
         | Command::BuildImage(_)
         | Command::CommitChanges(_)
         | Command::Rollout(_)

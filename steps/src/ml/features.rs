@@ -1,0 +1,137 @@
+//! The feature pipeline: one or more TF-IDF blocks side by side, then
+//! optional `SelectKBest(f_classif)`.
+
+use serde::{Deserialize, Serialize};
+
+use super::select::Selector;
+use super::sparse::Csr;
+use super::tfidf::{Analyzer, DocFreq, Tfidf, TfidfConfig};
+
+/// Which features to extract.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// TF-IDF blocks, concatenated in this order.
+    pub vectorizers: Vec<TfidfConfig>,
+    /// Keep only the k best features by ANOVA F-value (`None`: keep all).
+    pub select_k: Option<usize>,
+}
+
+impl FeatureConfig {
+    /// The original project's features: word (1, 2)-grams, then SelectKBest
+    /// with k = 50,000.
+    pub fn original() -> Self {
+        Self {
+            vectorizers: vec![TfidfConfig::words()],
+            select_k: Some(50_000),
+        }
+    }
+
+    /// kpipe's default: sublinear word (1, 2)-grams plus character 2–5-grams
+    /// within words (seen in at least two notes), all features kept.
+    pub fn kpipe() -> Self {
+        let mut words = TfidfConfig::words();
+        words.sublinear_tf = true;
+        let chars = TfidfConfig {
+            analyzer: Analyzer::CharWb,
+            min_n: 2,
+            max_n: 5,
+            min_df: DocFreq::Count(2),
+            max_df: DocFreq::Share(1.0),
+            sublinear_tf: true,
+        };
+        Self {
+            vectorizers: vec![words, chars],
+            select_k: None,
+        }
+    }
+}
+
+/// A fitted feature pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Features {
+    /// The fitted TF-IDF blocks.
+    pub vectorizers: Vec<Tfidf>,
+    /// The fitted selector, if any.
+    pub selector: Option<Selector>,
+    /// Old column → new column (`u32::MAX` when dropped).
+    map: Vec<u32>,
+    dim: usize,
+}
+
+impl Features {
+    /// Fits on `docs` (and `labels` for selection); returns the pipeline and
+    /// the training matrix.
+    pub fn fit<S: AsRef<str>>(config: &FeatureConfig, docs: &[S], labels: &[bool]) -> (Self, Csr) {
+        let vectorizers: Vec<Tfidf> = config
+            .vectorizers
+            .iter()
+            .map(|c| Tfidf::fit(c.clone(), docs))
+            .collect();
+        let mut x = stack(&vectorizers, docs);
+        let selector = config.select_k.map(|k| Selector::fit(&x, labels, k));
+        if let Some(s) = &selector {
+            x = s.transform(&x);
+        }
+        let features = Self::from_parts(vectorizers, selector);
+        (features, x)
+    }
+
+    /// Rebuilds a fitted pipeline from its parts.
+    pub fn from_parts(vectorizers: Vec<Tfidf>, selector: Option<Selector>) -> Self {
+        let total: usize = vectorizers.iter().map(Tfidf::len).sum();
+        let (map, dim) = match &selector {
+            Some(s) => {
+                let mut map = vec![u32::MAX; total];
+                for (new, &old) in s.keep.iter().enumerate() {
+                    if let Some(m) = map.get_mut(old as usize) {
+                        *m = new as u32;
+                    }
+                }
+                (map, s.keep.len())
+            }
+            None => ((0..total as u32).collect(), total),
+        };
+        Self {
+            vectorizers,
+            selector,
+            map,
+            dim,
+        }
+    }
+
+    /// Number of model inputs.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Documents as a matrix.
+    pub fn transform<S: AsRef<str>>(&self, docs: &[S]) -> Csr {
+        let x = stack(&self.vectorizers, docs);
+        match &self.selector {
+            Some(s) => s.transform(&x),
+            None => x,
+        }
+    }
+
+    /// One document as sorted (column, value) pairs: the inference path.
+    pub fn transform_one(&self, doc: &str) -> Vec<(u32, f32)> {
+        let mut out = Vec::new();
+        let mut offset = 0u32;
+        for v in &self.vectorizers {
+            for (c, val) in v.transform_one(doc) {
+                let m = self.map[(offset + c) as usize];
+                if m != u32::MAX {
+                    out.push((m, val as f32));
+                }
+            }
+            offset += v.len() as u32;
+        }
+        out
+    }
+}
+
+fn stack<S: AsRef<str>>(vectorizers: &[Tfidf], docs: &[S]) -> Csr {
+    let mut blocks = vectorizers.iter().map(|v| v.transform(docs));
+    let first = blocks.next().unwrap_or_else(|| Csr::new(0));
+    blocks.fold(first, |acc, b| acc.hstack(&b))
+}

@@ -1,0 +1,337 @@
+//! The model directory: the contract between `train`, `predict`, `serve`
+//! and the serving image.
+//!
+//! ```text
+//! MODEL_DIR/
+//!   kpipe-model.json   format, version, settings, threshold, checksums
+//!   vectorizers.json   TF-IDF settings, vocabulary and idf per block
+//!   selector.json      SelectKBest: the kept feature columns (or null)
+//!   weights.bin        the network's weights (little-endian f32 tensors)
+//!   metrics.json       metrics on the training-side validation split
+//!   history.json       per-epoch loss, validation loss and AUC
+//! ```
+//!
+//! Every file is checked on load (format, version, SHA-256 from
+//! `kpipe-model.json`, shapes), so a model from an incompatible kpipe or a
+//! damaged directory fails with a message instead of predicting garbage.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::features::{FeatureConfig, Features};
+use super::metrics::Metrics;
+use super::network::{Dense, Epoch, NetConfig, Weights};
+use super::select::Selector;
+use super::tfidf::Tfidf;
+
+/// `kpipe-model.json`'s `format`.
+pub const FORMAT: &str = "kpipe-model";
+/// The model format version this build writes and reads.
+pub const VERSION: u32 = 1;
+const WEIGHTS_MAGIC: &[u8; 8] = b"KPIPEW01";
+
+/// `kpipe-model.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Format version.
+    pub version: u32,
+    /// The kpipe-step that trained it.
+    pub created_by: String,
+    /// Feature settings.
+    pub features: FeatureConfig,
+    /// Network settings.
+    pub network: NetConfig,
+    /// Probability at or above which a note is predicted bug.
+    pub threshold: f64,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// Examples trained on / held out for validation.
+    pub train_examples: usize,
+    /// Validation examples.
+    pub validation_examples: usize,
+    /// SHA-256 (hex) of each other file.
+    pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+/// A trained model, ready to predict.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The feature pipeline.
+    pub features: Features,
+    /// The network's weights.
+    pub weights: Weights,
+}
+
+impl Model {
+    /// The bug probability of `text`.
+    pub fn predict(&self, text: &str) -> f64 {
+        f64::from(self.weights.predict(&self.features.transform_one(text)))
+    }
+
+    /// Writes the model directory `dir` with `metrics` and `history`,
+    /// replacing any previous model there only once everything is written.
+    pub fn save(&self, dir: &Path, metrics: &Metrics, history: &[Epoch]) -> anyhow::Result<()> {
+        let tmp = sibling(dir, "tmp");
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+        }
+        fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut files: Vec<(&str, Vec<u8>)> = vec![
+            ("vectorizers.json", serde_json::to_vec(&self.features.vectorizers)?),
+            ("selector.json", serde_json::to_vec(&self.features.selector)?),
+            ("weights.bin", encode_weights(&self.weights)),
+            ("metrics.json", serde_json::to_vec_pretty(metrics)?),
+            ("history.json", serde_json::to_vec_pretty(history)?),
+        ];
+        let mut manifest = self.manifest.clone();
+        manifest.sha256 = files
+            .iter()
+            .map(|(name, bytes)| ((*name).to_owned(), hex(&Sha256::digest(bytes))))
+            .collect();
+        files.push(("kpipe-model.json", serde_json::to_vec_pretty(&manifest)?));
+        for (name, bytes) in &files {
+            let path = tmp.join(name);
+            let mut f = fs::File::create(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            f.write_all(bytes)
+                .and_then(|()| f.sync_all())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let old = sibling(dir, "old");
+        if dir.exists() {
+            if old.exists() {
+                fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+            }
+            fs::rename(dir, &old).with_context(|| format!("cannot move {} aside", dir.display()))?;
+        }
+        fs::rename(&tmp, dir).with_context(|| format!("cannot move the model to {}", dir.display()))?;
+        if old.exists() {
+            let _ = fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+
+    /// Loads and checks the model directory `dir`.
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let manifest_path = dir.join("kpipe-model.json");
+        if !dir.is_dir() {
+            bail!(
+                "model directory {} does not exist; train one with `kpipe-step train --data FILE --out {}`",
+                dir.display(),
+                dir.display()
+            );
+        }
+        let manifest_bytes = fs::read(&manifest_path).with_context(|| {
+            format!(
+                "{} is not a kpipe model directory (no kpipe-model.json)",
+                dir.display()
+            )
+        })?;
+        let head: serde_json::Value = serde_json::from_slice(&manifest_bytes)
+            .with_context(|| format!("{} is not JSON", manifest_path.display()))?;
+        if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            bail!("{} is not a kpipe model manifest", manifest_path.display());
+        }
+        let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != u64::from(VERSION) {
+            let by = head
+                .get("created_by")
+                .and_then(|c| c.as_str())
+                .unwrap_or("an unknown kpipe");
+            bail!(
+                "model in {} has format version {version} (written by {by}); this kpipe-step ({}) reads version {VERSION}: retrain the model with this version",
+                dir.display(),
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+        let manifest: Manifest = serde_json::from_value(head)
+            .with_context(|| format!("{} is damaged", manifest_path.display()))?;
+        let read = |name: &str| -> anyhow::Result<Vec<u8>> {
+            let path = dir.join(name);
+            let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            if let Some(want) = manifest.sha256.get(name)
+                && hex(&Sha256::digest(&bytes)) != *want
+            {
+                bail!("{} is damaged (checksum mismatch); retrain or restore the model", path.display());
+            }
+            Ok(bytes)
+        };
+        let vectorizers: Vec<Tfidf> = serde_json::from_slice(&read("vectorizers.json")?)
+            .context("vectorizers.json is damaged")?;
+        let vectorizers = vectorizers
+            .into_iter()
+            .map(|v| Tfidf::from_parts(v.config, v.vocabulary, v.idf))
+            .collect();
+        let selector: Option<Selector> =
+            serde_json::from_slice(&read("selector.json")?).context("selector.json is damaged")?;
+        let features = Features::from_parts(vectorizers, selector);
+        let weights = decode_weights(&read("weights.bin")?)
+            .with_context(|| format!("{} is damaged", dir.join("weights.bin").display()))?;
+        if weights.first.inputs != features.dim() {
+            bail!(
+                "model in {} is inconsistent: the network takes {} inputs but the features give {}",
+                dir.display(),
+                weights.first.inputs,
+                features.dim()
+            );
+        }
+        Ok(Self {
+            manifest,
+            features,
+            weights,
+        })
+    }
+}
+
+fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".to_owned());
+    dir.with_file_name(format!(".{name}.{suffix}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn encode_weights(w: &Weights) -> Vec<u8> {
+    let mut tensors: Vec<(String, &Dense)> = vec![("first".to_owned(), &w.first)];
+    for (i, h) in w.hidden.iter().enumerate() {
+        tensors.push((format!("hidden.{i}"), h));
+    }
+    tensors.push(("output".to_owned(), &w.output));
+    let mut out = Vec::new();
+    out.extend_from_slice(WEIGHTS_MAGIC);
+    out.extend_from_slice(&(w.units as u32).to_le_bytes());
+    out.extend_from_slice(&(tensors.len() as u32).to_le_bytes());
+    for (name, d) in tensors {
+        out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&(d.inputs as u64).to_le_bytes());
+        out.extend_from_slice(&(d.outputs as u64).to_le_bytes());
+        for v in d.w.iter().chain(&d.b) {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
+    let mut r = bytes;
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic).context("too short")?;
+    if &magic != WEIGHTS_MAGIC {
+        bail!("not a kpipe weights file");
+    }
+    let u32_ = |r: &mut &[u8]| -> anyhow::Result<u32> {
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b).context("truncated")?;
+        Ok(u32::from_le_bytes(b))
+    };
+    let units = u32_(&mut r)? as usize;
+    let count = u32_(&mut r)? as usize;
+    let mut layers = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = u32_(&mut r)? as usize;
+        if len > 64 || r.len() < len {
+            bail!("bad tensor name");
+        }
+        let (name, rest) = r.split_at(len);
+        r = rest;
+        let mut dims = [0u64; 2];
+        for d in &mut dims {
+            let mut b = [0u8; 8];
+            r.read_exact(&mut b).context("truncated")?;
+            *d = u64::from_le_bytes(b);
+        }
+        let (inputs, outputs) = (dims[0] as usize, dims[1] as usize);
+        let n = inputs
+            .checked_mul(outputs)
+            .and_then(|n| n.checked_add(outputs))
+            .filter(|n| n.checked_mul(4).is_some_and(|b| b <= r.len()))
+            .ok_or_else(|| anyhow::anyhow!("tensor {} is truncated", String::from_utf8_lossy(name)))?;
+        let (data, rest) = r.split_at(n * 4);
+        r = rest;
+        let values: Vec<f32> = data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let (w, b) = values.split_at(inputs * outputs);
+        layers.push(Dense {
+            inputs,
+            outputs,
+            w: w.to_vec(),
+            b: b.to_vec(),
+        });
+    }
+    if !r.is_empty() || layers.len() < 2 {
+        bail!("unexpected layout");
+    }
+    let output = layers.pop().ok_or_else(|| anyhow::anyhow!("no output layer"))?;
+    let first = layers.remove(0);
+    if units > first.outputs || output.outputs != 1 {
+        bail!("unexpected layer shapes");
+    }
+    Ok(Weights {
+        first,
+        units,
+        hidden: layers,
+        output,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_round_trip_and_reject_damage() {
+        let w = Weights {
+            first: Dense {
+                inputs: 3,
+                outputs: 3,
+                w: (0..9).map(|i| i as f32 / 10.0).collect(),
+                b: vec![0.1, -0.2, 0.3],
+            },
+            units: 2,
+            hidden: vec![Dense {
+                inputs: 2,
+                outputs: 2,
+                w: vec![1.0, -1.0, 0.5, 0.25],
+                b: vec![0.0, 0.1],
+            }],
+            output: Dense {
+                inputs: 2,
+                outputs: 1,
+                w: vec![0.7, -0.3],
+                b: vec![0.05],
+            },
+        };
+        let bytes = encode_weights(&w);
+        assert_eq!(decode_weights(&bytes).ok(), Some(w.clone()));
+        assert!(decode_weights(&bytes[..bytes.len() - 3]).is_err());
+        assert!(decode_weights(b"KPIPEW01").is_err());
+        assert!(decode_weights(b"garbage!garbage").is_err());
+        // logit = hidden path + wide column
+        let x = [(0u32, 1.0f32), (2, 0.5)];
+        let z: Vec<f32> = (0..3).map(|j| w.first.b[j] + w.first.w[j] + 0.5 * w.first.w[6 + j]).collect();
+        let h: Vec<f32> = z[..2].iter().map(|v| v.max(0.0)).collect();
+        let h2: Vec<f32> = (0..2)
+            .map(|o| (w.hidden[0].b[o] + h[0] * w.hidden[0].w[o] + h[1] * w.hidden[0].w[2 + o]).max(0.0))
+            .collect();
+        let want = w.output.b[0] + h2[0] * w.output.w[0] + h2[1] * w.output.w[1] + z[2];
+        assert!((w.logit(&x) - want).abs() < 1e-6);
+    }
+}
