@@ -50,8 +50,16 @@ pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
     if args.test {
         let mut misses = Vec::new();
         for (name, text, bug) in [
-            ("positive (kubernetes/kubernetes#65327)", POSITIVE_TEST_TEXT, true),
-            ("negative (kubernetes/kubernetes#85363)", NEGATIVE_TEST_TEXT, false),
+            (
+                "positive (kubernetes/kubernetes#65327)",
+                POSITIVE_TEST_TEXT,
+                true,
+            ),
+            (
+                "negative (kubernetes/kubernetes#85363)",
+                NEGATIVE_TEST_TEXT,
+                false,
+            ),
         ] {
             let p = model.predict(text);
             let predicted = p >= args.threshold;
@@ -95,7 +103,11 @@ pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
     eprintln!(
         "Predicted in {:.3} ms: {}",
         started.elapsed().as_secs_f64() * 1e3,
-        if p >= args.threshold { "bug" } else { "not bug" }
+        if p >= args.threshold {
+            "bug"
+        } else {
+            "not bug"
+        }
     );
     println!("{p:.6}");
     Ok(())

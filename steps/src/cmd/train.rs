@@ -119,7 +119,10 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
     let model = Model::load(model_dir)?;
     let examples = data::load(data)?;
     if examples.is_empty() {
-        bail!("{} holds no labelled release notes to evaluate", data.display());
+        bail!(
+            "{} holds no labelled release notes to evaluate",
+            data.display()
+        );
     }
     let probs: Vec<f64> = examples.iter().map(|e| model.predict(&e.text)).collect();
     let labels: Vec<bool> = examples.iter().map(|e| e.bug).collect();
@@ -129,10 +132,18 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
 fn write_kfp(dir: &Path, m: &Metrics) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let metrics = serde_json::to_vec_pretty(&trainer::kfp_metrics(m))?;
-    write_bytes_atomic(&dir.join("mlpipeline-metrics.json"), &metrics)
-        .with_context(|| format!("cannot write {}", dir.join("mlpipeline-metrics.json").display()))?;
+    write_bytes_atomic(&dir.join("mlpipeline-metrics.json"), &metrics).with_context(|| {
+        format!(
+            "cannot write {}",
+            dir.join("mlpipeline-metrics.json").display()
+        )
+    })?;
     let ui = serde_json::to_vec_pretty(&trainer::kfp_ui_metadata(m))?;
-    write_bytes_atomic(&dir.join("mlpipeline-ui-metadata.json"), &ui)
-        .with_context(|| format!("cannot write {}", dir.join("mlpipeline-ui-metadata.json").display()))?;
+    write_bytes_atomic(&dir.join("mlpipeline-ui-metadata.json"), &ui).with_context(|| {
+        format!(
+            "cannot write {}",
+            dir.join("mlpipeline-ui-metadata.json").display()
+        )
+    })?;
     Ok(())
 }

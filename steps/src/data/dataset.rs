@@ -113,7 +113,9 @@ pub struct Item {
 impl Item {
     /// True when the item carries `group/name`.
     pub fn has_label(&self, group: &str, name: &str) -> bool {
-        self.labels.iter().any(|l| l.group == group && l.name == name)
+        self.labels
+            .iter()
+            .any(|l| l.group == group && l.name == name)
     }
 }
 
@@ -173,14 +175,17 @@ impl Dataset {
         let header: Header = match lines.next() {
             Some((_, line)) => {
                 let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-                serde_json::from_str(&line).with_context(|| {
-                    format!("{}:1: not a kpipe data set header", path.display())
-                })?
+                serde_json::from_str(&line)
+                    .with_context(|| format!("{}:1: not a kpipe data set header", path.display()))?
             }
             None => bail!("{} is empty: not a kpipe data set", path.display()),
         };
         if header.format != FORMAT {
-            bail!("{}: format `{}` is not `{FORMAT}`", path.display(), header.format);
+            bail!(
+                "{}: format `{}` is not `{FORMAT}`",
+                path.display(),
+                header.format
+            );
         }
         if header.version != VERSION {
             bail!(
@@ -191,8 +196,9 @@ impl Dataset {
         }
         let mut items = Vec::new();
         for (i, line) in lines {
-            let line =
-                line.with_context(|| format!("cannot read {} (truncated or corrupt?)", path.display()))?;
+            let line = line.with_context(|| {
+                format!("cannot read {} (truncated or corrupt?)", path.display())
+            })?;
             if line.is_empty() {
                 continue;
             }

@@ -53,7 +53,8 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Example>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {} line {}", path.display(), i + 1))?;
+        let line =
+            line.with_context(|| format!("cannot read {} line {}", path.display(), i + 1))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -78,7 +79,10 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Example>> {
 pub fn check_trainable(examples: &[Example], path: &Path) -> anyhow::Result<()> {
     let bugs = examples.iter().filter(|e| e.bug).count();
     if examples.is_empty() {
-        bail!("{} holds no labelled release notes: nothing to train on", path.display());
+        bail!(
+            "{} holds no labelled release notes: nothing to train on",
+            path.display()
+        );
     }
     if bugs == 0 || bugs == examples.len() {
         bail!(

@@ -43,7 +43,9 @@ pub fn resolve(device: Device) -> anyhow::Result<Device> {
             if cuda::available() {
                 Ok(Device::Cuda)
             } else {
-                bail!("--device cuda: no CUDA device answered (is the NVIDIA driver installed and a GPU visible?)")
+                bail!(
+                    "--device cuda: no CUDA device answered (is the NVIDIA driver installed and a GPU visible?)"
+                )
             }
         }
         Device::Cuda => bail!(
@@ -71,7 +73,10 @@ mod cuda {
     pub(super) fn available() -> bool {
         std::panic::catch_unwind(|| {
             let device = CudaDevice::default();
-            Tensor::<Cuda, 1>::ones([1], &device).into_data().to_vec::<f32>().is_ok()
+            Tensor::<Cuda, 1>::ones([1], &device)
+                .into_data()
+                .to_vec::<f32>()
+                .is_ok()
         })
         .unwrap_or(false)
     }

@@ -121,7 +121,10 @@ mod tests {
     #[test]
     fn auc_handles_ties_like_scikit_learn() {
         // sklearn.metrics.roc_auc_score([0,0,1,1,1],[0.1,0.4,0.35,0.8,0.4]) == 0.75
-        let auc = roc_auc(&[0.1, 0.4, 0.35, 0.8, 0.4], &[false, false, true, true, true]);
+        let auc = roc_auc(
+            &[0.1, 0.4, 0.35, 0.8, 0.4],
+            &[false, false, true, true, true],
+        );
         assert!((auc - 0.75).abs() < 1e-12, "{auc}");
         assert_eq!(roc_auc(&[0.2, 0.3], &[true, true]), 0.5);
     }
@@ -130,7 +133,10 @@ mod tests {
     fn confusion_matrix_rows_are_true_classes() {
         let m = Metrics::compute(&[0.9, 0.7, 0.2, 0.1], &[true, false, true, false], 0.6);
         assert_eq!(m.confusion_matrix, [[1, 1], [1, 1]]);
-        assert_eq!((m.precision, m.recall, m.f1, m.accuracy), (0.5, 0.5, 0.5, 0.5));
+        assert_eq!(
+            (m.precision, m.recall, m.f1, m.accuracy),
+            (0.5, 0.5, 0.5, 0.5)
+        );
         assert_eq!(m.n, 4);
     }
 }

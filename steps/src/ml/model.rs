@@ -88,8 +88,14 @@ impl Model {
         }
         fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         let mut files: Vec<(&str, Vec<u8>)> = vec![
-            ("vectorizers.json", serde_json::to_vec(&self.features.vectorizers)?),
-            ("selector.json", serde_json::to_vec(&self.features.selector)?),
+            (
+                "vectorizers.json",
+                serde_json::to_vec(&self.features.vectorizers)?,
+            ),
+            (
+                "selector.json",
+                serde_json::to_vec(&self.features.selector)?,
+            ),
             ("weights.bin", encode_weights(&self.weights)),
             ("metrics.json", serde_json::to_vec_pretty(metrics)?),
             ("history.json", serde_json::to_vec_pretty(history)?),
@@ -111,11 +117,14 @@ impl Model {
         let old = sibling(dir, "old");
         if dir.exists() {
             if old.exists() {
-                fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+                fs::remove_dir_all(&old)
+                    .with_context(|| format!("cannot remove {}", old.display()))?;
             }
-            fs::rename(dir, &old).with_context(|| format!("cannot move {} aside", dir.display()))?;
+            fs::rename(dir, &old)
+                .with_context(|| format!("cannot move {} aside", dir.display()))?;
         }
-        fs::rename(&tmp, dir).with_context(|| format!("cannot move the model to {}", dir.display()))?;
+        fs::rename(&tmp, dir)
+            .with_context(|| format!("cannot move the model to {}", dir.display()))?;
         if old.exists() {
             let _ = fs::remove_dir_all(&old);
         }
@@ -159,11 +168,15 @@ impl Model {
             .with_context(|| format!("{} is damaged", manifest_path.display()))?;
         let read = |name: &str| -> anyhow::Result<Vec<u8>> {
             let path = dir.join(name);
-            let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes =
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             if let Some(want) = manifest.sha256.get(name)
                 && hex(&Sha256::digest(&bytes)) != *want
             {
-                bail!("{} is damaged (checksum mismatch); retrain or restore the model", path.display());
+                bail!(
+                    "{} is damaged (checksum mismatch); retrain or restore the model",
+                    path.display()
+                );
             }
             Ok(bytes)
         };
@@ -261,7 +274,9 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
             .checked_mul(outputs)
             .and_then(|n| n.checked_add(outputs))
             .filter(|n| n.checked_mul(4).is_some_and(|b| b <= r.len()))
-            .ok_or_else(|| anyhow::anyhow!("tensor {} is truncated", String::from_utf8_lossy(name)))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("tensor {} is truncated", String::from_utf8_lossy(name))
+            })?;
         let (data, rest) = r.split_at(n * 4);
         r = rest;
         let values: Vec<f32> = data
@@ -279,7 +294,9 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
     if !r.is_empty() || layers.len() < 2 {
         bail!("unexpected layout");
     }
-    let output = layers.pop().ok_or_else(|| anyhow::anyhow!("no output layer"))?;
+    let output = layers
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no output layer"))?;
     let first = layers.remove(0);
     if units > first.outputs || output.outputs != 1 {
         bail!("unexpected layer shapes");
@@ -326,10 +343,14 @@ mod tests {
         assert!(decode_weights(b"garbage!garbage").is_err());
         // logit = hidden path + wide column
         let x = [(0u32, 1.0f32), (2, 0.5)];
-        let z: Vec<f32> = (0..3).map(|j| w.first.b[j] + w.first.w[j] + 0.5 * w.first.w[6 + j]).collect();
+        let z: Vec<f32> = (0..3)
+            .map(|j| w.first.b[j] + w.first.w[j] + 0.5 * w.first.w[6 + j])
+            .collect();
         let h: Vec<f32> = z[..2].iter().map(|v| v.max(0.0)).collect();
         let h2: Vec<f32> = (0..2)
-            .map(|o| (w.hidden[0].b[o] + h[0] * w.hidden[0].w[o] + h[1] * w.hidden[0].w[2 + o]).max(0.0))
+            .map(|o| {
+                (w.hidden[0].b[o] + h[0] * w.hidden[0].w[o] + h[1] * w.hidden[0].w[2 + o]).max(0.0)
+            })
             .collect();
         let want = w.output.b[0] + h2[0] * w.output.w[0] + h2[1] * w.output.w[1] + z[2];
         assert!((w.logit(&x) - want).abs() < 1e-6);

@@ -192,7 +192,9 @@ impl<B: Backend> Head<B> {
                 .init(device)
         };
         Self {
-            hidden: (1..cfg.layers).map(|_| linear(cfg.units, cfg.units)).collect(),
+            hidden: (1..cfg.layers)
+                .map(|_| linear(cfg.units, cfg.units))
+                .collect(),
             output: linear(cfg.units, 1),
             dropout: DropoutConfig::new(cfg.dropout).init(),
             units: cfg.units,
@@ -219,8 +221,8 @@ impl<B: Backend> Head<B> {
 /// Mean binary cross-entropy of `logits` against 0/1 `targets`, computed
 /// stably: `max(x, 0) - x·y + ln(1 + e^-|x|)`.
 fn bce_with_logits<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 2>) -> Tensor<B, 1> {
-    let loss = logits.clone().clamp_min(0.0) - logits.clone() * targets
-        + logits.abs().neg().exp().log1p();
+    let loss =
+        logits.clone().clamp_min(0.0) - logits.clone() * targets + logits.abs().neg().exp().log1p();
     loss.mean()
 }
 
@@ -414,7 +416,8 @@ pub fn train<B: AutodiffBackend>(
         for batch in order.chunks(cfg.batch_size.max(1)) {
             let n = batch.len();
             let z = first.forward(x, batch);
-            let z = Tensor::<B, 2>::from_data(TensorData::new(z, [n, width]), device).require_grad();
+            let z =
+                Tensor::<B, 2>::from_data(TensorData::new(z, [n, width]), device).require_grad();
             let targets: Vec<f32> = batch.iter().map(|&i| f32::from(u8::from(y[i]))).collect();
             let targets = Tensor::<B, 2>::from_data(TensorData::new(targets, [n, 1]), device);
             let loss = bce_with_logits(head.forward(z.clone()), targets);
@@ -532,4 +535,104 @@ fn export<B: Backend>(first: &SparseLayer, head: &Head<B>) -> anyhow::Result<Wei
             .collect::<anyhow::Result<_>>()?,
         output: Dense::from_linear(&head.output)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::Autodiff;
+    use burn::backend::ndarray::{NdArray, NdArrayDevice};
+
+    use super::*;
+
+    type B = Autodiff<NdArray<f32>>;
+
+    /// burn's NdArray backend seeds one process-wide RNG: tests that train
+    /// must not interleave or they change each other's dropout masks.
+    static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn lock() -> std::sync::MutexGuard<'static, ()> {
+        TRAINING.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A separable toy problem: feature 0 means bug, feature 1 means not.
+    fn toy() -> (Csr, Vec<bool>) {
+        let mut x = Csr::new(6);
+        let mut y = Vec::new();
+        for i in 0..200u32 {
+            let bug = i % 2 == 0;
+            let noise = 2 + (i % 4);
+            x.push_row([(u32::from(!bug), 0.8), (noise, 0.6)]);
+            y.push(bug);
+        }
+        (x, y)
+    }
+
+    #[test]
+    fn learns_and_exported_weights_match_burn() {
+        let _serial = lock();
+        let (x, y) = toy();
+        let train_rows: Vec<usize> = (0..160).collect();
+        let val_rows: Vec<usize> = (160..200).collect();
+        let cfg = NetConfig {
+            units: 8,
+            max_epochs: 30,
+            ..NetConfig::default()
+        };
+        let trained = match train::<B>(
+            &NdArrayDevice::Cpu,
+            &cfg,
+            &x,
+            &y,
+            &train_rows,
+            &val_rows,
+            7,
+            &mut |_| {},
+        ) {
+            Ok(t) => t,
+            Err(e) => panic!("{e:#}"),
+        };
+        let last = &trained.history[trained.best_epoch - 1];
+        assert!(last.val_auc > 0.99, "{:?}", trained.history);
+        // The framework-free inference reproduces burn's validation forward pass.
+        for (k, &row) in val_rows.iter().enumerate() {
+            let (c, v) = x.row(row);
+            let sparse: Vec<(u32, f32)> = c.iter().zip(v).map(|(&c, &v)| (c, v as f32)).collect();
+            let ours = f64::from(trained.weights.predict(&sparse));
+            assert!(
+                (ours - trained.val_probs[k]).abs() < 1e-5,
+                "{ours} vs {}",
+                trained.val_probs[k]
+            );
+        }
+    }
+
+    #[test]
+    fn same_seed_same_weights() {
+        let _serial = lock();
+        let (x, y) = toy();
+        let rows: Vec<usize> = (0..150).collect();
+        let val: Vec<usize> = (150..200).collect();
+        let cfg = NetConfig {
+            units: 4,
+            max_epochs: 3,
+            ..NetConfig::default()
+        };
+        let run = || {
+            train::<B>(
+                &NdArrayDevice::Cpu,
+                &cfg,
+                &x,
+                &y,
+                &rows,
+                &val,
+                3,
+                &mut |_| {},
+            )
+            .map(|t| t.weights)
+        };
+        match (run(), run()) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (a, b) => panic!("{:?} {:?}", a.err(), b.err()),
+        }
+    }
 }

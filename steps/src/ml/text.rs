@@ -2,10 +2,10 @@
 //! then strip accents (NFKD, drop combining marks), then the `word` analyzer
 //! (token pattern `(?u)\b\w\w+\b`, word n-grams) or the `char_wb` analyzer
 //! (character n-grams inside space-padded words).
+//!
+//! The n-gram functions hand each gram to a callback as a borrowed `&str`
+//! built in a reused buffer: the prediction path allocates nothing per gram.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -18,47 +18,82 @@ pub fn preprocess(text: &str) -> String {
     lower.nfkd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
-fn token_pattern() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| match Regex::new(r"\b\w\w+\b") {
-        Ok(re) => re,
-        Err(e) => panic!("kpipe bug: invalid built-in token pattern: {e}"),
-    })
+/// A word character of Python's `re` `\w` (Unicode letters and numbers, `_`).
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
-/// Tokens of a preprocessed text.
+/// Tokens of a preprocessed text: the maximal runs of word characters at
+/// least two characters long — exactly what `\b\w\w+\b` matches.
 pub fn tokens(text: &str) -> Vec<&str> {
-    token_pattern()
-        .find_iter(text)
-        .map(|m| m.as_str())
-        .collect()
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut chars = 0usize;
+    for (i, c) in text.char_indices() {
+        if is_word(c) {
+            if start.is_none() {
+                start = Some(i);
+                chars = 0;
+            }
+            chars += 1;
+        } else if let Some(s) = start.take()
+            && chars >= 2
+        {
+            out.push(&text[s..i]);
+        }
+    }
+    if let Some(s) = start
+        && chars >= 2
+    {
+        out.push(&text[s..]);
+    }
+    out
 }
 
-/// Word n-grams of a preprocessed text, `min_n..=max_n`, in scikit-learn's order.
-pub fn word_ngrams(text: &str, min_n: usize, max_n: usize, out: &mut Vec<String>) {
+/// Calls `f` with every word n-gram of a preprocessed text, `min_n..=max_n`,
+/// in scikit-learn's order.
+pub fn for_each_word_ngram(text: &str, min_n: usize, max_n: usize, mut f: impl FnMut(&str)) {
     let toks = tokens(text);
+    let mut buf = String::new();
     for n in min_n.max(1)..=max_n {
         if n == 1 {
-            out.extend(toks.iter().map(|t| (*t).to_owned()));
-        } else {
-            out.extend(toks.windows(n).map(|w| w.join(" ")));
+            toks.iter().for_each(|t| f(t));
+            continue;
+        }
+        for w in toks.windows(n) {
+            buf.clear();
+            for (k, t) in w.iter().enumerate() {
+                if k > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(t);
+            }
+            f(&buf);
         }
     }
 }
 
-/// Character n-grams inside space-padded words (`char_wb`).
-pub fn char_wb_ngrams(text: &str, min_n: usize, max_n: usize, out: &mut Vec<String>) {
+/// Calls `f` with every character n-gram inside space-padded words
+/// (`char_wb`), in scikit-learn's order.
+pub fn for_each_char_wb_ngram(text: &str, min_n: usize, max_n: usize, mut f: impl FnMut(&str)) {
+    let mut padded = String::new();
+    let mut bounds: Vec<usize> = Vec::new();
     for word in text.split_whitespace() {
-        let mut w: Vec<char> = Vec::with_capacity(word.len() + 2);
-        w.push(' ');
-        w.extend(word.chars());
-        w.push(' ');
+        padded.clear();
+        padded.push(' ');
+        padded.push_str(word);
+        padded.push(' ');
+        bounds.clear();
+        bounds.extend(padded.char_indices().map(|(i, _)| i));
+        bounds.push(padded.len());
+        let len = bounds.len() - 1;
+        let gram = |from: usize, n: usize| &padded[bounds[from]..bounds[(from + n).min(len)]];
         for n in min_n.max(1)..=max_n {
             let mut offset = 0;
-            out.push(w[offset..(offset + n).min(w.len())].iter().collect());
-            while offset + n < w.len() {
+            f(gram(offset, n));
+            while offset + n < len {
                 offset += 1;
-                out.push(w[offset..offset + n].iter().collect());
+                f(gram(offset, n));
             }
             if offset == 0 {
                 // a word shorter than n is counted once
@@ -66,6 +101,16 @@ pub fn char_wb_ngrams(text: &str, min_n: usize, max_n: usize, out: &mut Vec<Stri
             }
         }
     }
+}
+
+/// Word n-grams as owned strings (for fitting).
+pub fn word_ngrams(text: &str, min_n: usize, max_n: usize, out: &mut Vec<String>) {
+    for_each_word_ngram(text, min_n, max_n, |g| out.push(g.to_owned()));
+}
+
+/// Character n-grams within words as owned strings (for fitting).
+pub fn char_wb_ngrams(text: &str, min_n: usize, max_n: usize, out: &mut Vec<String>) {
+    for_each_char_wb_ngram(text, min_n, max_n, |g| out.push(g.to_owned()));
 }
 
 #[cfg(test)]
@@ -76,6 +121,15 @@ mod tests {
     fn preprocess_lowercases_then_strips_accents() {
         assert_eq!(preprocess("Ünïcödé Café ǅ"), "unicode cafe dz");
         assert_eq!(preprocess("ASCII"), "ascii");
+    }
+
+    #[test]
+    fn tokens_are_runs_of_two_or_more_word_characters() {
+        assert_eq!(
+            tokens("a kube-proxy, x_y z9 é1 -- ab"),
+            ["kube", "proxy", "x_y", "z9", "é1", "ab"]
+        );
+        assert_eq!(tokens("ends-with-ab"), ["ends", "with", "ab"]);
     }
 
     #[test]
@@ -101,5 +155,8 @@ mod tests {
         let mut out = Vec::new();
         char_wb_ngrams("ab  c", 2, 3, &mut out);
         assert_eq!(out, [" a", "ab", "b ", " ab", "ab ", " c", "c ", " c "]);
+        out.clear();
+        char_wb_ngrams("né", 2, 2, &mut out);
+        assert_eq!(out, [" n", "né", "é "]);
     }
 }

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::sparse::Csr;
@@ -80,7 +82,57 @@ pub struct Tfidf {
     /// Inverse document frequency of each term.
     pub idf: Vec<f64>,
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    index: TermIndex,
+}
+
+/// Term → column, keyed by a 64-bit hash of the term so a lookup is one
+/// probe without a string comparison (the prediction path is bound by cache
+/// misses). Terms whose hashes collide with another term's live in a string
+/// map, so lookups stay exact; a term outside the vocabulary could only be
+/// mistaken for one if its 64-bit hash equalled a vocabulary hash.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct TermIndex {
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<String, u32>,
+}
+
+const COLLIDED: u32 = u32::MAX;
+
+fn term_hash(term: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(term.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+impl TermIndex {
+    fn new(vocabulary: &[String]) -> Self {
+        let mut by_hash: FxHashMap<u64, u32> = FxHashMap::default();
+        by_hash.reserve(vocabulary.len());
+        let mut collided = FxHashMap::default();
+        for (i, t) in vocabulary.iter().enumerate() {
+            let h = term_hash(t);
+            match by_hash.insert(h, i as u32) {
+                None => {}
+                Some(prev) => {
+                    by_hash.insert(h, COLLIDED);
+                    if prev != COLLIDED {
+                        collided.insert(vocabulary[prev as usize].clone(), prev);
+                    }
+                    collided.insert(t.clone(), i as u32);
+                }
+            }
+        }
+        Self { by_hash, collided }
+    }
+
+    fn get(&self, term: &str) -> Option<u32> {
+        match self.by_hash.get(&term_hash(term)) {
+            Some(&COLLIDED) => self.collided.get(term).copied(),
+            other => other.copied(),
+        }
+    }
 }
 
 impl Tfidf {
@@ -121,11 +173,7 @@ impl Tfidf {
 
     /// Rebuilds a fitted vectorizer (e.g. loaded from a model directory).
     pub fn from_parts(config: TfidfConfig, vocabulary: Vec<String>, idf: Vec<f64>) -> Self {
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        let index = TermIndex::new(&vocabulary);
         Self {
             config,
             vocabulary,
@@ -146,10 +194,24 @@ impl Tfidf {
 
     /// One document as sorted (column, value) pairs, L2-normalised.
     pub fn transform_one(&self, doc: &str) -> Vec<(u32, f64)> {
-        let mut counts: BTreeMap<u32, f64> = BTreeMap::new();
-        for t in Self::analyze(&self.config, doc) {
-            if let Some(&i) = self.index.get(&t) {
-                *counts.entry(i).or_insert(0.0) += 1.0;
+        let pre = text::preprocess(doc);
+        let mut hits: Vec<u32> = Vec::with_capacity(4 * pre.len());
+        let mut hit = |gram: &str| {
+            if let Some(i) = self.index.get(gram) {
+                hits.push(i);
+            }
+        };
+        let c = &self.config;
+        match c.analyzer {
+            Analyzer::Word => text::for_each_word_ngram(&pre, c.min_n, c.max_n, &mut hit),
+            Analyzer::CharWb => text::for_each_char_wb_ngram(&pre, c.min_n, c.max_n, &mut hit),
+        }
+        hits.sort_unstable();
+        let mut counts: Vec<(u32, f64)> = Vec::with_capacity(hits.len());
+        for i in hits {
+            match counts.last_mut() {
+                Some((last, n)) if *last == i => *n += 1.0,
+                _ => counts.push((i, 1.0)),
             }
         }
         let mut row: Vec<(u32, f64)> = counts
@@ -209,6 +271,20 @@ mod tests {
         let row = v.transform_one("fix fix unknown");
         assert_eq!(row.len(), 1);
         assert!((row[0].1 - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn colliding_terms_stay_exact() {
+        let vocab: Vec<String> = ["a", "b", "c"].iter().map(|s| (*s).to_owned()).collect();
+        let mut idx = TermIndex::new(&vocab);
+        // Force a collision: pretend "b" hashed like "a".
+        let ha = term_hash("a");
+        idx.by_hash.insert(ha, COLLIDED);
+        idx.collided.insert("a".into(), 0);
+        idx.collided.insert("b".into(), 1);
+        assert_eq!(idx.get("a"), Some(0));
+        assert_eq!(idx.get("c"), Some(2));
+        assert_eq!(idx.get("zzz"), None);
     }
 
     #[test]

@@ -86,7 +86,12 @@ pub const TUNE_UNITS: [usize; 5] = [8, 16, 32, 64, 128];
 pub fn split(examples: &[Example], share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, e) in examples.iter().enumerate() {
-        let key = e.text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let key = e
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         groups.entry(key).or_default().push(i);
     }
     let want = ((examples.len() as f64) * share).round() as usize;
@@ -160,7 +165,15 @@ pub fn train(
     let y: Vec<bool> = examples.iter().map(|e| e.bug).collect();
     let fitted = fit_network(&x, &y, &train_rows, &val_rows, &opts.network, opts, log)?;
     if !opts.refit {
-        return finish(examples, opts, features, fitted, &val_rows, train_rows.len(), feature_seconds);
+        return finish(
+            examples,
+            opts,
+            features,
+            fitted,
+            &val_rows,
+            train_rows.len(),
+            feature_seconds,
+        );
     }
     refit(examples, opts, fitted, &val_rows, feature_seconds, log)
 }
@@ -176,7 +189,10 @@ fn refit(
     log: &mut dyn FnMut(&str),
 ) -> anyhow::Result<Outcome> {
     let epochs = validated.trained.best_epoch;
-    log(&format!("Refitting on all {} notes for {epochs} epoch(s)", examples.len()));
+    log(&format!(
+        "Refitting on all {} notes for {epochs} epoch(s)",
+        examples.len()
+    ));
     let all: Vec<usize> = (0..examples.len()).collect();
     let started = Instant::now();
     let (features, x) = fit_features(examples, &all, &opts.features);
@@ -187,7 +203,15 @@ fn refit(
         ..opts.network.clone()
     };
     let full = fit_network(&x, &y, &all, &[], &net, opts, log)?;
-    let mut outcome = finish(examples, opts, features, validated, val_rows, examples.len(), feature_seconds)?;
+    let mut outcome = finish(
+        examples,
+        opts,
+        features,
+        validated,
+        val_rows,
+        examples.len(),
+        feature_seconds,
+    )?;
     outcome.model.weights = full.trained.weights;
     outcome.history.extend(full.trained.history);
     outcome.network_seconds += full.seconds;
@@ -247,7 +271,15 @@ pub fn tune(
         network: net,
         ..opts.clone()
     };
-    let outcome = finish(examples, &opts, features, fitted, &val_rows, train_rows.len(), feature_seconds)?;
+    let outcome = finish(
+        examples,
+        &opts,
+        features,
+        fitted,
+        &val_rows,
+        train_rows.len(),
+        feature_seconds,
+    )?;
     Ok((outcome, rows))
 }
 
@@ -259,7 +291,9 @@ fn decision_threshold(examples: &[Example], val_rows: &[usize]) -> f64 {
         return 0.5;
     }
     let share = |rows: &mut dyn Iterator<Item = &Example>| {
-        let (n, bugs) = rows.fold((0usize, 0usize), |(n, b), e| (n + 1, b + usize::from(e.bug)));
+        let (n, bugs) = rows.fold((0usize, 0usize), |(n, b), e| {
+            (n + 1, b + usize::from(e.bug))
+        });
         bugs as f64 / n.max(1) as f64
     };
     let all = share(&mut examples.iter());
@@ -298,7 +332,16 @@ fn fit_network(
             e.epoch, e.seconds, e.loss, e.val_loss, e.val_auc
         ))
     };
-    let trained = super::device::train(opts.device, net, x, y, train_rows, val_rows, opts.seed, &mut on_epoch)?;
+    let trained = super::device::train(
+        opts.device,
+        net,
+        x,
+        y,
+        train_rows,
+        val_rows,
+        opts.seed,
+        &mut on_epoch,
+    )?;
     Ok(Fitted {
         trained,
         seconds: started.elapsed().as_secs_f64(),
@@ -346,9 +389,7 @@ fn finish(
 
 /// Kubeflow Pipelines v1 `mlpipeline-metrics.json`.
 pub fn kfp_metrics(m: &Metrics) -> serde_json::Value {
-    let metric = |name: &str, v: f64, format: &str| {
-        serde_json::json!({ "name": name, "numberValue": v, "format": format })
-    };
+    let metric = |name: &str, v: f64, format: &str| serde_json::json!({ "name": name, "numberValue": v, "format": format });
     serde_json::json!({
         "metrics": [
             metric("accuracy", m.accuracy, "PERCENTAGE"),

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Whole-process training on the bundled training notes, same run, same
+# machine: `kpipe-step train` (CPU, release build) vs the original recipe in
+# Keras (keras_original.py). Prints mean wall times and the ratio.
+#
+#   steps/benches/train-vs-keras.sh            # 3 runs each
+#
+# Installs tensorflow-cpu 2.18 and scikit-learn into
+# ~/.cache/kpipe-bench/keras-venv on first use; needs hyperfine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+venv="${KERAS_VENV:-$HOME/.cache/kpipe-bench/keras-venv}"
+if ! "$venv/bin/python" -c 'import tensorflow, sklearn' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'tensorflow-cpu==2.18.*' 'scikit-learn==1.5.2'
+fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build -q --release -p kpipe-steps --bin kpipe-step
+step="$CARGO_TARGET_DIR/release/kpipe-step"
+train=pipelines/data/release-notes-train-1.14-1.27.jsonl
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+hyperfine -N --warmup 1 --runs "${RUNS:-3}" --export-json "$out/t.json" \
+  -n kpipe "$step train --data=$train --out=$out/model" \
+  -n keras-original "$venv/bin/python steps/benches/keras_original.py $train" >&2
+python3 - "$out/t.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+k, o = r["kpipe"], r["keras-original"]
+print(f"kpipe-step train      {k['mean']:6.1f}s ± {k['stddev']:.1f}")
+print(f"Keras original recipe {o['mean']:6.1f}s ± {o['stddev']:.1f}")
+print(f"kpipe takes {k['mean']/o['mean']:.2f}x the Keras wall time")
+PY

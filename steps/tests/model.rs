@@ -1,0 +1,221 @@
+//! `kpipe-step train` and `predict` as a user runs them: a real (small)
+//! training run on the bundled notes, and every bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../pipelines/data")
+        .join(name)
+}
+
+fn step(args: &[&str]) -> Output {
+    match Command::new(BIN).args(args).output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run kpipe-step: {e}"),
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp() -> tempfile::TempDir {
+    match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The first `n` lines of the training file.
+fn sample(dir: &Path, n: usize) -> PathBuf {
+    let text =
+        std::fs::read_to_string(data("release-notes-train-1.14-1.27.jsonl")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().take(n).collect();
+    let path = dir.join("sample.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").ok();
+    path
+}
+
+#[test]
+fn trains_evaluates_and_predicts() {
+    let dir = tmp();
+    let train = sample(dir.path(), 1200);
+    let model = dir.path().join("model");
+    let kfp = dir.path().join("kfp");
+    let out = step(&[
+        "train",
+        &format!("--data={}", train.display()),
+        &format!("--out={}", model.display()),
+        &format!("--kfp-out={}", kfp.display()),
+        "--max-epochs=4",
+        "--seed=3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(log.contains("Epoch 1/4 - "), "{log}");
+    assert!(log.contains("val_loss: "), "{log}");
+    let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    for key in [
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "threshold",
+        "confusion_matrix",
+        "n",
+    ] {
+        assert!(metrics.get(key).is_some(), "metrics lack {key}: {metrics}");
+    }
+    for f in [
+        "kpipe-model.json",
+        "vectorizers.json",
+        "selector.json",
+        "weights.bin",
+        "metrics.json",
+        "history.json",
+    ] {
+        assert!(model.join(f).is_file(), "model dir lacks {f}");
+    }
+    let kfp_metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(kfp.join("mlpipeline-metrics.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(kfp_metrics["metrics"][1]["name"], "roc-auc");
+    let ui: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(kfp.join("mlpipeline-ui-metadata.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(ui["outputs"][0]["type"], "confusion_matrix");
+
+    // --eval scores another file and writes nothing.
+    let before: Vec<_> = std::fs::read_dir(&model)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let dev = data("release-notes-dev-1.28-1.33.jsonl");
+    let out = step(&[
+        "train",
+        &format!("--eval={}", dev.display()),
+        &format!("--model={}", model.display()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let eval: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(eval["n"], 1661);
+    assert!(eval["roc_auc"].as_f64().unwrap_or(0.0) > 0.75, "{eval}");
+    let after: Vec<_> = std::fs::read_dir(&model)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(before.len(), after.len());
+
+    // predict prints a probability; clear bug text scores high.
+    let out = step(&[
+        "predict",
+        &format!("--model={}", model.display()),
+        "Fixed a panic in kubelet when the pod is deleted",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p: f64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(-1.0);
+    assert!((0.0..=1.0).contains(&p));
+
+    // An empty text is an error, not a prediction.
+    let out = step(&["predict", &format!("--model={}", model.display()), "   "]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("empty"));
+
+    // A damaged weights file is detected.
+    let weights = model.join("weights.bin");
+    let mut bytes = std::fs::read(&weights).unwrap_or_default();
+    if let Some(b) = bytes.last_mut() {
+        *b ^= 0xff;
+    }
+    std::fs::write(&weights, bytes).ok();
+    let out = step(&["predict", &format!("--model={}", model.display()), "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_model_from_another_format_version_is_refused() {
+    let dir = tmp();
+    let model = dir.path().join("m");
+    std::fs::create_dir_all(&model).ok();
+    std::fs::write(
+        model.join("kpipe-model.json"),
+        r#"{"format":"kpipe-model","version":99,"created_by":"kpipe-step 9.0.0"}"#,
+    )
+    .ok();
+    let out = step(&["predict", &format!("--model={}", model.display()), "--test"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("format version 99 (written by kpipe-step 9.0.0)"),
+        "{err}"
+    );
+    assert!(err.contains("retrain"), "{err}");
+}
+
+#[test]
+fn bad_inputs_fail_clearly() {
+    let dir = tmp();
+    let d = dir.path();
+    let write = |name: &str, text: &str| {
+        let p = d.join(name);
+        std::fs::write(&p, text).ok();
+        p
+    };
+    let empty = write("empty.jsonl", "");
+    let one_class = write(
+        "one.jsonl",
+        &(0..40)
+            .map(|i| format!("{{\"text\":\"fix {i}\",\"bug\":true}}\n"))
+            .collect::<String>(),
+    );
+    let malformed = write(
+        "bad.jsonl",
+        "{\"text\":\"ok\",\"bug\":true}\n{\"text\":\"ok\",\"bug\":false}\n{\"text\": \"broken\n",
+    );
+    let cases: [(&Path, &str); 4] = [
+        (&empty, "holds no labelled release notes"),
+        (&one_class, "only bug examples"),
+        (&malformed, "bad.jsonl:3: not a labelled release note"),
+        (
+            Path::new("/nonexistent/notes.jsonl"),
+            "cannot open /nonexistent/notes.jsonl",
+        ),
+    ];
+    for (file, needle) in cases {
+        let out = step(&[
+            "train",
+            &format!("--data={}", file.display()),
+            &format!("--out={}", d.join("m").display()),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", file.display());
+        assert!(
+            stderr(&out).contains(needle),
+            "{}: {}",
+            file.display(),
+            stderr(&out)
+        );
+        assert!(!d.join("m").exists(), "a failed run must not leave a model");
+    }
+    let out = step(&["predict", "--model=/nonexistent/model", "--test"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("model directory /nonexistent/model does not exist"));
+    let out = step(&["train", "--eval=/x.jsonl", "--model=/nonexistent/model"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = step(&["train", "--data=/x", "--out=/y", "--device=cuda"]);
+    assert_eq!(out.status.code(), Some(1));
+}
