@@ -5,6 +5,8 @@
 pub mod cmd;
 pub mod data;
 pub mod fsutil;
+pub mod github;
 pub mod ml;
+pub mod tls;
 
 pub use cmd::run;

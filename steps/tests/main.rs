@@ -2,5 +2,9 @@
 
 /// `train` and `predict` end to end, and their errors.
 mod model;
+/// A local server replaying recorded GitHub responses.
+mod replay;
 /// TF-IDF and SelectKBest against scikit-learn's golden values.
 mod tfidf_parity;
+/// `update-api` and `update-data` against the replay server.
+mod update_api;

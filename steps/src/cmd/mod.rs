@@ -2,6 +2,8 @@
 
 mod predict;
 mod train;
+mod update_api;
+mod update_data;
 
 use anyhow::bail;
 use kpipe_step_contract::Command;
@@ -15,9 +17,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Train(args) => train::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::UpdateApi(args) => update_api::run(args),
+        Command::UpdateData(args) => update_data::run(args),
         Command::Checkout(_)
-        | Command::UpdateApi(_)
-        | Command::UpdateData(_)
         | Command::Analyze(_)
         | Command::BuildImage(_)
         | Command::CommitChanges(_)
