@@ -2,6 +2,7 @@
 //! under [`cmd`]. The command-line structs live in `kpipe-step-contract`,
 //! shared with the compiler that renders them.
 
+pub mod analyze;
 pub mod cmd;
 pub mod data;
 pub mod fsutil;

@@ -2,6 +2,8 @@
 
 /// `train` and `predict` end to end, and their errors.
 mod model;
+/// Release-note extraction on real notes in the PR template.
+mod release_notes;
 /// A local server replaying recorded GitHub responses.
 mod replay;
 /// TF-IDF and SelectKBest against scikit-learn's golden values.

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// A scripted answer instead of the page.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     ServerError(u16),
     RateLimitReset,
     RetryAfter,
@@ -26,25 +26,25 @@ pub enum Fault {
 }
 
 #[derive(Debug, Default)]
-pub struct Script {
+pub(crate) struct Script {
     /// Answers for the next requests, one each.
-    pub next: VecDeque<Fault>,
+    pub(crate) next: VecDeque<Fault>,
     /// An answer for every request.
-    pub always: Option<Fault>,
+    pub(crate) always: Option<Fault>,
     /// Delay before answering a page.
-    pub delay: Duration,
+    pub(crate) delay: Duration,
     /// Requests seen: (query, if-none-match, had authorization).
-    pub seen: Vec<(String, Option<String>, bool)>,
+    pub(crate) seen: Vec<(String, Option<String>, bool)>,
 }
 
-pub struct Replay {
-    pub addr: SocketAddr,
-    pub script: Arc<Mutex<Script>>,
-    pub items: Arc<Mutex<Vec<Value>>>,
+pub(crate) struct Replay {
+    pub(crate) addr: SocketAddr,
+    pub(crate) script: Arc<Mutex<Script>>,
+    pub(crate) items: Arc<Mutex<Vec<Value>>>,
     _runtime: tokio::runtime::Runtime,
 }
 
-pub const PAGE_SIZE: usize = 10;
+pub(crate) const PAGE_SIZE: usize = 10;
 
 fn fixture(name: &str) -> Value {
     let path = format!(
@@ -56,7 +56,7 @@ fn fixture(name: &str) -> Value {
 
 /// Every fixture item, renumbered 1… and re-dated (updated_at ascending) so
 /// they form one repository; shapes (legacy, modern, CRLF bodies) are kept.
-pub fn fixture_items() -> Vec<Value> {
+pub(crate) fn fixture_items() -> Vec<Value> {
     let mut items = Vec::new();
     for f in [
         "pygithub-PyGithub-issues-2024.json",
@@ -80,6 +80,8 @@ pub fn fixture_items() -> Vec<Value> {
     items
 }
 
+type Shared = (Arc<Mutex<Script>>, Arc<Mutex<Vec<Value>>>, String);
+
 #[derive(serde::Deserialize)]
 struct Params {
     page: Option<usize>,
@@ -87,7 +89,7 @@ struct Params {
 }
 
 async fn issues(
-    State((script, items, base)): State<(Arc<Mutex<Script>>, Arc<Mutex<Vec<Value>>>, String)>,
+    State((script, items, base)): State<Shared>,
     Query(p): Query<Params>,
     headers: HeaderMap,
     uri: axum::http::Uri,
@@ -211,7 +213,7 @@ async fn issues(
 }
 
 impl Replay {
-    pub fn start(items: Vec<Value>) -> Self {
+    pub(crate) fn start(items: Vec<Value>) -> Self {
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -244,11 +246,11 @@ impl Replay {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn script(&self) -> std::sync::MutexGuard<'_, Script> {
+    pub(crate) fn script(&self) -> std::sync::MutexGuard<'_, Script> {
         self.script.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

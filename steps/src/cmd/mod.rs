@@ -1,5 +1,6 @@
 //! Dispatch from a parsed subcommand to its implementation.
 
+mod analyze;
 mod predict;
 mod train;
 mod update_api;
@@ -19,8 +20,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::UpdateApi(args) => update_api::run(args),
         Command::UpdateData(args) => update_data::run(args),
+        Command::Analyze(args) => analyze::run(args),
         Command::Checkout(_)
-        | Command::Analyze(_)
         | Command::BuildImage(_)
         | Command::CommitChanges(_)
         | Command::Rollout(_)

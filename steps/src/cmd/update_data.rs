@@ -9,6 +9,12 @@ use crate::data::store::Store;
 
 /// Runs `update-data`.
 pub(super) fn run(args: UpdateDataArgs) -> anyhow::Result<()> {
+    if args.store.is_file() {
+        // A raw dump: one JSON array of issue-list items (e.g. the original
+        // project's api.json).
+        let items = crate::data::bulk::parse_dump(&args.store)?;
+        return write(Dataset::new("", items), &args.out);
+    }
     if !args.store.is_dir() {
         bail!(
             "the store {} does not exist; run update-api first",
@@ -33,7 +39,10 @@ pub(super) fn run(args: UpdateDataArgs) -> anyhow::Result<()> {
         items.push(item);
         Ok(())
     })?;
-    let dataset = Dataset::new(&state.repo, items);
+    write(Dataset::new(&state.repo, items), &args.out)
+}
+
+fn write(dataset: Dataset, out: &std::path::Path) -> anyhow::Result<()> {
     let prs = dataset.header.pull_requests;
     let issues = dataset.header.issues;
     let notes = dataset
@@ -41,14 +50,14 @@ pub(super) fn run(args: UpdateDataArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|i| i.kind == Kind::PullRequest && i.release_note.is_some())
         .count();
-    dataset.write(&args.out)?;
+    dataset.write(out)?;
     eprintln!(
         "Parsed {issues} issues and {prs} pull requests ({} items)",
         issues + prs
     );
     eprintln!(
         "{notes} pull requests have release notes; wrote {}",
-        args.out.display()
+        out.display()
     );
     Ok(())
 }

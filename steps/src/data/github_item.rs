@@ -41,7 +41,7 @@ pub struct RawItem<'a> {
     #[serde(default, borrow)]
     user: Option<RawUser<'a>>,
     #[serde(default, borrow)]
-    body: Option<Cow<'a, str>>,
+    body: Option<&'a serde_json::value::RawValue>,
     #[serde(default, borrow)]
     labels: Vec<RawLabel<'a>>,
     #[serde(borrow)]
@@ -79,10 +79,15 @@ impl RawItem<'_> {
                 .and_then(|p| p.merged_at)
                 .map(Cow::into_owned),
             labels: self.labels.iter().map(|l| Label::parse(&l.name)).collect(),
-            release_note: if pr {
-                self.body.as_deref().and_then(release_note::extract)
-            } else {
-                None
+            // Bodies are kept raw until needed: only pull requests' bodies are
+            // unescaped, and only when they hold a release-note block.
+            release_note: match self.body {
+                Some(raw) if pr && raw.get().contains("```release-note") => {
+                    serde_json::from_str::<Cow<'_, str>>(raw.get())
+                        .ok()
+                        .and_then(|b| release_note::extract(&b))
+                }
+                _ => None,
             },
         }
     }
