@@ -21,7 +21,7 @@ use kpipe_compiler::{
 };
 use kpipe_step_contract::{
     Analyze, BuildImage, Checkout, CommitChanges, DEFAULT_THRESHOLD, Device, GITHUB_API,
-    PredictTest, Rollout, SecretPaths, Train, UpdateApi, UpdateData,
+    PredictTest, Rollout, STEP_BINARY, SecretPaths, Train, UpdateApi, UpdateData,
 };
 
 use crate::Profile;
@@ -70,7 +70,7 @@ pub fn pipeline(profile: &Profile) -> Pipeline {
 
     let repo = match profile {
         Profile::Cluster => DATA_REPO.to_owned(),
-        Profile::Local { repo } => repo.clone(),
+        Profile::Local { repo, .. } => repo.clone(),
     };
     let mut checkout = Checkout::new(repo);
     checkout.pr = Value::from(&pr);
@@ -135,6 +135,10 @@ pub fn pipeline(profile: &Profile) -> Pipeline {
             pr: Value::from(&pr),
             push: !local,
             registry_auth: secret(secrets.registry_auth()),
+            base_binary: match profile {
+                Profile::Cluster => STEP_BINARY.into(),
+                Profile::Local { step_binary, .. } => step_binary.into(),
+            },
         })
         .after(&test)
         .apply_if(!local, |t| {

@@ -8,6 +8,8 @@
 
 pub mod cli;
 pub mod kubernetes_analysis;
+pub mod local_data;
 mod registry;
+pub mod run;
 
 pub use registry::{PipelineEntry, Profile, all, find};

@@ -14,6 +14,8 @@ pub enum Profile {
     Local {
         /// The data repository to check out.
         repo: String,
+        /// The local kpipe-step binary (what the serving image contains).
+        step_binary: String,
     },
 }
 

@@ -47,6 +47,7 @@ fn workflow_validates_against_every_argo_schema_closed() {
         Profile::Cluster,
         Profile::Local {
             repo: "/tmp/repo".into(),
+            step_binary: "/tmp/bin/kpipe-step".into(),
         },
     ] {
         for kind in [OutputKind::Workflow, OutputKind::WorkflowTemplate] {
@@ -289,6 +290,7 @@ fn compiled_args_parse_with_the_step_binary_and_render_back() {
         Profile::Cluster,
         Profile::Local {
             repo: "/tmp/repo".into(),
+            step_binary: "/tmp/bin/kpipe-step".into(),
         },
     ] {
         let doc = parse(&compile(&profile, &CompileOptions::default()));

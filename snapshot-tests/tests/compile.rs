@@ -49,6 +49,7 @@ fn every_pipeline_local_profile() {
     for entry in kpipe_pipelines::all() {
         let profile = Profile::Local {
             repo: "/tmp/kpipe-local/data-repo".to_owned(),
+            step_binary: "/tmp/kpipe-local/bin/kpipe-step".to_owned(),
         };
         let yaml = compile(&(entry.build)(&profile), &CompileOptions::default());
         with_settings!({ description => "the embedded defaults of `kpipe run --local`", omit_expression => true }, {

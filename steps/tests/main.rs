@@ -1,5 +1,7 @@
 //! Integration tests of the step implementations, one test binary.
 
+/// `checkout` and `commit-changes` with real git repositories.
+mod git;
 /// `train` and `predict` end to end, and their errors.
 mod model;
 /// Release-note extraction on real notes in the PR template.

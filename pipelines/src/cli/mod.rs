@@ -8,6 +8,7 @@ mod compile;
 mod graph;
 mod lint;
 mod output;
+mod run;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Print a pipeline's task graph as Graphviz DOT or Mermaid.
     Graph(graph::GraphArgs),
+    /// Run a pipeline on this machine, every step as a local kpipe-step process.
+    Run(run::RunArgs),
 }
 
 /// How a subcommand ended when it did not fail outright.
@@ -49,6 +52,7 @@ pub fn main(registry: Vec<PipelineEntry>) -> ExitCode {
         Command::Compile(args) => compile::run(&registry, &args),
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&registry, &args),
+        Command::Run(args) => run::run(&registry, &args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

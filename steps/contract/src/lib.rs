@@ -26,7 +26,10 @@ pub use steps::analyze::{
 pub use steps::bot::BotArgs;
 pub use steps::build_image::{BuildImage, BuildImageArgs, BuildImageOutputs, STEP_BINARY};
 pub use steps::checkout::{Checkout, CheckoutArgs, CheckoutOutputs};
-pub use steps::commit_changes::{CommitChanges, CommitChangesArgs, DEFAULT_MESSAGE};
+pub use steps::commit_changes::{
+    CommitChanges, CommitChangesArgs, DEFAULT_MESSAGE, REPO_ASSETS_DIR, REPO_DATASET_FILE,
+    REPO_MODEL_DIR,
+};
 pub use steps::predict::{DEFAULT_THRESHOLD, PredictArgs, PredictTest};
 pub use steps::rollout::{Rollout, RolloutArgs};
 pub use steps::serve::ServeArgs;

@@ -1,7 +1,11 @@
 //! Dispatch from a parsed subcommand to its implementation.
 
 mod analyze;
+mod build_image;
+mod checkout;
+mod commit_changes;
 mod predict;
+mod rollout;
 mod train;
 mod update_api;
 mod update_data;
@@ -10,6 +14,7 @@ use anyhow::bail;
 use kpipe_step_contract::Command;
 
 pub use predict::{NEGATIVE_TEST_TEXT, POSITIVE_TEST_TEXT};
+pub use rollout::{canary_patch, desired, inference_service, promote_patch};
 pub use train::evaluate;
 
 /// Runs one step.
@@ -21,12 +26,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::UpdateApi(args) => update_api::run(args),
         Command::UpdateData(args) => update_data::run(args),
         Command::Analyze(args) => analyze::run(args),
-        Command::Checkout(_)
-        | Command::BuildImage(_)
-        | Command::CommitChanges(_)
-        | Command::Rollout(_)
-        | Command::Serve(_)
-        | Command::Bot(_) => not_implemented(name),
+        Command::Checkout(args) => checkout::run(args),
+        Command::CommitChanges(args) => commit_changes::run(args),
+        Command::BuildImage(args) => build_image::run(args),
+        Command::Rollout(args) => rollout::run(args),
+        Command::Serve(_) | Command::Bot(_) => not_implemented(name),
     }
 }
 

@@ -73,6 +73,8 @@ pub struct BuildImage<'a> {
     pub push: bool,
     /// Registry credentials file.
     pub registry_auth: Option<PathBuf>,
+    /// The kpipe-step binary to put in the image ([`STEP_BINARY`] in the step image).
+    pub base_binary: PathBuf,
 }
 
 /// Outputs of [`BuildImage`].
@@ -95,7 +97,7 @@ impl Step for BuildImage<'_> {
         let (path, layout) = io.output::<ImageLayout>("image");
         let args = BuildImageArgs {
             model,
-            base_binary: PathBuf::from(STEP_BINARY),
+            base_binary: self.base_binary,
             image: self.image,
             tags: self.tags.iter().map(|t| io.value(t)).collect(),
             pr: io.value(&self.pr),

@@ -7,6 +7,13 @@ use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
 
 use crate::artifacts::{ApiStore, Assets, Dataset, Model, Repo};
 
+/// Where commit-changes puts the data set in the data repository.
+pub const REPO_DATASET_FILE: &str = "data/dataset.jsonl.zst";
+/// Where commit-changes puts the charts.
+pub const REPO_ASSETS_DIR: &str = "assets";
+/// Where commit-changes puts the model.
+pub const REPO_MODEL_DIR: &str = "model";
+
 /// The commit message of the original project.
 pub const DEFAULT_MESSAGE: &str = "Update data [skip]";
 

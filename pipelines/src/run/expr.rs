@@ -1,0 +1,226 @@
+//! Argo `when` expressions (the govaluate subset kpipe emits and people
+//! write): quoted strings, numbers, booleans, `==`, `!=`, `<`, `<=`, `>`,
+//! `>=`, `&&`, `||`, `!` and parentheses.
+
+use anyhow::{Context, bail};
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Op(&'static str),
+    Open,
+    Close,
+}
+
+fn lex(s: &str) -> anyhow::Result<Vec<Tok>> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ' ' | '\t' | '\n' => i += 1,
+            '(' => {
+                out.push(Tok::Open);
+                i += 1
+            }
+            ')' => {
+                out.push(Tok::Close);
+                i += 1
+            }
+            '\'' | '"' => {
+                let q = c;
+                let mut j = i + 1;
+                let mut lit = String::new();
+                while j < chars.len() && chars[j] != q {
+                    lit.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    bail!("unterminated string in `{s}`");
+                }
+                out.push(Tok::Str(lit));
+                i = j + 1;
+            }
+            _ => {
+                let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+                let op = ["==", "!=", "<=", ">=", "&&", "||"]
+                    .into_iter()
+                    .find(|o| *o == two);
+                if let Some(op) = op {
+                    out.push(Tok::Op(op));
+                    i += 2;
+                    continue;
+                }
+                if let Some(op) = ["<", ">", "!"].into_iter().find(|o| o.starts_with(c)) {
+                    out.push(Tok::Op(op));
+                    i += 1;
+                    continue;
+                }
+                let mut j = i;
+                while j < chars.len() && !" \t\n()=!<>&|".contains(chars[j]) {
+                    j += 1;
+                }
+                let word: String = chars[i..j].iter().collect();
+                out.push(match word.as_str() {
+                    "true" => Tok::Bool(true),
+                    "false" => Tok::Bool(false),
+                    w => match w.parse::<f64>() {
+                        Ok(n) => Tok::Num(n),
+                        Err(_) => Tok::Str(w.to_owned()),
+                    },
+                });
+                i = j.max(i + 1);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Val {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    fn or(&mut self) -> anyhow::Result<Val> {
+        let mut v = self.and()?;
+        while self.peek() == Some(&Tok::Op("||")) {
+            self.pos += 1;
+            let r = self.and()?;
+            v = Val::Bool(truthy(&v)? || truthy(&r)?);
+        }
+        Ok(v)
+    }
+
+    fn and(&mut self) -> anyhow::Result<Val> {
+        let mut v = self.cmp()?;
+        while self.peek() == Some(&Tok::Op("&&")) {
+            self.pos += 1;
+            let r = self.cmp()?;
+            v = Val::Bool(truthy(&v)? && truthy(&r)?);
+        }
+        Ok(v)
+    }
+
+    fn cmp(&mut self) -> anyhow::Result<Val> {
+        let l = self.unary()?;
+        let op = match self.peek() {
+            Some(Tok::Op(op)) if ["==", "!=", "<", "<=", ">", ">="].contains(op) => *op,
+            _ => return Ok(l),
+        };
+        self.pos += 1;
+        let r = self.unary()?;
+        let ord = match (&l, &r) {
+            (Val::Num(a), Val::Num(b)) => a.partial_cmp(b),
+            (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
+            (Val::Bool(a), Val::Bool(b)) => Some(a.cmp(b)),
+            (a, b) => Some(show(a).cmp(&show(b))),
+        }
+        .context("values cannot be compared")?;
+        use std::cmp::Ordering::*;
+        Ok(Val::Bool(match op {
+            "==" => ord == Equal,
+            "!=" => ord != Equal,
+            "<" => ord == Less,
+            "<=" => ord != Greater,
+            ">" => ord == Greater,
+            _ => ord != Less,
+        }))
+    }
+
+    fn unary(&mut self) -> anyhow::Result<Val> {
+        match self.toks.get(self.pos).cloned() {
+            Some(Tok::Op("!")) => {
+                self.pos += 1;
+                let v = self.unary()?;
+                Ok(Val::Bool(!truthy(&v)?))
+            }
+            Some(Tok::Open) => {
+                self.pos += 1;
+                let v = self.or()?;
+                if self.peek() != Some(&Tok::Close) {
+                    bail!("missing `)`");
+                }
+                self.pos += 1;
+                Ok(v)
+            }
+            Some(Tok::Str(s)) => {
+                self.pos += 1;
+                Ok(Val::Str(s))
+            }
+            Some(Tok::Num(n)) => {
+                self.pos += 1;
+                Ok(Val::Num(n))
+            }
+            Some(Tok::Bool(b)) => {
+                self.pos += 1;
+                Ok(Val::Bool(b))
+            }
+            other => bail!("unexpected {other:?}"),
+        }
+    }
+}
+
+fn show(v: &Val) -> String {
+    match v {
+        Val::Str(s) => s.clone(),
+        Val::Num(n) => n.to_string(),
+        Val::Bool(b) => b.to_string(),
+    }
+}
+
+fn truthy(v: &Val) -> anyhow::Result<bool> {
+    match v {
+        Val::Bool(b) => Ok(*b),
+        Val::Str(s) if s == "true" || s == "false" => Ok(s == "true"),
+        other => bail!("`{}` is not a boolean", show(other)),
+    }
+}
+
+/// Evaluates a `when` expression whose `{{…}}` references are substituted.
+pub(crate) fn evaluate(expr: &str) -> anyhow::Result<bool> {
+    let mut p = Parser {
+        toks: lex(expr)?,
+        pos: 0,
+    };
+    let v = p
+        .or()
+        .with_context(|| format!("cannot evaluate `{expr}`"))?;
+    if p.pos != p.toks.len() {
+        bail!("cannot evaluate `{expr}`: unexpected trailing tokens");
+    }
+    truthy(&v).with_context(|| format!("`{expr}` is not a condition"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::evaluate;
+
+    #[test]
+    fn evaluates_what_kpipe_emits() {
+        assert_eq!(evaluate("'' == ''").ok(), Some(true));
+        assert_eq!(evaluate("'123' == ''").ok(), Some(false));
+        assert_eq!(
+            evaluate("(('a' == 'a') && (!(3 > 4))) || ('x' != 'x')").ok(),
+            Some(true)
+        );
+        assert_eq!(evaluate("10 >= 9.5 && true").ok(), Some(true));
+        assert!(evaluate("'a' ==").is_err());
+        assert!(evaluate("'unterminated").is_err());
+        assert!(evaluate("'a'").is_err());
+    }
+}

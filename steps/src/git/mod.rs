@@ -1,0 +1,151 @@
+//! git through its command line: clone, fetch a pull request, merge, commit,
+//! push. Credentials come from mounted secrets and reach git through its
+//! environment (`GIT_SSH_COMMAND`, `GIT_CONFIG_*`), never through arguments
+//! or logs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// How to authenticate to the remote.
+#[derive(Clone, Default)]
+pub struct Auth {
+    /// SSH private key file.
+    pub ssh_key: Option<PathBuf>,
+    /// A token for HTTPS (sent as a basic-auth header).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("ssh_key", &self.ssh_key)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The committer identity of kpipe's commits.
+pub const IDENTITY: (&str, &str) = ("kpipe", "kpipe@users.noreply.github.com");
+
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(T[(n >> (18 - 6 * k)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Runs `git ARGS` in `dir` and returns its standard output.
+pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
+    let mut cmd = Command::new("git");
+    cmd.args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env(
+            "GIT_AUTHOR_NAME",
+            std::env::var("KPIPE_GIT_NAME").unwrap_or_else(|_| IDENTITY.0.to_owned()),
+        )
+        .env(
+            "GIT_AUTHOR_EMAIL",
+            std::env::var("KPIPE_GIT_EMAIL").unwrap_or_else(|_| IDENTITY.1.to_owned()),
+        )
+        .env(
+            "GIT_COMMITTER_NAME",
+            std::env::var("KPIPE_GIT_NAME").unwrap_or_else(|_| IDENTITY.0.to_owned()),
+        )
+        .env(
+            "GIT_COMMITTER_EMAIL",
+            std::env::var("KPIPE_GIT_EMAIL").unwrap_or_else(|_| IDENTITY.1.to_owned()),
+        );
+    if let Some(key) = &auth.ssh_key {
+        cmd.env(
+            "GIT_SSH_COMMAND",
+            format!(
+                "ssh -i '{}' -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new",
+                key.display()
+            ),
+        );
+    }
+    if let Some(token) = &auth.token {
+        cmd.env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+            .env(
+                "GIT_CONFIG_VALUE_0",
+                format!(
+                    "Authorization: Basic {}",
+                    base64(format!("x-access-token:{token}").as_bytes())
+                ),
+            );
+    }
+    let out = cmd
+        .output()
+        .context("cannot run git: is it installed and on PATH?")?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let err = match &auth.token {
+            Some(t) => err.replace(t.as_str(), "<token>"),
+            None => err.into_owned(),
+        };
+        bail!("git {} failed: {}", args.first().unwrap_or(&""), err.trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A clone URL for `repo`: local paths become `file://` URLs so that shallow
+/// clones work (git ignores --depth for plain local paths).
+pub fn clone_url(repo: &str) -> String {
+    let looks_remote = repo.contains("://") || (repo.contains('@') && repo.contains(':'));
+    if looks_remote {
+        return repo.to_owned();
+    }
+    let p = Path::new(repo);
+    let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    format!("file://{}", abs.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            clone_url("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
+        assert_eq!(
+            clone_url("https://github.com/o/r"),
+            "https://github.com/o/r"
+        );
+        assert!(clone_url("/tmp").starts_with("file:///"));
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let a = Auth {
+            ssh_key: None,
+            token: Some("secret".into()),
+        };
+        assert!(!format!("{a:?}").contains("secret"));
+    }
+}
