@@ -4,3 +4,5 @@
 mod cli;
 /// The kubernetes-analysis pipeline against the original and Argo's schemas.
 mod kubernetes_analysis;
+/// `kpipe run --local` with the real step binary.
+mod local_run;

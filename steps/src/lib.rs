@@ -10,6 +10,7 @@ pub mod git;
 pub mod github;
 pub mod ml;
 pub mod oci;
+pub mod serve;
 pub mod tls;
 
 pub use cmd::run;

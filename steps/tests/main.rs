@@ -8,6 +8,8 @@ mod model;
 mod release_notes;
 /// A local server replaying recorded GitHub responses.
 mod replay;
+/// `kpipe-step serve` over HTTP, and the real KServe client.
+mod serve;
 /// TF-IDF and SelectKBest against scikit-learn's golden values.
 mod tfidf_parity;
 /// `update-api` and `update-data` against the replay server.

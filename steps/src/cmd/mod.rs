@@ -30,7 +30,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::CommitChanges(args) => commit_changes::run(args),
         Command::BuildImage(args) => build_image::run(args),
         Command::Rollout(args) => rollout::run(args),
-        Command::Serve(_) | Command::Bot(_) => not_implemented(name),
+        Command::Serve(args) => crate::serve::run(args),
+        Command::Bot(_) => not_implemented(name),
     }
 }
 

@@ -1,0 +1,164 @@
+//! `kpipe run --local` end to end with the real kpipe-step, on the embedded
+//! defaults; and a forced failure that must stop the failed step's dependants.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
+
+/// The kpipe-step of this workspace (built once if the test run did not).
+fn step_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = Path::new(KPIPE)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let bin = dir.join("kpipe-step");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let profile = if dir.ends_with("release") {
+            vec!["--release"]
+        } else {
+            vec![]
+        };
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "kpipe-steps", "--bin", "kpipe-step"])
+            .args(profile)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot build kpipe-step: {e}"));
+        assert!(
+            status.success() && bin.is_file(),
+            "kpipe-step was not built at {}",
+            bin.display()
+        );
+        bin
+    })
+}
+
+fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
+    Command::new(KPIPE)
+        .args(["run", "kubernetes-analysis", "--local"])
+        .arg(format!("--workdir={}", workdir.display()))
+        .arg(format!("--step-binary={}", step.display()))
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn the_whole_pipeline_runs_on_the_embedded_defaults() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = run(tmp.path(), step_binary(), &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for task in [
+        "checkout",
+        "update-api",
+        "update-data",
+        "train",
+        "update-assets",
+        "predict-test",
+        "build-image",
+        "commit-changes",
+        "rollout",
+    ] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{task} ")))
+            .unwrap_or_default();
+        assert!(row.contains(" ok "), "{task}: {row}\n{stdout}");
+    }
+    assert!(stdout.contains("train metrics"), "{stdout}");
+    assert!(stdout.contains("roc-auc"));
+    assert!(
+        stderr.contains("[update-data] Parsed 0 issues and 6290 pull requests (6290 items)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[predict-test] Both test texts matched"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[rollout] Dry run: nothing is applied"));
+    assert!(stderr.contains("[build-image] Not pushing"));
+    let steps = tmp.path().join("steps");
+    assert!(
+        steps
+            .join("build-image/root/kpipe/outputs/image/index.json")
+            .is_file()
+    );
+    assert!(
+        steps
+            .join("update-assets/root/kpipe/outputs/assets/release-notes-stats.svg")
+            .is_file()
+    );
+    // A PR run skips commit and rollout (`when`), like a presubmit. The PR
+    // ref exists in the data repository as on GitHub.
+    let repo = tmp.path().join("data-repo");
+    let ok = Command::new("git")
+        .args(["update-ref", "refs/pull/123/head", "HEAD"])
+        .current_dir(&repo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    let out = run(
+        tmp.path(),
+        step_binary(),
+        &["-p", "pr=123", "-p", "commit=abc123"],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    for task in ["commit-changes", "rollout"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{task} ")))
+            .unwrap_or_default();
+        assert!(row.contains("skipped"), "{row}");
+    }
+    // Unknown parameters are refused.
+    let out = run(tmp.path(), step_binary(), &["-p", "nope=1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unknown parameter `nope`; this pipeline has: commit, pr"));
+}
+
+#[test]
+fn a_failed_step_stops_its_dependants() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wrapper = tmp.path().join("kpipe-step-failing-train");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = train ]; then echo 'forced failure' >&2; exit 3; fi\nexec '{}' \"$@\"\n",
+            step_binary().display()
+        ),
+    )
+    .ok();
+    Command::new("chmod").arg("+x").arg(&wrapper).status().ok();
+    let out = run(&tmp.path().join("w"), &wrapper, &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("error: kubernetes-analysis failed: step train failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[train] forced failure"));
+    let status = |task: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{task} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(status("train").contains("FAILED"));
+    assert!(
+        status("update-assets").contains(" ok "),
+        "independent steps still run"
+    );
+    for task in ["predict-test", "build-image", "commit-changes", "rollout"] {
+        assert!(status(task).contains("not run"), "{task}: {}", status(task));
+    }
+}
