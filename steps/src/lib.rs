@@ -3,6 +3,7 @@
 //! shared with the compiler that renders them.
 
 pub mod analyze;
+pub mod bot;
 pub mod cmd;
 pub mod data;
 pub mod fsutil;

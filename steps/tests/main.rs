@@ -1,5 +1,7 @@
 //! Integration tests of the step implementations, one test binary.
 
+/// `kpipe-step bot` with signed webhooks and a fake GitHub; Prism contract.
+mod bot;
 /// `checkout` and `commit-changes` with real git repositories.
 mod git;
 /// `train` and `predict` end to end, and their errors.

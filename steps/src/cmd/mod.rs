@@ -10,7 +10,6 @@ mod train;
 mod update_api;
 mod update_data;
 
-use anyhow::bail;
 use kpipe_step_contract::Command;
 
 pub use predict::{NEGATIVE_TEST_TEXT, POSITIVE_TEST_TEXT};
@@ -19,7 +18,6 @@ pub use train::evaluate;
 
 /// Runs one step.
 pub fn run(command: Command) -> anyhow::Result<()> {
-    let name = command.name();
     match command {
         Command::Train(args) => train::run(args),
         Command::Predict(args) => predict::run(args),
@@ -31,14 +29,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::BuildImage(args) => build_image::run(args),
         Command::Rollout(args) => rollout::run(args),
         Command::Serve(args) => crate::serve::run(args),
-        Command::Bot(_) => not_implemented(name),
+        Command::Bot(args) => crate::bot::run(args),
     }
-}
-
-fn not_implemented(name: &str) -> anyhow::Result<()> {
-    bail!(
-        "step `{name}` is not implemented yet in this build of kpipe-step ({}); \
-         its command line is final, its implementation lands in a later release",
-        env!("CARGO_PKG_VERSION")
-    )
 }

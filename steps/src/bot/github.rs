@@ -1,0 +1,172 @@
+//! The GitHub REST calls of the bot (issue labels and comments).
+
+use anyhow::{Context, bail};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::decide::{Action, BUG_LABEL, MARKER, State};
+
+/// A GitHub REST client for one repository.
+#[derive(Clone)]
+pub struct Repo {
+    http: reqwest::Client,
+    api: String,
+    token: String,
+    /// OWNER/NAME.
+    pub full_name: String,
+    dry_run: bool,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Repo({}, {}, token <redacted>)",
+            self.api, self.full_name
+        )
+    }
+}
+
+impl Repo {
+    /// A client for `full_name` at API base `api`.
+    pub fn new(
+        http: reqwest::Client,
+        api: &str,
+        token: &str,
+        full_name: &str,
+        dry_run: bool,
+    ) -> Self {
+        Self {
+            http,
+            api: api.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            full_name: full_name.to_owned(),
+            dry_run,
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let url = format!("{}/repos/{}{path}", self.api, self.full_name);
+        let mut req = self
+            .http
+            .request(method.clone(), &url)
+            .header("accept", "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28")
+            .header("authorization", format!("Bearer {}", self.token));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        if !status.is_success() {
+            bail!(
+                "GitHub answered {} to {method} {url}: {}",
+                status.as_u16(),
+                text.chars().take(300).collect::<String>()
+            );
+        }
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text)
+            .with_context(|| format!("GitHub's answer to {method} {url} is not JSON"))
+    }
+
+    /// Labels and the bot's comment on issue/PR `number`.
+    pub async fn state(&self, number: u64) -> anyhow::Result<State> {
+        let labels = self
+            .call(Method::GET, &format!("/issues/{number}/labels"), None)
+            .await?;
+        let has_bug_label = labels
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|l| l["name"].as_str() == Some(BUG_LABEL));
+        let mut comment = None;
+        for page in 1..=10 {
+            let comments = self
+                .call(
+                    Method::GET,
+                    &format!("/issues/{number}/comments?per_page=100&page={page}"),
+                    None,
+                )
+                .await?;
+            let list = comments.as_array().cloned().unwrap_or_default();
+            comment = comment.or_else(|| {
+                list.iter()
+                    .find(|c| c["body"].as_str().is_some_and(|b| b.contains(MARKER)))
+                    .and_then(|c| c["id"].as_u64())
+            });
+            if list.len() < 100 || comment.is_some() {
+                break;
+            }
+        }
+        Ok(State {
+            has_bug_label,
+            comment,
+        })
+    }
+
+    /// Carries out `actions` on issue/PR `number` (logged only in dry-run).
+    pub async fn apply(&self, number: u64, actions: &[Action]) -> anyhow::Result<()> {
+        for a in actions {
+            let what = format!("{a:?}");
+            if self.dry_run {
+                crate::serve::log(
+                    "info",
+                    "dry run: would",
+                    json!({"repo": self.full_name, "number": number, "action": what}),
+                );
+                continue;
+            }
+            match a {
+                Action::AddLabel => {
+                    self.call(
+                        Method::POST,
+                        &format!("/issues/{number}/labels"),
+                        Some(json!({"labels": [BUG_LABEL]})),
+                    )
+                    .await?;
+                }
+                Action::RemoveLabel => {
+                    self.call(
+                        Method::DELETE,
+                        &format!("/issues/{number}/labels/{}", BUG_LABEL.replace('/', "%2F")),
+                        None,
+                    )
+                    .await?;
+                }
+                Action::CreateComment(body) => {
+                    self.call(
+                        Method::POST,
+                        &format!("/issues/{number}/comments"),
+                        Some(json!({"body": body})),
+                    )
+                    .await?;
+                }
+                Action::EditComment(id, body) => {
+                    self.call(
+                        Method::PATCH,
+                        &format!("/issues/comments/{id}"),
+                        Some(json!({"body": body})),
+                    )
+                    .await?;
+                }
+                Action::DeleteComment(id) => {
+                    self.call(Method::DELETE, &format!("/issues/comments/{id}"), None)
+                        .await?;
+                }
+            }
+            crate::serve::log(
+                "info",
+                "applied",
+                json!({"repo": self.full_name, "number": number, "action": what.split('(').next().unwrap_or("")}),
+            );
+        }
+        Ok(())
+    }
+}
