@@ -2,6 +2,8 @@
 
 /// `kpipe-step bot` with signed webhooks and a fake GitHub; Prism contract.
 mod bot;
+/// `build-image` with real OCI tools and a real registry.
+mod build_image;
 /// `checkout` and `commit-changes` with real git repositories.
 mod git;
 /// `train` and `predict` end to end, and their errors.
@@ -10,6 +12,8 @@ mod model;
 mod release_notes;
 /// A local server replaying recorded GitHub responses.
 mod replay;
+/// `rollout` through kube's client against a fake API server.
+mod rollout;
 /// `kpipe-step serve` over HTTP, and the real KServe client.
 mod serve;
 /// TF-IDF and SelectKBest against scikit-learn's golden values.

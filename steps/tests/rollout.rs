@@ -1,0 +1,289 @@
+//! `rollout` against a local fake Kubernetes API server, through kube's real
+//! client (kubeconfig → http://127.0.0.1:PORT): verbs, paths and bodies of
+//! the create / canary / promote sequence, every resulting object validated
+//! against the InferenceService CRD schema, waiting on Ready, timing out
+//! with a rollback, and an unreachable cluster.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
+
+#[derive(Default)]
+struct Cluster {
+    object: Option<Value>,
+    /// GETs after a change before the fake controller reports Ready (None: never).
+    ready_after: Option<u32>,
+    gets_since_change: u32,
+    requests: Vec<(String, String, String, Value)>,
+}
+
+type Shared = Arc<Mutex<Cluster>>;
+
+fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Cluster> {
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    if let (Some(t), Some(p)) = (target.as_object_mut(), patch.as_object()) {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else if v.is_object() && t.get(k).is_some_and(Value::is_object) {
+                if let Some(child) = t.get_mut(k) {
+                    merge(child, v);
+                }
+            } else {
+                t.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn not_found(name: &str) -> axum::response::Response {
+    (StatusCode::NOT_FOUND, axum::Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404, "message": format!("inferenceservices.serving.kserve.io \"{name}\" not found")}))).into_response()
+}
+
+fn with_status(c: &mut Cluster) -> Option<Value> {
+    let ready = c.ready_after.is_some_and(|n| c.gets_since_change >= n);
+    c.gets_since_change += 1;
+    let mut o = c.object.clone()?;
+    let generation = o["metadata"]["generation"].as_i64().unwrap_or(1);
+    o["status"] = json!({
+        "observedGeneration": if ready { generation } else { generation - 1 },
+        "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }, "reason": if ready { "" } else { "RevisionMissing" }}],
+    });
+    Some(o)
+}
+
+fn apiserver() -> (String, Shared, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state: Shared = Arc::new(Mutex::new(Cluster {
+        ready_after: Some(2),
+        ..Cluster::default()
+    }));
+    let base = "/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices";
+    let app = Router::new()
+        .route(base, post(|State(s): State<Shared>, UrlPath(ns): UrlPath<String>, h: HeaderMap, body: Bytes| async move {
+            let mut c = lock(&s);
+            let mut obj: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            c.requests.push(("POST".into(), format!("/namespaces/{ns}/inferenceservices"), h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").into(), obj.clone()));
+            obj["metadata"]["generation"] = json!(1);
+            obj["metadata"]["resourceVersion"] = json!("1");
+            c.object = Some(obj.clone());
+            c.gets_since_change = 0;
+            (StatusCode::CREATED, axum::Json(obj))
+        }))
+        .route(&format!("{base}/{{name}}"), get(|State(s): State<Shared>, UrlPath((_, name)): UrlPath<(String, String)>| async move {
+            let mut c = lock(&s);
+            match with_status(&mut c) {
+                Some(o) => axum::Json(o).into_response(),
+                None => not_found(&name),
+            }
+        })
+        .patch(|State(s): State<Shared>, UrlPath((ns, name)): UrlPath<(String, String)>, m: Method, h: HeaderMap, body: Bytes| async move {
+            let mut c = lock(&s);
+            let patch: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            c.requests.push((m.to_string(), format!("/namespaces/{ns}/inferenceservices/{name}"), h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").into(), patch.clone()));
+            let Some(mut obj) = c.object.clone() else { return not_found(&name) };
+            merge(&mut obj, &patch);
+            let g = obj["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+            obj["metadata"]["generation"] = json!(g);
+            c.object = Some(obj.clone());
+            c.gets_since_change = 0;
+            axum::Json(obj).into_response()
+        }))
+        .with_state(state.clone());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), state, rt)
+}
+
+fn kubeconfig(dir: &Path, server: &str) -> std::path::PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\ncurrent-context: test\nusers:\n- name: test\n  user: {{}}\n"),
+    )
+    .ok();
+    path
+}
+
+fn rollout(kubeconfig: &Path, image: &str, timeout: u32) -> Output {
+    Command::new(BIN)
+        .args([
+            "rollout",
+            &format!("--image={image}"),
+            "--namespace=kubeflow",
+            &format!("--timeout-seconds={timeout}"),
+        ])
+        .env("KUBECONFIG", kubeconfig)
+        .env("KPIPE_POLL_MS", "30")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/kserve/inferenceservice-v1beta1.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("CRD schema: {e}"))
+}
+
+fn assert_valid(v: &jsonschema::Validator, obj: &Value) {
+    let errors: Vec<String> = v
+        .iter_errors(obj)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "object breaks the InferenceService CRD schema: {errors:?}\n{obj:#}"
+    );
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn creates_then_canaries_and_promotes() {
+    let (server, cluster, _rt) = apiserver();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kc = kubeconfig(tmp.path(), &server);
+    let schema = validator();
+
+    let out = rollout(&kc, "ghcr.io/kpipe/serving:aaa", 10);
+    assert!(out.status.success(), "{}", err(&out));
+    assert!(err(&out).contains("Created InferenceService kubeflow/kubernetes-analysis"));
+    {
+        let c = lock(&cluster);
+        assert_eq!(c.requests.len(), 1);
+        let (m, path, _, body) = &c.requests[0];
+        assert_eq!(
+            (m.as_str(), path.as_str()),
+            ("POST", "/namespaces/kubeflow/inferenceservices")
+        );
+        assert_valid(&schema, body);
+        assert_eq!(
+            body["spec"]["predictor"]["containers"][0]["image"],
+            "ghcr.io/kpipe/serving:aaa"
+        );
+    }
+
+    let out = rollout(&kc, "ghcr.io/kpipe/serving:bbb", 10);
+    assert!(out.status.success(), "{}", err(&out));
+    assert!(
+        err(&out).contains(
+            "Canary: 50% of traffic to ghcr.io/kpipe/serving:bbb (rest: ghcr.io/kpipe/serving:aaa)"
+        ),
+        "{}",
+        err(&out)
+    );
+    assert!(err(&out).contains("Promoted ghcr.io/kpipe/serving:bbb to 100%"));
+    let c = lock(&cluster);
+    let patches: Vec<&(String, String, String, Value)> = c.requests.iter().skip(1).collect();
+    assert_eq!(patches.len(), 2);
+    for (m, path, ctype, _) in &patches {
+        assert_eq!(
+            (m.as_str(), path.as_str()),
+            (
+                "PATCH",
+                "/namespaces/kubeflow/inferenceservices/kubernetes-analysis"
+            )
+        );
+        assert_eq!(ctype, "application/merge-patch+json");
+    }
+    assert_eq!(
+        patches[0].3["spec"]["predictor"]["canaryTrafficPercent"],
+        50
+    );
+    assert!(patches[1].3["spec"]["predictor"]["canaryTrafficPercent"].is_null());
+    let mut final_obj = c.object.clone().unwrap_or(Value::Null);
+    assert_eq!(
+        final_obj["spec"]["predictor"]["containers"][0]["image"],
+        "ghcr.io/kpipe/serving:bbb"
+    );
+    assert!(
+        final_obj["spec"]["predictor"]
+            .get("canaryTrafficPercent")
+            .is_none()
+    );
+    if let Some(m) = final_obj["metadata"].as_object_mut() {
+        m.remove("generation");
+        m.remove("resourceVersion");
+    }
+    assert_valid(&schema, &final_obj);
+}
+
+#[test]
+fn a_canary_that_never_gets_ready_times_out_and_rolls_back() {
+    let (server, cluster, _rt) = apiserver();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kc = kubeconfig(tmp.path(), &server);
+    assert!(
+        rollout(&kc, "ghcr.io/kpipe/serving:good", 10)
+            .status
+            .success()
+    );
+    lock(&cluster).ready_after = None;
+    let out = rollout(&kc, "ghcr.io/kpipe/serving:broken", 1);
+    assert_eq!(out.status.code(), Some(1));
+    let e = err(&out);
+    assert!(
+        e.contains("is not Ready after 1s: Ready=False RevisionMissing"),
+        "{e}"
+    );
+    assert!(e.contains("Rolled back InferenceService kubeflow/kubernetes-analysis to ghcr.io/kpipe/serving:good"), "{e}");
+    let c = lock(&cluster);
+    let image = c
+        .object
+        .as_ref()
+        .map(|o| o["spec"]["predictor"]["containers"][0]["image"].clone());
+    assert_eq!(image, Some(json!("ghcr.io/kpipe/serving:good")));
+}
+
+#[test]
+fn bad_input_and_an_unreachable_cluster() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kc = kubeconfig(tmp.path(), "http://127.0.0.1:1");
+    let out = rollout(&kc, "ghcr.io/kpipe/serving:x", 2);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err(&out).contains("cannot read InferenceService kubeflow/kubernetes-analysis"),
+        "{}",
+        err(&out)
+    );
+    let out = rollout(&kc, "ghcr.io/kpipe/serving:", 2);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err(&out).contains("must name a tag or digest"));
+    let out = Command::new(BIN)
+        .args(["rollout", "--image=x:y", "--dry-run"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("# canary patch (merge) at 50%"));
+}
