@@ -50,7 +50,11 @@ impl Repo {
         let mut req = self
             .http
             .request(method.clone(), &url)
-            .header("accept", "application/vnd.github+json")
+            // GitHub's media type first; plain JSON is what its OpenAPI declares.
+            .header(
+                "accept",
+                "application/vnd.github+json, application/json;q=0.9",
+            )
             .header("x-github-api-version", "2022-11-28")
             .header("authorization", format!("Bearer {}", self.token));
         if let Some(b) = body {
