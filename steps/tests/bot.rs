@@ -431,9 +431,7 @@ fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
     );
     assert_eq!(
         raw(
-            &format!(
-                "Content-Type: application/json\r\nX-Hub-Signature: sha1=abc\r\nX-GitHub-Event: pull_request\r\n"
-            ),
+            "Content-Type: application/json\r\nX-Hub-Signature: sha1=abc\r\nX-GitHub-Event: pull_request\r\n",
             &body
         ),
         401,
