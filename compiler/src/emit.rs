@@ -8,8 +8,12 @@
 
 use serde::Serialize;
 
-/// Serialises `value` as a YAML document (no `---` header, trailing newline).
-pub(crate) fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
+/// Serialises `value` as a YAML document (no `---` header, trailing newline),
+/// quoting every string a YAML 1.1 reader would retype.
+///
+/// # Errors
+/// The serialiser's message when `value` cannot be represented.
+pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| e.to_string())
 }
 

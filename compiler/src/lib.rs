@@ -58,7 +58,7 @@ pub use artifact::{Artifact, ArtifactType, OutputParam};
 pub use condition::Cond;
 pub use container_step::{ContainerOutputs, ContainerStep};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
-pub use emit::YamlError;
+pub use emit::{YamlError, to_yaml};
 pub use lifecycle::{ConcurrencyPolicy, Memoize, PodGc, Schedule, Ttl};
 pub use location::Location;
 pub use lower::KFP_PIPELINE_SPEC;

@@ -9,7 +9,9 @@
 pub mod cli;
 pub mod kubernetes_analysis;
 pub mod local_data;
+pub mod prow;
 mod registry;
 pub mod run;
+pub mod submit;
 
 pub use registry::{PipelineEntry, Profile, all, find};

@@ -6,3 +6,9 @@ mod cli;
 mod kubernetes_analysis;
 /// `kpipe run --local` with the real step binary.
 mod local_run;
+/// `kpipe prow`: the Prow config against Prow's schemas, and every job run.
+mod prow;
+/// `kpipe submit` to Argo through a fake Kubernetes API server.
+mod submit_argo;
+/// `kpipe submit --kfp` through a fake Kubeflow Pipelines API server.
+mod submit_kfp;

@@ -8,7 +8,9 @@ mod compile;
 mod graph;
 mod lint;
 mod output;
+mod prow;
 mod run;
+mod submit;
 
 use std::process::ExitCode;
 
@@ -34,6 +36,10 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Run a pipeline on this machine, every step as a local kpipe-step process.
     Run(run::RunArgs),
+    /// Submit a pipeline to Argo (Kubernetes API) or Kubeflow Pipelines; wait, stream logs.
+    Submit(submit::SubmitArgs),
+    /// Print the Prow jobs (presubmit, postsubmit, periodic) that submit a pipeline.
+    Prow(prow::ProwArgs),
 }
 
 /// How a subcommand ended when it did not fail outright.
@@ -43,6 +49,8 @@ pub(crate) enum Outcome {
     Success,
     /// The input is invalid; the problems were printed.
     Invalid,
+    /// Exit with this code (what was wrong was printed).
+    Exit(u8),
 }
 
 /// Runs `kpipe` with the process's arguments.
@@ -53,10 +61,13 @@ pub fn main(registry: Vec<PipelineEntry>) -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&registry, &args),
         Command::Run(args) => run::run(&registry, &args),
+        Command::Submit(args) => submit::run(&registry, &args),
+        Command::Prow(args) => prow::run(&registry, &args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
@@ -87,4 +98,12 @@ pub(crate) fn lookup<'a>(
             known.join(", ")
         )
     })
+}
+
+/// `NAME=VALUE` of `-p`.
+pub(crate) fn parse_param(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))
 }

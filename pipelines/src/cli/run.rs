@@ -9,7 +9,7 @@ use clap::Args;
 use kpipe_compiler::argo::Manifest;
 use kpipe_compiler::{CompileOptions, STEP_PROGRAM};
 
-use super::{Outcome, lookup};
+use super::{Outcome, lookup, parse_param};
 use crate::run::{self, LocalRun, Status};
 use crate::{PipelineEntry, Profile};
 
@@ -32,13 +32,6 @@ pub(crate) struct RunArgs {
     /// Steps to run at once (default: the number of cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-}
-
-fn parse_param(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .filter(|(k, _)| !k.is_empty())
-        .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))
 }
 
 /// The kpipe-step binary: explicit, next to this executable, or on PATH.

@@ -1,0 +1,239 @@
+//! `kpipe prow`: the Prow jobs that run a pipeline from CI, and the
+//! plugins.yaml entry of the bot.
+//!
+//! The original ran shell scripts that cloned the repository, applied the
+//! PR's patch and called `make pipeline-run`; here each job is one
+//! `kpipe submit` process (which follows the workflow, streams its logs,
+//! exits with its result and stops it when Prow aborts the job):
+//!
+//! - presubmit (`always_run`): the pipeline for the PR head, without commit
+//!   or rollout (the pipeline skips those when `pr` is set);
+//! - postsubmit on the main branch: the full pipeline, unless the commit
+//!   message carries `[skip]` (the data commits the pipeline itself pushes);
+//! - periodic every 24 h: the full pipeline (the daily data update).
+
+use serde_json::{Value, json};
+
+/// The container command of every job.
+pub const PROGRAM: &str = "kpipe";
+/// Marker of commits the postsubmit skips (the data commits' message).
+pub const SKIP_MARKER: &str = "[skip]";
+
+/// What the jobs run and where.
+#[derive(Clone, Debug)]
+pub struct ProwOptions {
+    /// Pipeline name (as for `kpipe submit`).
+    pub pipeline: String,
+    /// `org/repo` whose PRs and pushes trigger the jobs.
+    pub repo: String,
+    /// Image with `kpipe` (and, for the postsubmit, `sh` and `git`).
+    pub image: String,
+    /// Namespace of the workflows.
+    pub namespace: String,
+    /// Service account of the job pods (allowed to create and watch workflows).
+    pub service_account: String,
+    /// Branch of postsubmits.
+    pub branch: String,
+    /// Interval of the periodic.
+    pub interval: String,
+    /// Submit to this Kubeflow Pipelines API instead of Argo.
+    pub kfp: Option<String>,
+}
+
+impl ProwOptions {
+    /// Job names: `<pipeline>-test`, `<pipeline>`, `<pipeline>-periodic`.
+    pub fn job_name(&self, suffix: &str) -> String {
+        if suffix.is_empty() {
+            self.pipeline.clone()
+        } else {
+            format!("{}-{suffix}", self.pipeline)
+        }
+    }
+
+    /// `kpipe submit …` up to (not including) the parameters.
+    fn submit(&self) -> Vec<String> {
+        let mut args = vec![
+            "submit".to_owned(),
+            self.pipeline.clone(),
+            format!("--namespace={}", self.namespace),
+        ];
+        if let Some(url) = &self.kfp {
+            args.push(format!("--kfp={url}"));
+        }
+        args.extend(["--wait".to_owned(), "--logs".to_owned()]);
+        args
+    }
+
+    fn pod(&self, command: Vec<String>, args: Vec<String>) -> Value {
+        json!({
+            "serviceAccountName": self.service_account,
+            "containers": [{
+                "image": self.image,
+                "command": command,
+                "args": args,
+            }],
+        })
+    }
+}
+
+/// Validates the options: `org/repo`, a branch and an interval Prow reads.
+pub fn check(opts: &ProwOptions) -> anyhow::Result<()> {
+    let mut parts = opts.repo.split('/');
+    let ok_repo = matches!((parts.next(), parts.next(), parts.next()), (Some(o), Some(r), None) if !o.is_empty() && !r.is_empty());
+    if !ok_repo {
+        anyhow::bail!(
+            "--repo must be ORG/REPO (e.g. kubernetes/kubernetes), got `{}`",
+            opts.repo
+        );
+    }
+    if opts.image.trim().is_empty() {
+        anyhow::bail!("--image must name the image that contains kpipe");
+    }
+    let valid_name = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    };
+    if !valid_name(&opts.pipeline) {
+        anyhow::bail!(
+            "pipeline `{}` cannot name a Prow job (allowed: A-Z a-z 0-9 - . _)",
+            opts.pipeline
+        );
+    }
+    let units = opts
+        .interval
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if opts.interval.is_empty() || units.is_empty() || !["h", "m", "s"].contains(&units) {
+        anyhow::bail!(
+            "--interval must be a Go duration such as 24h, 90m or 3600s, got `{}`",
+            opts.interval
+        );
+    }
+    Ok(())
+}
+
+/// The job config: `presubmits`, `postsubmits` and `periodics`.
+pub fn jobs(opts: &ProwOptions) -> Value {
+    let mut presubmit = opts.submit();
+    presubmit.extend([
+        "-p".to_owned(),
+        "pr=$(PULL_NUMBER)".to_owned(),
+        "-p".to_owned(),
+        "commit=$(PULL_PULL_SHA)".to_owned(),
+    ]);
+    // Prow clones the pushed commit (decorate: true) so the script can read
+    // its message; `exec` hands SIGTERM on an abort straight to kpipe.
+    let mut submit = vec![PROGRAM.to_owned()];
+    submit.extend(opts.submit());
+    submit.extend(["-p".to_owned(), "commit=\"$PULL_BASE_SHA\"".to_owned()]);
+    let script = format!(
+        "set -eu\nif git log -1 --format=%B | grep -qF '{SKIP_MARKER}'; then\n  echo 'commit message contains {SKIP_MARKER}: not running {}'\n  exit 0\nfi\nexec {}\n",
+        opts.pipeline,
+        submit.join(" ")
+    );
+    json!({
+        "presubmits": {
+            opts.repo.clone(): [{
+                "name": opts.job_name("test"),
+                "always_run": true,
+                "decorate": false,
+                "spec": opts.pod(vec![PROGRAM.to_owned()], presubmit),
+            }],
+        },
+        "postsubmits": {
+            opts.repo.clone(): [{
+                "name": opts.job_name(""),
+                "branches": [format!("^{}$", regex_escape(&opts.branch))],
+                "decorate": true,
+                "max_concurrency": 1,
+                "spec": opts.pod(vec!["/bin/sh".to_owned(), "-c".to_owned()], vec![script]),
+            }],
+        },
+        "periodics": [{
+            "name": opts.job_name("periodic"),
+            "interval": opts.interval,
+            "decorate": false,
+            "spec": opts.pod(vec![PROGRAM.to_owned()], opts.submit()),
+        }],
+    })
+}
+
+/// The plugins.yaml entries: the trigger plugin (which runs the jobs),
+/// enabled and configured for the repository, and the bot as an external
+/// plugin for issues and pull_request events.
+pub fn plugins(opts: &ProwOptions, endpoint: &str) -> Value {
+    json!({
+        "plugins": {opts.repo.clone(): {"plugins": ["trigger"]}},
+        "triggers": [{"repos": [opts.repo]}],
+        "external_plugins": {
+            opts.repo.clone(): [{
+                "name": format!("{}-bot", opts.pipeline),
+                "endpoint": endpoint,
+                "events": ["issues", "pull_request"],
+            }],
+        },
+    })
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ProwOptions {
+        ProwOptions {
+            pipeline: "kubernetes-analysis".into(),
+            repo: "kpipe/kubernetes-analysis".into(),
+            image: "ghcr.io/kpipe/kpipe-step:0.1.0".into(),
+            namespace: "kubeflow".into(),
+            service_account: "kpipe".into(),
+            branch: "master".into(),
+            interval: "24h".into(),
+            kfp: None,
+        }
+    }
+
+    #[test]
+    fn options_are_checked() {
+        assert!(check(&opts()).is_ok());
+        for (repo, interval) in [
+            ("nope", "24h"),
+            ("a/b/c", "24h"),
+            ("a/b", "daily"),
+            ("a/b", ""),
+        ] {
+            let o = ProwOptions {
+                repo: repo.into(),
+                interval: interval.into(),
+                ..opts()
+            };
+            assert!(check(&o).is_err(), "{repo} {interval}");
+        }
+    }
+
+    #[test]
+    fn postsubmit_skips_marked_commits_and_execs_kpipe() {
+        let v = jobs(&opts());
+        let job = &v["postsubmits"]["kpipe/kubernetes-analysis"][0];
+        assert_eq!(job["branches"][0], "^master$");
+        let script = job["spec"]["containers"][0]["args"][0]
+            .as_str()
+            .unwrap_or_default();
+        assert!(script.contains("grep -qF '[skip]'"), "{script}");
+        assert!(
+            script.contains("exec kpipe submit kubernetes-analysis --namespace=kubeflow --wait --logs -p commit=\"$PULL_BASE_SHA\""),
+            "{script}"
+        );
+        assert_eq!(regex_escape("release-1.2"), "release-1\\.2");
+    }
+}
