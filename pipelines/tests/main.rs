@@ -1,5 +1,8 @@
 //! Integration tests of the pipelines and the `kpipe` binary, one test binary.
 
+/// The fake API servers' plumbing.
+mod support;
+
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
 /// The kubernetes-analysis pipeline against the original and Argo's schemas.

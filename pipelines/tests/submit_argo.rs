@@ -155,11 +155,6 @@ type Params = Query<std::collections::HashMap<String, String>>;
 pub(crate) fn apiserver(
     setup: impl FnOnce(&mut Cluster),
 ) -> (String, Shared, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
     let mut cluster = Cluster::default();
     setup(&mut cluster);
     let state: Shared = Arc::new(Mutex::new(cluster));
@@ -291,14 +286,8 @@ pub(crate) fn apiserver(
             }),
         )
         .with_state(state.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), state, rt)
+    let (url, rt) = crate::support::serve(app);
+    (url, state, rt)
 }
 
 pub(crate) fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
