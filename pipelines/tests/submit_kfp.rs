@@ -48,6 +48,9 @@ struct Kfp {
     polls: usize,
     schema_errors: Vec<String>,
     unauthorized: usize,
+    /// Answer the next pipeline and version lookups with empty lists, as if
+    /// another job uploaded them between kpipe's lookup and its upload.
+    hide_once: (bool, bool),
 }
 
 type Shared = Arc<Mutex<Kfp>>;
@@ -216,11 +219,6 @@ fn upload(
 }
 
 fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
     let mut kfp = Kfp::default();
     setup(&mut kfp);
     let state: Shared = Arc::new(Mutex::new(kfp));
@@ -235,7 +233,10 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
                 let Some(name) = filter_name(&q) else {
                     return error(StatusCode::BAD_REQUEST, "expected a name filter");
                 };
-                let found: Vec<Value> = c.pipelines.iter().filter(|p| p["name"] == name.as_str()).cloned().collect();
+                let mut found: Vec<Value> = c.pipelines.iter().filter(|p| p["name"] == name.as_str()).cloned().collect();
+                if std::mem::take(&mut c.hide_once.0) {
+                    found.clear();
+                }
                 axum::Json(json!({"pipelines": found, "total_size": found.len()})).into_response()
             }),
         )
@@ -263,10 +264,11 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
                 }
                 let pipeline = q.get("resource_key.id").cloned().unwrap_or_default();
                 let name = filter_name(&q);
+                let hide = std::mem::take(&mut c.hide_once.1);
                 let found: Vec<Value> = c
                     .versions
                     .iter()
-                    .filter(|(p, v)| *p == pipeline && name.as_deref().is_none_or(|n| v["name"] == n))
+                    .filter(|(p, v)| !hide && *p == pipeline && name.as_deref().is_none_or(|n| v["name"] == n))
                     .map(|(_, v)| v.clone())
                     .collect();
                 axum::Json(json!({"versions": found, "total_size": found.len()})).into_response()
@@ -355,14 +357,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
             }),
         )
         .with_state(state.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), state, rt)
+    let (url, rt) = crate::support::serve(app);
+    (url, state, rt)
 }
 
 fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
@@ -489,6 +485,31 @@ fn uploads_once_runs_with_parameters_and_reuses_the_version() {
     assert_eq!(c.runs[2]["resource_references"][1]["key"]["id"], "v-2");
     assert_eq!(c.runs[2]["name"], "test-44-0a1b2c");
     assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+}
+
+#[test]
+fn an_upload_that_lost_a_race_uses_the_winners() {
+    let (url, kfp, _rt) = server(|_| {});
+    for _ in 0..2 {
+        let out = kpipe(&url, Some(TOKEN), &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    lock(&kfp).hide_once = (true, true);
+    let out = kpipe(&url, Some(TOKEN), &PR);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let c = lock(&kfp);
+    let paths: Vec<&str> = c.uploads.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "pipelines/upload",
+            "pipelines/upload_version",
+            "pipelines/upload",
+            "pipelines/upload_version"
+        ]
+    );
+    assert_eq!((c.pipelines.len(), c.versions.len()), (1, 2));
+    assert_eq!(c.runs[2]["resource_references"][1]["key"]["id"], "v-2");
 }
 
 fn yaml_value(yaml: &str) -> Value {

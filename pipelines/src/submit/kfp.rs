@@ -201,27 +201,40 @@ impl Kfp {
         let file_name = format!("{name}.yaml");
         let ns_query: Vec<(&str, &str)> = namespace.map(|n| ("namespace", n)).into_iter().collect();
         let existing = self.find("pipelines", "pipelines", name, &[]).await?;
-        let Some(pipeline) = existing else {
-            let mut query = vec![
-                ("name", name.as_str()),
-                ("description", "uploaded by kpipe"),
-            ];
-            query.extend_from_slice(&ns_query);
-            let created = self
-                .upload(
-                    "pipelines/upload",
-                    &query,
-                    &file_name,
-                    &prepared.yaml,
-                    &format!("upload pipeline {name}"),
-                )
-                .await?;
-            let id = string(&created["id"], "pipeline id")?;
-            let version_id = created["default_version"]["id"]
-                .as_str()
-                .map_or_else(|| id.clone(), str::to_owned);
-            eprintln!("Uploaded pipeline {name} ({id})");
-            return Ok((id, version_id));
+        let pipeline = match existing {
+            Some(p) => p,
+            None => {
+                let mut query = vec![
+                    ("name", name.as_str()),
+                    ("description", "uploaded by kpipe"),
+                ];
+                query.extend_from_slice(&ns_query);
+                let uploaded = self
+                    .upload(
+                        "pipelines/upload",
+                        &query,
+                        &file_name,
+                        &prepared.yaml,
+                        &format!("upload pipeline {name}"),
+                    )
+                    .await;
+                match uploaded {
+                    Ok(created) => {
+                        let id = string(&created["id"], "pipeline id")?;
+                        let version_id = created["default_version"]["id"]
+                            .as_str()
+                            .map_or_else(|| id.clone(), str::to_owned);
+                        eprintln!("Uploaded pipeline {name} ({id})");
+                        return Ok((id, version_id));
+                    }
+                    // Another job uploaded it in the meantime: use theirs.
+                    Err(e) if conflict(&e) => self
+                        .find("pipelines", "pipelines", name, &[])
+                        .await?
+                        .ok_or(e)?,
+                    Err(e) => return Err(e),
+                }
+            }
         };
         let pipeline_id = string(&pipeline["id"], "pipeline id")?;
         let version_key = [
@@ -242,7 +255,7 @@ impl Kfp {
             ("description", "uploaded by kpipe"),
         ];
         query.extend_from_slice(&ns_query);
-        let created = self
+        let uploaded = self
             .upload(
                 "pipelines/upload_version",
                 &query,
@@ -250,7 +263,16 @@ impl Kfp {
                 &prepared.yaml,
                 &format!("upload version {version} of pipeline {name}"),
             )
-            .await?;
+            .await;
+        let created = match uploaded {
+            Ok(created) => created,
+            // Another job uploaded the same version in the meantime.
+            Err(e) if conflict(&e) => self
+                .find("pipeline_versions", "versions", &version, &version_key)
+                .await?
+                .ok_or(e)?,
+            Err(e) => return Err(e),
+        };
         let id = string(&created["id"], "pipeline version id")?;
         eprintln!("Uploaded version {version} of pipeline {name} ({id})");
         Ok((pipeline_id, id))
@@ -351,6 +373,12 @@ impl Kfp {
         .await
         .map(|_| ())
     }
+}
+
+/// KFP's answer to an upload whose name is taken (409 AlreadyExists).
+fn conflict(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<ApiError>()
+        .is_some_and(|a| a.status == StatusCode::CONFLICT)
 }
 
 fn string(v: &Value, what: &str) -> anyhow::Result<String> {
