@@ -28,8 +28,10 @@ pub struct ProwOptions {
     pub repo: String,
     /// Image with `kpipe` (and, for the postsubmit, `sh` and `git`).
     pub image: String,
-    /// Namespace of the workflows.
-    pub namespace: String,
+    /// Namespace of the workflows (Argo; kpipe submit's default when
+    /// unset), or the Kubeflow profile namespace with `kfp` (multi-user
+    /// installs only: a single-user KFP refuses namespaced requests).
+    pub namespace: Option<String>,
     /// Service account of the job pods (allowed to create and watch workflows).
     pub service_account: String,
     /// Branch of postsubmits.
@@ -52,13 +54,20 @@ impl ProwOptions {
 
     /// `kpipe submit …` up to (not including) the parameters.
     fn submit(&self) -> Vec<String> {
-        let mut args = vec![
-            "submit".to_owned(),
-            self.pipeline.clone(),
-            format!("--namespace={}", self.namespace),
-        ];
-        if let Some(url) = &self.kfp {
-            args.push(format!("--kfp={url}"));
+        let mut args = vec!["submit".to_owned(), self.pipeline.clone()];
+        let namespace = match &self.kfp {
+            Some(url) => {
+                args.push(format!("--kfp={url}"));
+                self.namespace.clone()
+            }
+            None => Some(
+                self.namespace
+                    .clone()
+                    .unwrap_or_else(|| crate::kubernetes_analysis::NAMESPACE.to_owned()),
+            ),
+        };
+        if let Some(ns) = namespace {
+            args.push(format!("--namespace={ns}"));
         }
         args.extend(["--wait".to_owned(), "--logs".to_owned()]);
         args
@@ -195,7 +204,7 @@ mod tests {
             pipeline: "kubernetes-analysis".into(),
             repo: "kpipe/kubernetes-analysis".into(),
             image: "ghcr.io/kpipe/kpipe-step:0.1.0".into(),
-            namespace: "kubeflow".into(),
+            namespace: None,
             service_account: "kpipe".into(),
             branch: "master".into(),
             interval: "24h".into(),
@@ -235,5 +244,39 @@ mod tests {
             "{script}"
         );
         assert_eq!(regex_escape("release-1.2"), "release-1\\.2");
+    }
+
+    #[test]
+    fn namespaces_go_to_argo_always_and_to_kfp_when_given() {
+        let args = |o: &ProwOptions| {
+            jobs(o)["periodics"][0]["spec"]["containers"][0]["args"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            args(&opts()),
+            "submit kubernetes-analysis --namespace=kubeflow --wait --logs"
+        );
+        let kfp = ProwOptions {
+            kfp: Some("http://ml-pipeline.kubeflow:8888".into()),
+            ..opts()
+        };
+        assert_eq!(
+            args(&kfp),
+            "submit kubernetes-analysis --kfp=http://ml-pipeline.kubeflow:8888 --wait --logs"
+        );
+        let profile = ProwOptions {
+            namespace: Some("team-ml".into()),
+            ..kfp
+        };
+        assert!(
+            args(&profile).contains("--kfp=http://ml-pipeline.kubeflow:8888 --namespace=team-ml")
+        );
     }
 }

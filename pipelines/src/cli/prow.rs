@@ -30,9 +30,10 @@ pub(crate) struct ProwArgs {
     /// Print the plugins.yaml entries (trigger + the bot) instead of the jobs.
     #[arg(long)]
     plugins: bool,
-    /// Namespace the workflows run in.
-    #[arg(long, value_name = "NS", default_value = crate::kubernetes_analysis::NAMESPACE)]
-    namespace: String,
+    /// Namespace the workflows run in (default: kubeflow); with --kfp, the
+    /// Kubeflow profile namespace of a multi-user install (default: none).
+    #[arg(long, value_name = "NS")]
+    namespace: Option<String>,
     /// Service account of the job pods.
     #[arg(long, value_name = "NAME", default_value = "kpipe")]
     service_account: String,
