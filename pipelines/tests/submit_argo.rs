@@ -473,6 +473,31 @@ fn sigterm_stops_the_workflow() {
 }
 
 #[test]
+fn a_timeout_stops_the_workflow() {
+    let (server, cluster, _rt) = apiserver(|c| {
+        c.script = vec![Event::Phase("Running")];
+        c.hold_open = true;
+    });
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kc = kubeconfig(tmp.path(), &server);
+    // --timeout implies --wait.
+    let out = run(&kc, &["--timeout", "1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("--timeout 1s expired before the workflow finished; it was stopped"),
+        "{stderr}"
+    );
+    let c = lock(&cluster);
+    assert_eq!(c.watches, 1);
+    let patch = c.requests.iter().find(|r| r.0 == "PATCH");
+    assert_eq!(
+        patch.map(|p| &p.3),
+        Some(&json!({"spec": {"shutdown": "Terminate"}}))
+    );
+}
+
+#[test]
 fn without_wait_prints_the_name() {
     let (server, cluster, _rt) = apiserver(|_| {});
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

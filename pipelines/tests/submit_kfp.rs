@@ -556,11 +556,7 @@ fn the_run_status_is_the_exit_code() {
 #[test]
 fn a_timeout_terminates_the_run() {
     let (url, kfp, _rt) = server(|k| k.script = vec![Some("Running")]);
-    let out = kpipe(
-        &url,
-        Some(TOKEN),
-        &["--wait", "--timeout", "1", "-n", "team-ml"],
-    );
+    let out = kpipe(&url, Some(TOKEN), &["--timeout", "1", "-n", "team-ml"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(

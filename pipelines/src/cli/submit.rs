@@ -47,7 +47,7 @@ pub(crate) struct SubmitArgs {
     /// Stream every step's log while waiting (Argo; implies --wait).
     #[arg(long)]
     logs: bool,
-    /// Give up after this many seconds of waiting and stop the workflow.
+    /// Give up after this many seconds of waiting and stop the workflow (implies --wait).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
     /// Image for every step (pipelines compiled by kpipe; default: the pipeline's).
@@ -74,7 +74,7 @@ pub(crate) fn run(registry: &[PipelineEntry], args: &SubmitArgs) -> anyhow::Resu
         args.image.clone(),
         &args.params,
     )?;
-    let wait = args.wait || args.logs;
+    let wait = args.wait || args.logs || args.timeout.is_some();
     let timeout = args.timeout.map(Duration::from_secs);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
