@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -117,13 +118,17 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn authorized(c: &mut Kfp, h: &HeaderMap) -> bool {
-    let ok =
-        h.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"));
-    if !ok {
-        c.unauthorized += 1;
+/// KFP behind its auth proxy: every request needs the bearer token.
+async fn authorized(State(s): State<Shared>, request: Request, next: Next) -> Response {
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if header != Some(&format!("Bearer {TOKEN}")) {
+        lock(&s).unauthorized += 1;
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
     }
-    ok
+    next.run(request).await
 }
 
 /// A strict reading of one-part `multipart/form-data`.
@@ -174,9 +179,6 @@ fn upload(
     body: &[u8],
 ) -> Response {
     let mut c = lock(s);
-    if !authorized(&mut c, h) {
-        return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-    }
     let (field, file_name, yaml) = match multipart(h, body) {
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, &format!("bad upload: {e}")),
@@ -225,11 +227,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
     let app = Router::new()
         .route(
             "/apis/v1beta1/pipelines",
-            get(|State(s): State<Shared>, h: HeaderMap, Query(q): Params| async move {
+            get(|State(s): State<Shared>, Query(q): Params| async move {
                 let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
                 let Some(name) = filter_name(&q) else {
                     return error(StatusCode::BAD_REQUEST, "expected a name filter");
                 };
@@ -254,11 +253,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
         )
         .route(
             "/apis/v1beta1/pipeline_versions",
-            get(|State(s): State<Shared>, h: HeaderMap, Query(q): Params| async move {
+            get(|State(s): State<Shared>, Query(q): Params| async move {
                 let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
                 if q.get("resource_key.type").map(String::as_str) != Some("PIPELINE") {
                     return error(StatusCode::BAD_REQUEST, "ResourceKey must be set in the input");
                 }
@@ -276,20 +272,14 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
         )
         .route(
             "/apis/v1beta1/experiments",
-            get(|State(s): State<Shared>, h: HeaderMap, Query(q): Params| async move {
-                let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
+            get(|State(s): State<Shared>, Query(q): Params| async move {
+                let c = lock(&s);
                 let name = filter_name(&q).unwrap_or_default();
                 let found: Vec<Value> = c.experiments.iter().filter(|e| e["name"] == name.as_str()).cloned().collect();
                 axum::Json(json!({"experiments": found, "total_size": found.len()})).into_response()
             })
-            .post(|State(s): State<Shared>, h: HeaderMap, body: Bytes| async move {
+            .post(|State(s): State<Shared>, body: Bytes| async move {
                 let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
                 let mut e: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 check(&mut c, "apiExperiment", &e);
                 e["id"] = json!(format!("e-{}", c.experiments.len() + 1));
@@ -299,11 +289,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
         )
         .route(
             "/apis/v1beta1/runs",
-            post(|State(s): State<Shared>, h: HeaderMap, body: Bytes| async move {
+            post(|State(s): State<Shared>, body: Bytes| async move {
                 let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
                 let mut run: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 check(&mut c, "apiRun", &run);
                 run["id"] = json!(format!("r-{}", c.runs.len() + 1));
@@ -313,11 +300,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
         )
         .route(
             "/apis/v1beta1/runs/{id}",
-            get(|State(s): State<Shared>, h: HeaderMap, UrlPath(id): UrlPath<String>| async move {
+            get(|State(s): State<Shared>, UrlPath(id): UrlPath<String>| async move {
                 let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
                 let Some(mut run) = c.runs.iter().find(|r| r["id"] == id.as_str()).cloned() else {
                     return error(StatusCode::NOT_FOUND, "run not found");
                 };
@@ -347,15 +331,13 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
         )
         .route(
             "/apis/v1beta1/runs/{id}/terminate",
-            post(|State(s): State<Shared>, h: HeaderMap, UrlPath(id): UrlPath<String>| async move {
+            post(|State(s): State<Shared>, UrlPath(id): UrlPath<String>| async move {
                 let mut c = lock(&s);
-                if !authorized(&mut c, &h) {
-                    return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-                }
                 c.terminated.push(id);
                 axum::Json(json!({})).into_response()
             }),
         )
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorized))
         .with_state(state.clone());
     let (url, rt) = crate::support::serve(app);
     (url, state, rt)
@@ -586,6 +568,8 @@ fn tokens_come_from_a_file_and_a_refusal_says_what_to_do() {
         stderr.contains("Kubeflow Pipelines refused to look up pipelines named kubernetes-analysis (401 Unauthorized): Unauthorized access; pass a valid bearer token with KPIPE_KFP_TOKEN or --kfp-token-file"),
         "{stderr}"
     );
+    // The first refusal ends it: nothing else is tried without a token.
+    assert_eq!(lock(&kfp).unauthorized, 1);
     assert!(lock(&kfp).runs.is_empty());
 
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
