@@ -348,24 +348,11 @@ fn step_name(workflow: &str, node_name: &str) -> String {
         .to_owned()
 }
 
-/// Seconds since the epoch of an RFC 3339 UTC time (`2024-05-01T10:00:00Z`).
+/// Seconds since the epoch of an RFC 3339 time (`2024-05-01T10:00:00Z`).
 fn epoch_seconds(t: &str) -> Option<i64> {
-    let b = t.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+    t.parse::<k8s_openapi::jiff::Timestamp>()
+        .ok()
+        .map(|ts| ts.as_second())
 }
 
 /// Streams the `main` container log of every pod of the workflow, each line

@@ -309,16 +309,8 @@ pub fn run(args: BotArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let addr = format!("{}:{}", args.host, args.port);
-        let listener = tokio::net::TcpListener::bind(&addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-        log(
-            "info",
-            "listening",
-            json!({"addr": bound, "dry_run": args.dry_run}),
-        );
+        let listener =
+            crate::serve::listen(&args.host, args.port, json!({"dry_run": args.dry_run})).await?;
         axum::serve(listener, router(bot))
             .with_graceful_shutdown(crate::serve::shutdown())
             .await

@@ -37,6 +37,26 @@ pub fn log(level: &str, msg: &str, fields: serde_json::Value) {
     eprintln!("{line}");
 }
 
+/// Binds `host:port` and logs `listening` with the bound address (the
+/// port chosen for `--port 0`) and `fields`.
+pub async fn listen(
+    host: &str,
+    port: u16,
+    fields: serde_json::Value,
+) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = format!("{host}:{port}");
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+    let mut line = serde_json::json!({"addr": bound});
+    if let (Some(obj), serde_json::Value::Object(extra)) = (line.as_object_mut(), fields) {
+        obj.extend(extra);
+    }
+    log("info", "listening", line);
+    Ok(listener)
+}
+
 fn now_ms() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -58,16 +78,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         &args.name,
         Duration::from_secs(args.request_timeout_seconds.max(1)),
     ));
-    let addr = format!("{}:{}", args.host, args.port);
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-    log(
-        "info",
-        "listening",
-        serde_json::json!({"addr": bound, "model": args.name}),
-    );
+    let listener = listen(
+        &args.host,
+        args.port,
+        serde_json::json!({"model": args.name}),
+    )
+    .await?;
     // Load after binding: health answers (not ready) while the model loads.
     let loader = {
         let app = app.clone();
