@@ -39,11 +39,6 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Fake> {
 }
 
 fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
     let state: Shared = Arc::new(Mutex::new(Fake {
         next_id: 100,
         ..Fake::default()
@@ -121,13 +116,7 @@ fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
             }),
         )
         .with_state(state.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (addr, rt) = crate::support::serve(app);
     (addr, state, rt)
 }
 
@@ -164,20 +153,7 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     let mut lines = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
-    let mut port = 0;
-    let mut line = String::new();
-    while port == 0 && lines.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Ok(v) = serde_json::from_str::<Value>(&line)
-            && v["msg"] == "listening"
-        {
-            port = v["addr"]
-                .as_str()
-                .and_then(|a| a.rsplit(':').next())
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
-        }
-        line.clear();
-    }
+    let port = crate::support::listening_port(&mut lines);
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = log.clone();
     std::thread::spawn(move || {

@@ -66,11 +66,6 @@ fn with_status(c: &mut Cluster) -> Option<Value> {
 }
 
 fn apiserver() -> (String, Shared, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
     let state: Shared = Arc::new(Mutex::new(Cluster {
         ready_after: Some(2),
         ..Cluster::default()
@@ -107,13 +102,7 @@ fn apiserver() -> (String, Shared, tokio::runtime::Runtime) {
             axum::Json(obj).into_response()
         }))
         .with_state(state.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (addr, rt) = crate::support::serve(app);
     (format!("http://{addr}"), state, rt)
 }
 

@@ -61,20 +61,7 @@ pub(crate) fn start(extra: &[&str]) -> Server {
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     let mut lines = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
-    let mut port = 0;
-    let mut line = String::new();
-    while port == 0 && lines.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
-            && v["msg"] == "listening"
-        {
-            port = v["addr"]
-                .as_str()
-                .and_then(|a| a.rsplit(':').next())
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
-        }
-        line.clear();
-    }
+    let port = crate::support::listening_port(&mut lines);
     std::thread::spawn(move || for _ in lines.lines() {});
     let server = Server { child, port };
     let deadline = Instant::now() + Duration::from_secs(20);
