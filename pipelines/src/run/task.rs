@@ -282,7 +282,14 @@ fn run_once(
     mapped.sort_by_key(|p| std::cmp::Reverse(p.len()));
     mapped.dedup();
     for m in &container.volume_mounts {
-        std::fs::create_dir_all(local(&root, &m.mount_path)).ok();
+        let dir = local(&root, &m.mount_path);
+        std::fs::create_dir_all(&dir).with_context(|| {
+            format!(
+                "cannot create {} for the volume mount {}",
+                dir.display(),
+                m.mount_path
+            )
+        })?;
     }
     let render = |s: &str| -> anyhow::Result<String> {
         let mut s = s.to_owned();
