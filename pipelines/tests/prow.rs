@@ -274,6 +274,13 @@ fn plugins_validate_against_prows_documented_schema() {
     assert!(
         v.is_valid(&json!({"triggers": reference["triggers"], "external_plugins": reference["external_plugins"]}))
     );
+    // The deployment manifests' entry passes too.
+    let deployed = yaml(include_str!("../deploy/plugins.yaml"));
+    assert!(
+        errors(&v, &deployed).is_empty(),
+        "{:#?}",
+        errors(&v, &deployed)
+    );
     let mut broken = plugins.clone();
     broken["external_plugins"][REPO][0]["url"] = json!("http://bot");
     assert!(!v.is_valid(&broken));
