@@ -30,7 +30,8 @@ impl FeatureConfig {
     ///
     /// Character 2–5-grams within words ([`FeatureConfig::with_char_ngrams`])
     /// were measured on the validation split (newest training releases, 3
-    /// seeds): +0.002 ROC AUC, inside the seed-to-seed spread of ±0.003, for
+    /// seeds): +0.002 ROC AUC, inside the seed-to-seed spread of ±0.003
+    /// (remeasured later: +0.004 there, and no change on the dev notes), for
     /// 8× the terms per note — and prediction cost is proportional to terms
     /// (vocabulary lookups and first-layer weight rows). So they are off.
     pub fn kpipe() -> Self {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# How far the bundled data can take a model (model_ceiling.py): strong
+# scikit-learn baselines trained on the training notes and scored on dev,
+# and an in-distribution bound (5-fold CV over dev, each fold trained on
+# the training notes plus the other dev folds). About 2 minutes.
+#
+#   steps/benches/model-ceiling.sh
+#
+# Installs scikit-learn into ~/.cache/kpipe-bench/sk-venv on first use.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+venv="${SK_VENV:-$HOME/.cache/kpipe-bench/sk-venv}"
+if ! "$venv/bin/python" -c 'import sklearn' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'scikit-learn==1.5.2'
+fi
+exec "$venv/bin/python" steps/benches/model_ceiling.py \
+  pipelines/data/release-notes-train-1.14-1.27.jsonl \
+  pipelines/data/release-notes-dev-1.28-1.33.jsonl
