@@ -27,6 +27,7 @@ fn config(params: &Value) -> TfidfConfig {
     TfidfConfig {
         analyzer: match params["analyzer"].as_str() {
             Some("char_wb") => Analyzer::CharWb,
+            Some("lead") => Analyzer::Lead,
             _ => Analyzer::Word,
         },
         min_n: params["ngram_range"][0].as_u64().unwrap_or(1) as usize,
@@ -50,7 +51,7 @@ fn tfidf_and_select_k_best_match_scikit_learn() {
         .collect();
     assert!(train.len() > 300 && test.len() > 50);
     let configs = g["configs"].as_object().cloned().unwrap_or_default();
-    assert_eq!(configs.len(), 3);
+    assert_eq!(configs.len(), 4);
     for (name, c) in configs {
         let v = Tfidf::fit(config(&c["params"]), &train);
         assert_eq!(

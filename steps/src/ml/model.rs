@@ -31,8 +31,13 @@ use super::tfidf::Tfidf;
 
 /// `kpipe-model.json`'s `format`.
 pub const FORMAT: &str = "kpipe-model";
-/// The model format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The model format version this build writes.
+///
+/// 2 added the `lead` analyzer (a vectorizer block older builds cannot read).
+pub const VERSION: u32 = 2;
+/// The oldest format version this build still reads: a version 1 model is a
+/// version 2 model without a `lead` block.
+pub const OLDEST_READABLE: u32 = 1;
 const WEIGHTS_MAGIC: &[u8; 8] = b"KPIPEW01";
 
 /// `kpipe-model.json`.
@@ -153,13 +158,13 @@ impl Model {
             bail!("{} is not a kpipe model manifest", manifest_path.display());
         }
         let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        if version != u64::from(VERSION) {
+        if !(u64::from(OLDEST_READABLE)..=u64::from(VERSION)).contains(&version) {
             let by = head
                 .get("created_by")
                 .and_then(|c| c.as_str())
                 .unwrap_or("an unknown kpipe");
             bail!(
-                "model in {} has format version {version} (written by {by}); this kpipe-step ({}) reads version {VERSION}: retrain the model with this version",
+                "model in {} has format version {version} (written by {by}); this kpipe-step ({}) reads versions {OLDEST_READABLE} to {VERSION}: retrain the model with this version",
                 dir.display(),
                 env!("CARGO_PKG_VERSION")
             );
@@ -312,6 +317,7 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ml::tfidf::Analyzer;
 
     #[test]
     fn weights_round_trip_and_reject_damage() {
@@ -354,5 +360,83 @@ mod tests {
             .collect();
         let want = w.output.b[0] + h2[0] * w.output.w[0] + h2[1] * w.output.w[1] + z[2];
         assert!((w.logit(&x) - want).abs() < 1e-6);
+    }
+
+    fn tiny_model(features: &FeatureConfig, version: u32) -> Model {
+        let docs = [
+            "Fixed a crash in kubelet",
+            "Added a flag to kubectl",
+            "Fixed kubectl",
+        ];
+        let (features, _) = Features::fit(features, &docs, &[true, false, true]);
+        let dense = |inputs: usize, outputs: usize| Dense {
+            inputs,
+            outputs,
+            w: (0..inputs * outputs)
+                .map(|i| (i % 7) as f32 / 10.0 - 0.3)
+                .collect(),
+            b: vec![0.01; outputs],
+        };
+        Model {
+            manifest: Manifest {
+                format: FORMAT.to_owned(),
+                version,
+                created_by: "kpipe-step test".to_owned(),
+                features: features_config(&features),
+                network: NetConfig::default(),
+                threshold: 0.6,
+                seed: 1,
+                best_epoch: 1,
+                train_examples: 3,
+                validation_examples: 0,
+                sha256: Default::default(),
+            },
+            weights: Weights {
+                first: dense(features.dim(), 3),
+                units: 2,
+                hidden: vec![dense(2, 2)],
+                output: dense(2, 1),
+            },
+            features,
+        }
+    }
+
+    fn features_config(f: &Features) -> FeatureConfig {
+        FeatureConfig {
+            vectorizers: f.vectorizers.iter().map(|v| v.config.clone()).collect(),
+            select_k: None,
+        }
+    }
+
+    fn save_and_load(model: &Model) -> anyhow::Result<Model> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("model");
+        let metrics = Metrics::compute(&[0.9, 0.1], &[true, false], 0.5);
+        model.save(&path, &metrics, &[])?;
+        Model::load(&path)
+    }
+
+    #[test]
+    fn version_1_models_still_load_and_newer_ones_are_refused() {
+        // Version 1 had no `lead` block: word n-grams only.
+        let mut words = FeatureConfig::kpipe();
+        words.vectorizers.retain(|v| v.analyzer != Analyzer::Lead);
+        let v1 = tiny_model(&words, 1);
+        let loaded = save_and_load(&v1).map_err(|e| format!("{e:#}"));
+        let loaded = loaded.as_ref().map(|m| m.predict("Fixed a crash"));
+        assert_eq!(loaded, Ok(v1.predict("Fixed a crash")));
+
+        let current = tiny_model(&FeatureConfig::kpipe(), VERSION);
+        let loaded = save_and_load(&current).map(|m| m.predict("Fixed kubectl"));
+        assert_eq!(loaded.ok(), Some(current.predict("Fixed kubectl")));
+
+        let err = save_and_load(&tiny_model(&FeatureConfig::kpipe(), VERSION + 1))
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            err.contains(&format!("reads versions 1 to {VERSION}: retrain")),
+            "{err}"
+        );
     }
 }

@@ -103,6 +103,26 @@ pub fn for_each_char_wb_ngram(text: &str, min_n: usize, max_n: usize, mut f: imp
     }
 }
 
+/// Calls `f` with the first `count` word tokens of a preprocessed text,
+/// each tagged with its position (`0:fixed`, `1:kubelet`, …): how a release
+/// note opens ("Fixed …", "Added …") says more about its kind than the same
+/// word later in the note.
+pub fn for_each_lead_word(text: &str, count: usize, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    for (i, t) in tokens(text).into_iter().take(count).enumerate() {
+        buf.clear();
+        buf.push_str(&i.to_string());
+        buf.push(':');
+        buf.push_str(t);
+        f(&buf);
+    }
+}
+
+/// Position-tagged lead words as owned strings (for fitting).
+pub fn lead_words(text: &str, count: usize, out: &mut Vec<String>) {
+    for_each_lead_word(text, count, |g| out.push(g.to_owned()));
+}
+
 /// Word n-grams as owned strings (for fitting).
 pub fn word_ngrams(text: &str, min_n: usize, max_n: usize, out: &mut Vec<String>) {
     for_each_word_ngram(text, min_n, max_n, |g| out.push(g.to_owned()));
@@ -148,6 +168,19 @@ mod tests {
                 "proxy crash_2"
             ]
         );
+    }
+
+    #[test]
+    fn lead_words_are_the_first_tokens_tagged_with_their_position() {
+        let mut out = Vec::new();
+        lead_words(&preprocess("Fixed: a  kubelet crash (x) when"), 3, &mut out);
+        assert_eq!(out, ["0:fixed", "1:kubelet", "2:crash"]);
+        out.clear();
+        lead_words("one", 3, &mut out);
+        assert_eq!(out, ["0:one"]);
+        out.clear();
+        lead_words("a b", 3, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]

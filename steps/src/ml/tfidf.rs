@@ -20,6 +20,8 @@ pub enum Analyzer {
     Word,
     /// Character n-grams inside space-padded words.
     CharWb,
+    /// The first `max_n` words, tagged with their position (`min_n` unused).
+    Lead,
 }
 
 /// A document-frequency bound: an absolute count or a share of documents.
@@ -143,6 +145,7 @@ impl Tfidf {
         match config.analyzer {
             Analyzer::Word => text::word_ngrams(&pre, config.min_n, config.max_n, &mut out),
             Analyzer::CharWb => text::char_wb_ngrams(&pre, config.min_n, config.max_n, &mut out),
+            Analyzer::Lead => text::lead_words(&pre, config.max_n, &mut out),
         }
         out
     }
@@ -205,6 +208,7 @@ impl Tfidf {
         match c.analyzer {
             Analyzer::Word => text::for_each_word_ngram(&pre, c.min_n, c.max_n, &mut hit),
             Analyzer::CharWb => text::for_each_char_wb_ngram(&pre, c.min_n, c.max_n, &mut hit),
+            Analyzer::Lead => text::for_each_lead_word(&pre, c.max_n, &mut hit),
         }
         hits.sort_unstable();
         let mut counts: Vec<(u32, f64)> = Vec::with_capacity(hits.len());
