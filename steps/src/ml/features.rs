@@ -144,10 +144,11 @@ impl Features {
 
     /// One document as sorted (column, value) pairs: the inference path.
     pub fn transform_one(&self, doc: &str) -> Vec<(u32, f32)> {
+        let pre = super::text::preprocess(doc);
         let mut out = Vec::new();
         let mut offset = 0u32;
         for v in &self.vectorizers {
-            for (c, val) in v.transform_one(doc) {
+            for (c, val) in v.transform_preprocessed(&pre) {
                 let m = self.map[(offset + c) as usize];
                 if m != u32::MAX {
                     out.push((m, val as f32));

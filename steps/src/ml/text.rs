@@ -26,28 +26,33 @@ fn is_word(c: char) -> bool {
 /// Tokens of a preprocessed text: the maximal runs of word characters at
 /// least two characters long — exactly what `\b\w\w+\b` matches.
 pub fn tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = None;
-    let mut chars = 0usize;
-    for (i, c) in text.char_indices() {
-        if is_word(c) {
-            if start.is_none() {
-                start = Some(i);
-                chars = 0;
+    token_iter(text).collect()
+}
+
+/// [`tokens`], lazily: for a caller that needs only the first few.
+pub fn token_iter(text: &str) -> impl Iterator<Item = &str> {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let (start, c) = chars.next()?;
+            if !is_word(c) {
+                continue;
             }
-            chars += 1;
-        } else if let Some(s) = start.take()
-            && chars >= 2
-        {
-            out.push(&text[s..i]);
+            let mut end = start + c.len_utf8();
+            let mut n = 1usize;
+            while let Some(&(i, c)) = chars.peek() {
+                if !is_word(c) {
+                    break;
+                }
+                end = i + c.len_utf8();
+                n += 1;
+                chars.next();
+            }
+            if n >= 2 {
+                return Some(&text[start..end]);
+            }
         }
-    }
-    if let Some(s) = start
-        && chars >= 2
-    {
-        out.push(&text[s..]);
-    }
-    out
+    })
 }
 
 /// Calls `f` with every word n-gram of a preprocessed text, `min_n..=max_n`,
@@ -108,12 +113,12 @@ pub fn for_each_char_wb_ngram(text: &str, min_n: usize, max_n: usize, mut f: imp
 /// note opens ("Fixed …", "Added …") says more about its kind than the same
 /// word later in the note.
 pub fn for_each_lead_word(text: &str, count: usize, mut f: impl FnMut(&str)) {
+    use std::fmt::Write;
     let mut buf = String::new();
-    for (i, t) in tokens(text).into_iter().take(count).enumerate() {
+    for (i, t) in token_iter(text).take(count).enumerate() {
         buf.clear();
-        buf.push_str(&i.to_string());
-        buf.push(':');
-        buf.push_str(t);
+        // Writing into a String cannot fail.
+        let _ = write!(buf, "{i}:{t}");
         f(&buf);
     }
 }

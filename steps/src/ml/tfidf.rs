@@ -197,7 +197,12 @@ impl Tfidf {
 
     /// One document as sorted (column, value) pairs, L2-normalised.
     pub fn transform_one(&self, doc: &str) -> Vec<(u32, f64)> {
-        let pre = text::preprocess(doc);
+        self.transform_preprocessed(&text::preprocess(doc))
+    }
+
+    /// [`Tfidf::transform_one`] of a document already through
+    /// [`text::preprocess`] (which every block shares).
+    pub fn transform_preprocessed(&self, pre: &str) -> Vec<(u32, f64)> {
         let mut hits: Vec<u32> = Vec::with_capacity(4 * pre.len());
         let mut hit = |gram: &str| {
             if let Some(i) = self.index.get(gram) {
@@ -206,9 +211,9 @@ impl Tfidf {
         };
         let c = &self.config;
         match c.analyzer {
-            Analyzer::Word => text::for_each_word_ngram(&pre, c.min_n, c.max_n, &mut hit),
-            Analyzer::CharWb => text::for_each_char_wb_ngram(&pre, c.min_n, c.max_n, &mut hit),
-            Analyzer::Lead => text::for_each_lead_word(&pre, c.max_n, &mut hit),
+            Analyzer::Word => text::for_each_word_ngram(pre, c.min_n, c.max_n, &mut hit),
+            Analyzer::CharWb => text::for_each_char_wb_ngram(pre, c.min_n, c.max_n, &mut hit),
+            Analyzer::Lead => text::for_each_lead_word(pre, c.max_n, &mut hit),
         }
         hits.sort_unstable();
         let mut counts: Vec<(u32, f64)> = Vec::with_capacity(hits.len());
