@@ -20,6 +20,7 @@ Usage: model_ceiling.py TRAIN.jsonl DEV.jsonl
 import json
 import re
 import sys
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,7 +81,6 @@ def fit_transform(blocks, a, b):
     for make in blocks:
         _, get, vec, weight = make()
         if isinstance(vec, MultiLabelBinarizer):
-            import warnings
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # unknown labels at transform time
                 xa.append(weight * vec.fit_transform([get(r) for r in a]).astype(float))
