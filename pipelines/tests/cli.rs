@@ -1,3 +1,4 @@
+use kpipe_testkit::{CommandExt, RUN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,10 +11,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn kpipe(args: &[&str]) -> Output {
-    match Command::new(KPIPE).args(args).output() {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run kpipe: {e}"),
-    }
+    Command::new(KPIPE).args(args).output_within(RUN)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -1,13 +1,18 @@
 //! `kpipe run --local` end to end with the real kpipe-step, on the embedded
 //! defaults; and a forced failure that must stop the failed step's dependants.
 
+use kpipe_testkit::{CommandExt, RUN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
 
-/// The kpipe-step of this workspace (built once if the test run did not).
+/// The kpipe-step of this workspace. `cargo test --workspace` (and nextest)
+/// build it next to kpipe; when it is missing or older than the steps'
+/// sources (only this package's tests were built), it is built here (about
+/// 3 minutes cold on 2 cores, hence this test's longer timeout in
+/// .config/nextest.toml).
 fn step_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -16,24 +21,51 @@ fn step_binary() -> &'static Path {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let bin = dir.join("kpipe-step");
+        let steps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../steps");
+        let built = modified(&bin);
+        if built.is_some() && newest(&steps) <= built {
+            return bin;
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let profile = if dir.ends_with("release") {
             vec!["--release"]
         } else {
             vec![]
         };
-        let status = Command::new(cargo)
+        let out = Command::new(cargo)
             .args(["build", "-q", "-p", "kpipe-steps", "--bin", "kpipe-step"])
             .args(profile)
-            .status()
-            .unwrap_or_else(|e| panic!("cannot build kpipe-step: {e}"));
+            .output_within(RUN);
         assert!(
-            status.success() && bin.is_file(),
-            "kpipe-step was not built at {}",
-            bin.display()
+            out.status.success() && bin.is_file(),
+            "kpipe-step was not built at {}: {}",
+            bin.display(),
+            text(&out.stderr)
         );
         bin
     })
+}
+
+fn modified(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time of the sources under `dir` (`src/`, the
+/// contract, manifests), skipping tests, benches and fixtures.
+fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = modified(&dir.join("Cargo.toml"));
+    let mut stack = vec![dir.join("src"), dir.join("contract/src")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                newest = newest.max(modified(&p));
+            }
+        }
+    }
+    newest
 }
 
 fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
@@ -42,8 +74,7 @@ fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
         .arg(format!("--workdir={}", workdir.display()))
         .arg(format!("--step-binary={}", step.display()))
         .args(extra)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .output_within(RUN)
 }
 
 fn text(b: &[u8]) -> String {

@@ -1,8 +1,5 @@
 //! Integration tests of the pipelines and the `kpipe` binary, one test binary.
 
-/// The fake API servers' plumbing.
-mod support;
-
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
 /// The kubernetes-analysis pipeline against the original and Argo's schemas.

@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use serde_json::{Map, Value, json};
 
 use crate::submit_argo::{Event, SUFFIX, apiserver, kubeconfig, lock};
+use kpipe_testkit::{CommandExt, RUN};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
 const REPO: &str = "kpipe/kubernetes-analysis";
@@ -191,8 +192,7 @@ fn kpipe_prow(args: &[&str]) -> Output {
     Command::new(KPIPE)
         .args(["prow", "--repo", REPO, "--image", IMAGE])
         .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .output_within(RUN)
 }
 
 fn generated(args: &[&str]) -> Value {
@@ -356,8 +356,7 @@ fn run_job(job: &Value, env: &[(&str, &str)], kubeconfig: &Path, cwd: &Path) -> 
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("ARGO_TOKEN")
         .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("{argv:?}: {e}"))
+        .output_within(RUN)
 }
 
 fn submitted_params(cluster: &crate::submit_argo::Shared) -> Value {
@@ -479,8 +478,7 @@ fn every_job_submits_the_pipeline_as_prow_runs_it() {
 fn bad_options_are_refused() {
     let out = Command::new(KPIPE)
         .args(["prow", "--repo", "kubernetes", "--image", IMAGE])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .output_within(RUN);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--repo must be ORG/REPO"));
     let out = kpipe_prow(&["--interval", "daily"]);

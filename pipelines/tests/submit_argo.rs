@@ -4,10 +4,10 @@
 //! code of every phase, pod logs are streamed with step prefixes, SIGTERM
 //! sends the shutdown patch, and the failures a user meets say what to do.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -15,6 +15,7 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use kpipe_testkit::{CommandExt, RUN};
 use serde_json::{Value, json};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
@@ -90,19 +91,6 @@ fn validate(c: &mut Cluster, obj: &Value) {
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
     c.schema_errors.extend(errors);
-}
-
-fn merge(target: &mut Value, patch: &Value) {
-    if let (Some(t), Some(p)) = (target.as_object_mut(), patch.as_object()) {
-        for (k, v) in p {
-            match t.get_mut(k) {
-                Some(child) if child.is_object() && v.is_object() => merge(child, v),
-                _ => {
-                    t.insert(k.clone(), v.clone());
-                }
-            }
-        }
-    }
 }
 
 fn status(name: &str, phase: &str) -> Value {
@@ -238,7 +226,7 @@ pub(crate) fn apiserver(
                 let Some(mut wf) = c.workflow.clone() else {
                     return api_status(404, "NotFound", "gone");
                 };
-                merge(&mut wf, &patch);
+                kpipe_testkit::merge_patch(&mut wf, &patch);
                 validate(&mut c, &wf);
                 c.workflow = Some(wf.clone());
                 axum::Json(wf).into_response()
@@ -286,19 +274,12 @@ pub(crate) fn apiserver(
             }),
         )
         .with_state(state.clone());
-    let (url, rt) = crate::support::serve(app);
+    let (addr, rt) = kpipe_testkit::serve(app);
+    let url = format!("http://{addr}");
     (url, state, rt)
 }
 
-pub(crate) fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
-    let path = dir.join("kubeconfig");
-    std::fs::write(
-        &path,
-        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\ncurrent-context: test\nusers:\n- name: test\n  user: {{}}\n"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    path
-}
+pub(crate) use kpipe_testkit::kubeconfig;
 
 fn kpipe(kubeconfig: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(KPIPE);
@@ -312,9 +293,7 @@ fn kpipe(kubeconfig: &Path, args: &[&str]) -> Command {
 }
 
 fn run(kubeconfig: &Path, args: &[&str]) -> Output {
-    kpipe(kubeconfig, args)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+    kpipe(kubeconfig, args).output_within(RUN)
 }
 
 fn text(b: &[u8]) -> String {
@@ -434,21 +413,16 @@ fn sigterm_stops_the_workflow() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let started = Instant::now();
-    while lock(&cluster).watches == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "kpipe never watched"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(200));
+    // kpipe installs its signal handlers before it starts watching.
+    kpipe_testkit::wait_until("kpipe to watch the workflow", kpipe_testkit::WAIT, || {
+        (lock(&cluster).watches > 0).then_some(())
+    });
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success());
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let out = kpipe_testkit::finish_within(child, "kpipe submit after SIGTERM", RUN);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{stderr}");
     assert!(

@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use kpipe_testkit::{CommandExt, RUN};
 use serde_json::{Value, json};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
@@ -339,7 +340,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
         )
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorized))
         .with_state(state.clone());
-    let (url, rt) = crate::support::serve(app);
+    let (addr, rt) = kpipe_testkit::serve(app);
+    let url = format!("http://{addr}");
     (url, state, rt)
 }
 
@@ -356,7 +358,7 @@ fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
     if let Some(t) = token {
         cmd.env("KPIPE_KFP_TOKEN", t);
     }
-    cmd.output().unwrap_or_else(|e| panic!("{e}"))
+    cmd.output_within(RUN)
 }
 
 fn text(b: &[u8]) -> String {

@@ -3,13 +3,14 @@
 //! the original plugin and every rejection. Plus a contract test against
 //! GitHub's OpenAPI served by Prism (`.ci/run`).
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+
+use kpipe_testkit::{LogLines, WAIT, exchange, wait_until};
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
@@ -116,14 +117,16 @@ fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
             }),
         )
         .with_state(state.clone());
-    let (addr, rt) = crate::support::serve(app);
+    let (addr, rt) = kpipe_testkit::serve(app);
     (addr, state, rt)
 }
 
 struct Bot {
     child: Child,
     port: u16,
-    log: Arc<Mutex<Vec<String>>>,
+    log: LogLines,
+    /// Deliveries the bot has taken on (each ends in one log line).
+    taken: Cell<usize>,
     _dir: tempfile::TempDir,
 }
 
@@ -134,10 +137,33 @@ impl Drop for Bot {
     }
 }
 
+/// The log line that ends the bot's work on a delivery.
+fn finished_delivery(line: &str) -> bool {
+    serde_json::from_str::<Value>(line).is_ok_and(|v| {
+        ["handled", "ignored", "handling failed"].contains(&v["msg"].as_str().unwrap_or(""))
+    })
+}
+
+impl Bot {
+    /// Delivers an event the bot takes on (answered 200) and waits until it
+    /// has finished with it: labels, comments and the closing log line.
+    fn deliver_and_wait(&self, event: &str, body: &str, secret: &str) {
+        let (status, resp) = deliver(self.port, event, body, secret);
+        assert_eq!(status, 200, "{resp}");
+        self.taken.set(self.taken.get() + 1);
+        self.log.wait_for_count(
+            &format!("the bot to finish delivery #{}", self.taken.get()),
+            self.taken.get(),
+            WAIT,
+            finished_delivery,
+        );
+    }
+}
+
 fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("hmac"), SECRET).ok();
-    std::fs::write(dir.path().join("token"), "ghp_test\n").ok();
+    std::fs::write(dir.path().join("hmac"), SECRET).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("token"), "ghp_test\n").unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(BIN)
         .args([
             "bot",
@@ -152,20 +178,16 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut lines = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
-    let port = crate::support::listening_port(&mut lines);
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for l in lines.lines().map_while(Result::ok) {
-            eprintln!("bot: {l}");
-            sink.lock().unwrap_or_else(|e| e.into_inner()).push(l);
-        }
-    });
+    let log = LogLines::follow(
+        child.stderr.take().unwrap_or_else(|| panic!("no stderr")),
+        "bot: ",
+    );
+    let port = log.listening_port(WAIT);
     Bot {
         child,
         port,
         log,
+        taken: Cell::new(0),
         _dir: dir,
     }
 }
@@ -184,38 +206,25 @@ fn with_note(mut p: Value, key: &str, note: &str) -> Value {
     p
 }
 
-/// POSTs `body` to the bot as GitHub/Prow would.
+/// POSTs `body` to the bot as GitHub/Prow would; (status, raw response).
 fn deliver(port: u16, event: &str, body: &str, secret: &str) -> (u16, String) {
-    use std::io::{Read, Write};
     let sig = kpipe_steps::bot::signature::sign(secret.as_bytes(), body.as_bytes());
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
-    };
     let req = format!(
         "POST /hook HTTP/1.1\r\nHost: x\r\nUser-Agent: ProwHook\r\nContent-Type: application/json\r\nX-GitHub-Event: {event}\r\nX-GitHub-Delivery: 1\r\nX-Hub-Signature-256: {sig}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    s.write_all(req.as_bytes()).ok();
-    let mut resp = String::new();
-    let _ = s.read_to_string(&mut resp);
-    let status = resp
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, resp)
+    let r = exchange(port, req.as_bytes(), WAIT);
+    (r.status, format!("{}\r\n\r\n{}", r.head, r.body))
 }
 
+/// Waits until the fake GitHub's state satisfies `cond`.
 fn wait_for(state: &Shared, what: &str, cond: impl Fn(&Fake) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond(&lock(state)) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; calls: {:?}",
-            lock(state).calls
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(what, WAIT, || cond(&lock(state)).then_some(()));
+}
+
+/// The calls the fake GitHub has seen (the lock is released on return).
+fn calls(state: &Shared) -> Vec<String> {
+    lock(state).calls.clone()
 }
 
 #[test]
@@ -234,10 +243,7 @@ fn labels_and_comments_follow_the_prediction() {
         "pull_request",
         "Fixed a kubelet panic.",
     );
-    assert_eq!(
-        deliver(bot.port, "pull_request", &opened.to_string(), secret).0,
-        200
-    );
+    bot.deliver_and_wait("pull_request", &opened.to_string(), secret);
     wait_for(&gh, "label and comment", |f| {
         f.labels
             .get(&2)
@@ -260,21 +266,17 @@ fn labels_and_comments_follow_the_prediction() {
         "Added a new flag.",
     );
     assert_eq!(sync["pull_request"]["number"], 2);
-    assert_eq!(
-        deliver(bot.port, "pull_request", &sync.to_string(), secret).0,
-        200
-    );
+    bot.deliver_and_wait("pull_request", &sync.to_string(), secret);
     wait_for(&gh, "label removed", |f| {
         f.labels.get(&2).is_some_and(Vec::is_empty) && f.comments[&2].1.contains("removed")
     });
+    let seen = calls(&gh);
     assert_eq!(
-        lock(&gh)
-            .calls
-            .iter()
+        seen.iter()
             .filter(|c| c.starts_with("POST comment"))
             .count(),
         1,
-        "edited, not re-created"
+        "edited, not re-created: {seen:?}"
     );
 
     // Reopened with a NONE note: the comment goes, nothing else happens.
@@ -283,10 +285,7 @@ fn labels_and_comments_follow_the_prediction() {
         "pull_request",
         "NONE",
     );
-    assert_eq!(
-        deliver(bot.port, "pull_request", &none.to_string(), secret).0,
-        200
-    );
+    bot.deliver_and_wait("pull_request", &none.to_string(), secret);
     wait_for(&gh, "comment deleted", |f| !f.comments.contains_key(&2));
     {
         let f = lock(&gh);
@@ -313,18 +312,16 @@ fn labels_and_comments_follow_the_prediction() {
         "Fixed a crash.",
     );
     let n = issue["issue"]["number"].as_u64().unwrap_or(0);
-    assert_eq!(
-        deliver(bot.port, "issues", &issue.to_string(), secret).0,
-        200
-    );
+    bot.deliver_and_wait("issues", &issue.to_string(), secret);
     wait_for(&gh, "issue labelled", |f| {
         f.labels
             .get(&n)
             .is_some_and(|l| l.contains(&"kind/bug".into()))
     });
 
-    // Closed and merged PRs, and other actions, are ignored.
-    let calls = lock(&gh).calls.len();
+    // Closed and merged PRs, and other actions, are ignored: the bot
+    // finishes each delivery without a call.
+    let before = calls(&gh);
     let mut merged = with_note(
         payload("pull_request_opened.payload.json"),
         "pull_request",
@@ -336,22 +333,19 @@ fn labels_and_comments_follow_the_prediction() {
         ("pull_request", payload("pull_request_labeled.payload.json")),
         ("pull_request", merged),
     ] {
-        assert_eq!(deliver(bot.port, event, &body.to_string(), secret).0, 200);
+        bot.deliver_and_wait(event, &body.to_string(), secret);
     }
-    std::thread::sleep(Duration::from_millis(300));
+    let after = calls(&gh);
+    assert_eq!(after, before, "ignored events made calls");
     assert_eq!(
-        lock(&gh).calls.len(),
-        calls,
-        "ignored events made calls: {:?}",
-        lock(&gh).calls
+        bot.log.count(|l| l.contains("\"msg\":\"ignored\"")),
+        3,
+        "each ignored delivery says so once"
     );
 
     // A failing model: the error is commented.
     lock(&gh).model_fails = true;
-    assert_eq!(
-        deliver(bot.port, "pull_request", &opened.to_string(), secret).0,
-        200
-    );
+    bot.deliver_and_wait("pull_request", &opened.to_string(), secret);
     wait_for(&gh, "error comment", |f| {
         f.comments.get(&2).is_some_and(|c| {
             c.1.starts_with("Unable to run prediction plugin:**") && c.1.contains("HTTP 500")
@@ -380,21 +374,11 @@ fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
     );
     assert_eq!(deliver(bot.port, "pull_request", &body, "forged").0, 401);
     let raw = |headers: &str, body: &str| -> u16 {
-        use std::io::{Read, Write};
-        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", bot.port)) else {
-            return 0;
-        };
         let req = format!(
             "POST / HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        s.write_all(req.as_bytes()).ok();
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
-        resp.split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
+        exchange(bot.port, req.as_bytes(), WAIT).status
     };
     let sig = kpipe_steps::bot::signature::sign(b"hello-world-secret", body.as_bytes());
     assert_eq!(
@@ -457,17 +441,14 @@ fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
         .0,
         200
     );
+    let seen = calls(&gh);
     assert!(
-        lock(&gh).calls.is_empty(),
-        "rejected deliveries touched GitHub: {:?}",
-        lock(&gh).calls
+        seen.is_empty(),
+        "rejected deliveries touched GitHub: {seen:?}"
     );
     // Still serving.
     lock(&gh).probability = 0.9;
-    assert_eq!(
-        deliver(bot.port, "pull_request", &body, "hello-world-secret").0,
-        200
-    );
+    bot.deliver_and_wait("pull_request", &body, "hello-world-secret");
     wait_for(&gh, "handled after rejections", |f| {
         f.comments.contains_key(&2)
     });
@@ -495,36 +476,24 @@ fn github_calls_match_the_openapi_contract() {
             note,
         )
         .to_string();
-        assert_eq!(
-            deliver(bot.port, "pull_request", &body, "hello-world-secret").0,
-            200
-        );
+        bot.deliver_and_wait("pull_request", &body, "hello-world-secret");
     }
     // Prism answers valid requests with its examples and rejects an invalid
     // path, verb or body with 4xx, which the bot logs as "handling failed".
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let log = bot.log.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let failed: Vec<&String> = log
-            .iter()
-            .filter(|l| l.contains("handling failed"))
-            .collect();
-        assert!(
-            failed.is_empty(),
-            "a GitHub call broke the OpenAPI contract: {failed:?}"
-        );
-        if log
-            .iter()
-            .filter(|l| l.contains("\"msg\":\"handled\""))
-            .count()
-            == 3
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not every event was handled: {log:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    bot.log.wait_for_count(
+        "the bot to finish all 3 deliveries",
+        3,
+        WAIT,
+        finished_delivery,
+    );
+    let failed: Vec<String> = bot
+        .log
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("handling failed"))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "a GitHub call broke the OpenAPI contract: {failed:?}"
+    );
 }

@@ -2,9 +2,9 @@
 //! needs Debian's docker-registry, skopeo and umoci (`.ci/run` installs them);
 //! the error cases run everywhere.
 
+use kpipe_testkit::{CommandExt, RUN};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
-use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
 
@@ -17,8 +17,7 @@ fn build(model: &Path, layout: &Path, extra: &[&str]) -> Output {
             &format!("--layout={}", layout.display()),
         ])
         .args(extra)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .output_within(RUN)
 }
 
 fn err(o: &Output) -> String {
@@ -26,10 +25,7 @@ fn err(o: &Output) -> String {
 }
 
 fn tool(name: &str, args: &[&str]) -> Output {
-    Command::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {name}: {e}"))
+    Command::new(name).args(args).output_within(RUN)
 }
 
 #[test]
@@ -163,11 +159,11 @@ fn registry() -> Registry {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"));
     let addr = format!("127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "docker-registry did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    kpipe_testkit::wait_until(
+        &format!("docker-registry to listen on {addr}"),
+        kpipe_testkit::WAIT,
+        || std::net::TcpStream::connect(&addr).ok(),
+    );
     Registry {
         child,
         addr,

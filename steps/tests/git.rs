@@ -1,6 +1,7 @@
 //! `checkout` and `commit-changes` against real git repositories: a bare
 //! "GitHub" repository with `refs/pull/N/head`, cloned over file://.
 
+use kpipe_testkit::{CommandExt, RUN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -14,8 +15,7 @@ fn sh(dir: &Path, args: &[&str]) -> String {
         .env("GIT_AUTHOR_EMAIL", "t@t")
         .env("GIT_COMMITTER_NAME", "t")
         .env("GIT_COMMITTER_EMAIL", "t@t")
-        .output()
-        .unwrap_or_else(|e| panic!("git: {e}"));
+        .output_within(RUN);
     assert!(
         out.status.success(),
         "git {args:?}: {}",
@@ -25,10 +25,7 @@ fn sh(dir: &Path, args: &[&str]) -> String {
 }
 
 fn step(args: &[String]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+    Command::new(BIN).args(args).output_within(RUN)
 }
 
 fn err(o: &Output) -> String {

@@ -16,8 +16,6 @@ mod replay;
 mod rollout;
 /// `kpipe-step serve` over HTTP, and the real KServe client.
 mod serve;
-/// Plumbing the fake servers and server processes share.
-mod support;
 /// TF-IDF and SelectKBest against scikit-learn's golden values.
 mod tfidf_parity;
 /// `update-api` and `update-data` against the replay server.

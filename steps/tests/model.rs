@@ -1,6 +1,7 @@
 //! `kpipe-step train` and `predict` as a user runs them: a real (small)
 //! training run on the bundled notes, and every bad input.
 
+use kpipe_testkit::{CommandExt, RUN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,10 +14,7 @@ fn data(name: &str) -> PathBuf {
 }
 
 fn step(args: &[&str]) -> Output {
-    match Command::new(BIN).args(args).output() {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run kpipe-step: {e}"),
-    }
+    Command::new(BIN).args(args).output_within(RUN)
 }
 
 fn stderr(o: &Output) -> String {

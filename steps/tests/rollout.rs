@@ -14,6 +14,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use kpipe_testkit::{CommandExt, RUN};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
@@ -31,22 +32,6 @@ type Shared = Arc<Mutex<Cluster>>;
 
 fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Cluster> {
     s.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn merge(target: &mut Value, patch: &Value) {
-    if let (Some(t), Some(p)) = (target.as_object_mut(), patch.as_object()) {
-        for (k, v) in p {
-            if v.is_null() {
-                t.remove(k);
-            } else if v.is_object() && t.get(k).is_some_and(Value::is_object) {
-                if let Some(child) = t.get_mut(k) {
-                    merge(child, v);
-                }
-            } else {
-                t.insert(k.clone(), v.clone());
-            }
-        }
-    }
 }
 
 fn not_found(name: &str) -> axum::response::Response {
@@ -94,7 +79,7 @@ fn apiserver() -> (String, Shared, tokio::runtime::Runtime) {
             let patch: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             c.requests.push((m.to_string(), format!("/namespaces/{ns}/inferenceservices/{name}"), h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").into(), patch.clone()));
             let Some(mut obj) = c.object.clone() else { return not_found(&name) };
-            merge(&mut obj, &patch);
+            kpipe_testkit::merge_patch(&mut obj, &patch);
             let g = obj["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
             obj["metadata"]["generation"] = json!(g);
             c.object = Some(obj.clone());
@@ -102,18 +87,8 @@ fn apiserver() -> (String, Shared, tokio::runtime::Runtime) {
             axum::Json(obj).into_response()
         }))
         .with_state(state.clone());
-    let (addr, rt) = crate::support::serve(app);
+    let (addr, rt) = kpipe_testkit::serve(app);
     (format!("http://{addr}"), state, rt)
-}
-
-fn kubeconfig(dir: &Path, server: &str) -> std::path::PathBuf {
-    let path = dir.join("kubeconfig");
-    std::fs::write(
-        &path,
-        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\ncurrent-context: test\nusers:\n- name: test\n  user: {{}}\n"),
-    )
-    .ok();
-    path
 }
 
 fn rollout(kubeconfig: &Path, image: &str, timeout: u32) -> Output {
@@ -127,8 +102,7 @@ fn rollout(kubeconfig: &Path, image: &str, timeout: u32) -> Output {
         .env("KUBECONFIG", kubeconfig)
         .env("KPIPE_POLL_MS", "30")
         .env_remove("KUBERNETES_SERVICE_HOST")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .output_within(RUN)
 }
 
 fn validator() -> jsonschema::Validator {
@@ -161,7 +135,7 @@ fn err(o: &Output) -> String {
 fn creates_then_canaries_and_promotes() {
     let (server, cluster, _rt) = apiserver();
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let kc = kubeconfig(tmp.path(), &server);
+    let kc = kpipe_testkit::kubeconfig(tmp.path(), &server);
     let schema = validator();
 
     let out = rollout(&kc, "ghcr.io/kpipe/serving:aaa", 10);
@@ -231,7 +205,7 @@ fn creates_then_canaries_and_promotes() {
 fn a_canary_that_never_gets_ready_times_out_and_rolls_back() {
     let (server, cluster, _rt) = apiserver();
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let kc = kubeconfig(tmp.path(), &server);
+    let kc = kpipe_testkit::kubeconfig(tmp.path(), &server);
     assert!(
         rollout(&kc, "ghcr.io/kpipe/serving:good", 10)
             .status
@@ -257,7 +231,7 @@ fn a_canary_that_never_gets_ready_times_out_and_rolls_back() {
 #[test]
 fn bad_input_and_an_unreachable_cluster() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let kc = kubeconfig(tmp.path(), "http://127.0.0.1:1");
+    let kc = kpipe_testkit::kubeconfig(tmp.path(), "http://127.0.0.1:1");
     let out = rollout(&kc, "ghcr.io/kpipe/serving:x", 2);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -270,8 +244,7 @@ fn bad_input_and_an_unreachable_cluster() {
     assert!(err(&out).contains("must name a tag or digest"));
     let out = Command::new(BIN)
         .args(["rollout", "--image=x:y", "--dry-run"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .output_within(RUN);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("# canary patch (merge) at 50%"));

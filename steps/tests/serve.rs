@@ -1,35 +1,63 @@
 //! `kpipe-step serve` over real HTTP: every protocol row, limits, timeout,
 //! graceful shutdown; and readiness before the model is loaded.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use kpipe_testkit::{LogLines, WAIT, exchange, output_within, wait_until};
+
+/// Training the shared test model: a few seconds idle, far more under load.
+const TRAIN: Duration = Duration::from_secs(300);
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
 
-/// A small model trained once for all serve tests.
+/// A small model trained once for all serve tests: once per test binary,
+/// shared by its test processes (nextest runs each test in its own process).
+/// Concurrent first users each train into a private directory and the first
+/// rename wins; training is seeded, so every copy is the same model.
 pub(crate) fn model() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("kpipe-serve-model-{}", std::process::id()));
+        let me = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        let dir = std::env::temp_dir().join(format!("kpipe-serve-model-{me}"));
+        if dir.join("kpipe-model.json").is_file() {
+            return dir;
+        }
+        let tmp =
+            std::env::temp_dir().join(format!("kpipe-serve-model-{me}.tmp-{}", std::process::id()));
         let data = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../pipelines/data/release-notes-train-1.14-1.27.jsonl");
-        let out = Command::new(BIN)
-            .args([
+        let out = output_within(
+            Command::new(BIN).args([
                 "train",
                 &format!("--data={}", data.display()),
-                &format!("--out={}", dir.display()),
+                &format!("--out={}", tmp.display()),
                 "--max-epochs=2",
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            ]),
+            TRAIN,
+        );
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
+        );
+        if std::fs::rename(&tmp, &dir).is_err() {
+            // Another test process got there first.
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        assert!(
+            dir.join("kpipe-model.json").is_file(),
+            "no model in {}",
+            dir.display()
         );
         dir
     })
@@ -38,6 +66,7 @@ pub(crate) fn model() -> &'static Path {
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) port: u16,
+    pub(crate) log: LogLines,
 }
 
 impl Drop for Server {
@@ -60,46 +89,33 @@ pub(crate) fn start(extra: &[&str]) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut lines = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
-    let port = crate::support::listening_port(&mut lines);
-    std::thread::spawn(move || for _ in lines.lines() {});
-    let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while request(port, "GET", "/v2/health/ready", "").0 != 200 {
-        assert!(Instant::now() < deadline, "server not ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let log = LogLines::follow(
+        child.stderr.take().unwrap_or_else(|| panic!("no stderr")),
+        "serve: ",
+    );
+    let port = log.listening_port(WAIT);
+    let server = Server { child, port, log };
+    wait_until("the server to be ready (/v2/health/ready)", WAIT, || {
+        (request(port, "GET", "/v2/health/ready", "").0 == 200).then_some(())
+    });
     server
 }
 
-/// One HTTP/1.1 request; returns (status, body).
+/// One HTTP/1.1 request; returns (status, body); status 0 when refused.
 pub(crate) fn request(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
-    };
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    if s.write_all(req.as_bytes()).is_err() {
-        return (0, String::new());
-    }
-    let mut resp = String::new();
-    let _ = s.read_to_string(&mut resp);
-    parse(&resp)
+    let r = exchange(port, req.as_bytes(), WAIT);
+    (r.status, r.body)
 }
 
-fn parse(resp: &str) -> (u16, String) {
-    let status = resp
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = resp
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+/// The value of a Prometheus sample line `name value` of `/metrics`.
+fn metric(port: u16, name: &str) -> Option<f64> {
+    let (_, text) = request(port, "GET", "/metrics", "");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 fn json(body: &str) -> serde_json::Value {
@@ -225,6 +241,10 @@ fn every_protocol_row() {
         "{metrics}"
     );
     assert!(metrics.contains("kpipe_model_ready{model=\"kubernetes-analysis\"} 1"));
+    assert!(
+        metrics.contains("kpipe_requests_in_flight 1\n"),
+        "only the /metrics request itself is in flight: {metrics}"
+    );
 }
 
 #[test]
@@ -240,12 +260,9 @@ fn body_limit_and_request_timeout() {
     assert_eq!(code, 413, "{body}");
     assert!(json(&body)["error"].is_string());
     // A client that stalls mid-body is cut off with 408.
-    let mut conn = TcpStream::connect(("127.0.0.1", s.port)).unwrap_or_else(|e| panic!("{e}"));
     let head = "POST /v1/models/kubernetes-analysis:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"text\"";
-    conn.write_all(head.as_bytes()).ok();
-    let mut resp = String::new();
-    let _ = conn.read_to_string(&mut resp);
-    assert_eq!(parse(&resp).0, 408, "{resp}");
+    let r = exchange(s.port, head.as_bytes(), WAIT);
+    assert_eq!(r.status, 408, "{r:?}");
     // The server is still serving.
     assert_eq!(request(s.port, "GET", "/", "").0, 200);
 }
@@ -255,26 +272,37 @@ fn sigterm_lets_in_flight_requests_finish() {
     let mut s = start(&[]);
     let body = r#"{"text":"Fixed a panic"}"#;
     let mut conn = TcpStream::connect(("127.0.0.1", s.port)).unwrap_or_else(|e| panic!("{e}"));
+    conn.set_read_timeout(Some(WAIT))
+        .unwrap_or_else(|e| panic!("{e}"));
     let head = format!(
         "POST /v1/models/kubernetes-analysis:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    conn.write_all(head.as_bytes()).ok();
-    std::thread::sleep(Duration::from_millis(200));
+    conn.write_all(head.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // In flight: the server has the head and waits for the body (the
+    // /metrics request that asks is the other one).
+    wait_until("the predict request to be in flight", WAIT, || {
+        (metric(s.port, "kpipe_requests_in_flight") == Some(2.0)).then_some(())
+    });
     let term = Command::new("kill")
         .args(["-TERM", &s.child.id().to_string()])
         .status();
     assert!(term.is_ok_and(|t| t.success()));
-    std::thread::sleep(Duration::from_millis(200));
-    conn.write_all(body.as_bytes()).ok();
+    s.log
+        .wait_for("the server to start shutting down", WAIT, |l| {
+            l.contains("shutting down")
+        });
+    conn.write_all(body.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut resp = String::new();
     let _ = conn.read_to_string(&mut resp);
     assert_eq!(
-        parse(&resp).0,
+        kpipe_testkit::Response::parse(&resp).status,
         200,
         "in-flight request after SIGTERM: {resp}"
     );
-    let status = s.child.wait().unwrap_or_else(|e| panic!("{e}"));
+    let status = kpipe_testkit::process::exit_within(&mut s.child, "serve after SIGTERM", WAIT);
     assert!(status.success(), "clean exit after SIGTERM: {status}");
     assert_eq!(request(s.port, "GET", "/", "").0, 0, "no longer accepting");
 }
@@ -317,11 +345,12 @@ fn kserve_python_client() {
         std::env::var("KPIPE_KSERVE_PYTHON").unwrap_or_else(|_| panic!("set KPIPE_KSERVE_PYTHON"));
     let s = start(&[]);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kserve_client.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(format!("http://127.0.0.1:{}", s.port))
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = output_within(
+        Command::new(python)
+            .arg(script)
+            .arg(format!("http://127.0.0.1:{}", s.port)),
+        WAIT,
+    );
     assert!(
         out.status.success(),
         "{}\n{}",

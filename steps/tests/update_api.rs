@@ -5,19 +5,16 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::replay::{Fault, PAGE_SIZE, Replay, fixture_items};
+use kpipe_testkit::{CommandExt, RUN};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
 
 fn run(args: &[String]) -> Output {
-    match Command::new(BIN)
+    Command::new(BIN)
         .args(args)
         .env("KPIPE_GITHUB_BACKOFF_MS", "20")
         .env_remove("GITHUB_TOKEN")
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!("{e}"),
-    }
+        .output_within(RUN)
 }
 
 fn update_api(server: &Replay, store: &Path, extra: &[&str]) -> Output {
@@ -270,18 +267,14 @@ fn a_killed_export_resumes_to_the_same_store() {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    kpipe_testkit::wait_until("update-api to store 3 pages", kpipe_testkit::WAIT, || {
         let progress = std::fs::read_to_string(store.join("progress.json")).unwrap_or_default();
         let done = serde_json::from_str::<serde_json::Value>(&progress)
             .ok()
             .and_then(|p| p["pages_done"].as_u64())
             .unwrap_or(0);
-        if done >= 3 || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        (done >= 3).then_some(())
+    });
     child.kill().ok(); // SIGKILL
     child.wait().ok();
     assert!(store.join("progress.json").exists(), "killed mid-export");

@@ -109,24 +109,37 @@ impl Bot {
             "pull_request" => ["opened", "edited", "synchronize", "reopened"].contains(&action),
             _ => ["opened", "edited"].contains(&action),
         };
-        if !wanted {
-            return Ok(Vec::new());
-        }
-        if item["merged"].as_bool() == Some(true) {
+        // Every delivery the bot takes on ends in exactly one log line:
+        // `ignored`, `handled` or `handling failed`.
+        let ignore = |reason: &str| {
             log(
                 "info",
-                "skipping a merged pull request",
-                json!({"number": item["number"]}),
+                "ignored",
+                json!({"event": event, "action": action, "number": item["number"], "reason": reason}),
             );
-            return Ok(Vec::new());
+            Ok(Vec::new())
+        };
+        if !wanted {
+            return ignore("the bot does not act on this action");
         }
-        let number = item["number"]
-            .as_u64()
-            .context("the event has no issue number")?;
+        if item["merged"].as_bool() == Some(true) {
+            return ignore("the pull request is merged");
+        }
+        let malformed = |what: &str| {
+            log(
+                "error",
+                "handling failed",
+                json!({"event": event, "action": action, "error": what}),
+            );
+            Err(anyhow::anyhow!("{what}"))
+        };
+        let Some(number) = item["number"].as_u64() else {
+            return malformed("the event has no issue number");
+        };
         let user = item["user"]["login"].as_str().unwrap_or("");
-        let repo_name = payload["repository"]["full_name"]
-            .as_str()
-            .context("the event has no repository")?;
+        let Some(repo_name) = payload["repository"]["full_name"].as_str() else {
+            return malformed("the event has no repository");
+        };
         let repo = github::Repo::new(
             self.http.clone(),
             &self.api,
@@ -151,24 +164,22 @@ impl Bot {
             Ok(a) => Ok(a),
             Err(e) => {
                 let text = format!("{e:#}");
-                log(
-                    "error",
-                    "handling failed",
-                    json!({"repo": repo_name, "number": number, "error": text}),
-                );
                 let comment = Action::CreateComment(decide::error_comment(&text));
                 let existing = repo.state(number).await.ok().and_then(|s| s.comment);
                 let act = match existing {
                     Some(id) => Action::EditComment(id, decide::error_comment(&text)),
                     None => comment,
                 };
-                if let Err(ce) = repo.apply(number, std::slice::from_ref(&act)).await {
-                    log(
-                        "error",
-                        "could not comment the failure",
-                        json!({"error": format!("{ce:#}")}),
-                    );
-                }
+                let commented = match repo.apply(number, std::slice::from_ref(&act)).await {
+                    Ok(()) => None,
+                    Err(ce) => Some(format!("{ce:#}")),
+                };
+                // Logged last: the line means the bot is done with the delivery.
+                log(
+                    "error",
+                    "handling failed",
+                    json!({"repo": repo_name, "number": number, "error": text, "comment_error": commented}),
+                );
                 Err(e)
             }
         }

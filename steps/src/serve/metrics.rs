@@ -18,6 +18,18 @@ pub(super) struct Metrics {
     count: AtomicU64,
     sum_micros: AtomicU64,
     predictions: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+/// Counts a request as in flight until dropped (also when the request is
+/// cancelled, e.g. by the timeout or a closed connection).
+#[derive(Debug)]
+pub(super) struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 const ROUTES: [&str; 3] = ["predict", "health", "other"];
@@ -42,6 +54,12 @@ impl Metrics {
             self.sum_micros
                 .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
         }
+    }
+
+    /// Marks a request in flight until the returned guard is dropped.
+    pub(super) fn start(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.in_flight)
     }
 
     /// Counts predicted texts.
@@ -92,6 +110,16 @@ impl Metrics {
             s,
             "kpipe_predictions_total {}",
             self.predictions.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kpipe_requests_in_flight Requests being handled (this one included)."
+        );
+        let _ = writeln!(s, "# TYPE kpipe_requests_in_flight gauge");
+        let _ = writeln!(
+            s,
+            "kpipe_requests_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed)
         );
         let _ = writeln!(s, "# HELP kpipe_model_ready Whether the model is loaded.");
         let _ = writeln!(s, "# TYPE kpipe_model_ready gauge");

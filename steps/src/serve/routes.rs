@@ -105,6 +105,7 @@ async fn observe(State(app): State<Shared>, req: Request<Body>, next: Next) -> R
     } else {
         2
     };
+    let in_flight = app.metrics.start();
     let resp = match tokio::time::timeout(app.timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => error(
@@ -114,6 +115,7 @@ async fn observe(State(app): State<Shared>, req: Request<Body>, next: Next) -> R
     };
     let status = resp.status().as_u16();
     let secs = started.elapsed().as_secs_f64();
+    drop(in_flight);
     app.metrics.record(route, status, secs);
     if status >= 400 && path != "/favicon.ico" {
         super::log(

@@ -1,0 +1,23 @@
+//! What kpipe's integration tests share (dev-only; never a dependency of a
+//! shipped crate).
+//!
+//! Every wait here is on a condition with a deadline and a message naming
+//! what was awaited: a test that cannot get what it waits for fails with
+//! that message instead of hanging. Nothing sleeps to synchronise.
+//!
+//! - [`wait`]: poll a condition until a deadline ([`wait_until`]).
+//! - [`process`]: run a command with a deadline ([`output_within`]), follow a
+//!   child's log lines ([`LogLines`]).
+//! - [`http`]: one raw HTTP/1.1 exchange with socket timeouts ([`exchange`]).
+//! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
+//!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]).
+
+pub mod http;
+pub mod process;
+pub mod server;
+pub mod wait;
+
+pub use http::{Response, exchange};
+pub use process::{CommandExt, LogLines, RUN, exit_within, finish_within, output_within};
+pub use server::{kubeconfig, merge_patch, serve};
+pub use wait::{WAIT, wait_until};
