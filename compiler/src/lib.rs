@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+mod arg;
 #[allow(missing_docs, unreachable_pub)]
 pub mod argo;
 mod artifact;
@@ -54,6 +55,7 @@ mod toleration;
 mod validate;
 mod volume;
 
+pub use arg::Arg;
 pub use artifact::{Artifact, ArtifactType, OutputParam};
 pub use condition::Cond;
 pub use container_step::{ContainerOutputs, ContainerStep};

@@ -19,6 +19,9 @@ impl ParamType for String {
 impl ParamType for i64 {
     const KFP_TYPE: &'static str = "Integer";
 }
+impl ParamType for f64 {
+    const KFP_TYPE: &'static str = "Float";
+}
 impl ParamType for bool {
     const KFP_TYPE: &'static str = "Bool";
 }

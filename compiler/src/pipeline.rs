@@ -108,6 +108,8 @@ pub(crate) struct TaskNode {
     pub(crate) name: String,
     pub(crate) location: Location,
     pub(crate) command: Vec<String>,
+    /// The command is the pipeline's step program (the step did not name one).
+    pub(crate) uses_step_program: bool,
     pub(crate) args: Vec<String>,
     pub(crate) inputs: Vec<InputArtifact>,
     pub(crate) outputs: Vec<OutputArtifact>,
@@ -123,6 +125,7 @@ impl TaskNode {
             name,
             location,
             command,
+            uses_step_program: false,
             args: Vec::new(),
             inputs: Vec::new(),
             outputs: Vec::new(),
@@ -181,6 +184,10 @@ pub(crate) struct PipelineData {
     pub(crate) schedule: Option<Schedule>,
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) annotations: BTreeMap<String, String>,
+    /// The program typed steps run ([`STEP_PROGRAM`](crate::STEP_PROGRAM) unless set).
+    pub(crate) step_program: Vec<String>,
+    /// `step_program` was set by the pipeline itself.
+    pub(crate) step_program_set: bool,
 }
 
 /// A pipeline under construction: parameters, steps and workflow settings.
@@ -226,6 +233,8 @@ impl Pipeline {
                 schedule: None,
                 labels: BTreeMap::new(),
                 annotations: BTreeMap::new(),
+                step_program: vec![crate::STEP_PROGRAM.to_owned()],
+                step_program_set: false,
             })),
         }
     }
@@ -322,6 +331,12 @@ impl Pipeline {
         self.declare(name, default.to_string(), Location::caller())
     }
 
+    /// Declares a floating-point parameter with a default value.
+    #[track_caller]
+    pub fn float_param(&self, name: &str, default: f64) -> Param<f64> {
+        self.declare(name, default.to_string(), Location::caller())
+    }
+
     /// Declares a boolean parameter with a default value.
     #[track_caller]
     pub fn bool_param(&self, name: &str, default: bool) -> Param<bool> {
@@ -390,7 +405,15 @@ impl Pipeline {
             let index = if exit { usize::MAX } else { d.tasks.len() };
             (d.id, d.name.clone(), index)
         };
-        let mut node = TaskNode::new(name.to_owned(), location, step.command(), step.image());
+        let command = step.command();
+        let uses_step_program = command.is_empty();
+        let command = if uses_step_program {
+            self.data.borrow().step_program.clone()
+        } else {
+            command
+        };
+        let mut node = TaskNode::new(name.to_owned(), location, command, step.image());
+        node.uses_step_program = uses_step_program;
         let (args, out) = {
             let mut io = Io {
                 node: &mut node,
@@ -402,6 +425,60 @@ impl Pipeline {
         };
         node.args = crate::step::ToArgs::to_args(&args);
         (node, out, index)
+    }
+
+    /// The program every typed step runs (its arguments follow), e.g.
+    /// `["kpipe-step"]` (the default) or `["fraud", "step"]` for an app whose
+    /// binary is also its step runner. Applies to the steps added before and
+    /// after; steps that name their own command (a [`ContainerStep`](crate::ContainerStep))
+    /// keep it.
+    pub fn step_program<S: Into<String>>(&self, program: impl IntoIterator<Item = S>) -> &Self {
+        self.set_step_program(program.into_iter().map(Into::into).collect(), true);
+        self
+    }
+
+    /// Like [`Pipeline::step_program`], unless the pipeline set its own: what
+    /// an app uses to point typed steps at itself.
+    pub fn default_step_program<S: Into<String>>(
+        &self,
+        program: impl IntoIterator<Item = S>,
+    ) -> &Self {
+        if !self.data.borrow().step_program_set {
+            self.set_step_program(program.into_iter().map(Into::into).collect(), false);
+        }
+        self
+    }
+
+    fn set_step_program(&self, program: Vec<String>, explicit: bool) {
+        let mut d = self.data.borrow_mut();
+        let d = &mut *d;
+        for node in d.tasks.iter_mut().chain(d.exits.iter_mut()) {
+            if node.uses_step_program {
+                node.command.clone_from(&program);
+            }
+        }
+        d.step_program = program;
+        d.step_program_set |= explicit;
+    }
+
+    /// True when the pipeline has a schedule (it compiles to a CronWorkflow).
+    pub fn is_scheduled(&self) -> bool {
+        self.data.borrow().schedule.is_some()
+    }
+
+    /// The declared parameters' names, in declaration order.
+    pub fn param_names(&self) -> Vec<String> {
+        self.data
+            .borrow()
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    /// The program typed steps run.
+    pub fn get_step_program(&self) -> Vec<String> {
+        self.data.borrow().step_program.clone()
     }
 
     /// Checks the pipeline and returns every problem found, each with the

@@ -7,12 +7,12 @@
 //! clap) plus typed handles to its outputs. [`ToArgs`] renders that struct, so
 //! the container's `args` and the binary's parser share one definition.
 
-use std::fmt::Display;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use crate::arg::Arg;
 use crate::artifact::{Artifact, ArtifactType, OutputParam, OutputRef};
 use crate::location::Location;
-use crate::param::Value;
+use crate::param::{Param, ParamType, Value};
 use crate::pipeline::{InputArtifact, OutputArtifact, OutputParamDecl, PipelineId, TaskNode};
 
 /// Where input artifacts are placed in a step's container.
@@ -23,7 +23,8 @@ pub const OUTPUTS_ROOT: &str = "/kpipe/outputs";
 pub const KFP_METRICS: &str = "mlpipeline-metrics";
 /// Output artifact KFP v1 reads UI metadata (e.g. a confusion matrix) from.
 pub const KFP_UI_METADATA: &str = "mlpipeline-ui-metadata";
-/// The program every kpipe step runs unless the step says otherwise.
+/// The program every typed step runs unless the pipeline or the step says
+/// otherwise.
 pub const STEP_PROGRAM: &str = "kpipe-step";
 
 /// A step of a pipeline: its inputs are its fields, [`Step::wire`] declares
@@ -40,9 +41,11 @@ pub trait Step {
     /// the output handles.
     fn wire(self, io: &mut Io<'_>) -> (Self::Args, Self::Outputs);
 
-    /// The program the container runs; `args` follow it.
+    /// The program the container runs; `args` follow it. Empty (the
+    /// default): the pipeline's step program ([`Pipeline::step_program`](crate::Pipeline::step_program),
+    /// [`STEP_PROGRAM`] unless set).
     fn command(&self) -> Vec<String> {
-        vec![STEP_PROGRAM.to_owned()]
+        Vec::new()
     }
 
     /// The step's own image; `None` uses the pipeline's image.
@@ -53,23 +56,36 @@ pub trait Step {
 
 /// Renders a step's argument struct as the container's `args`.
 ///
-/// The binary side parses the result with clap; a round-trip test per step
-/// keeps the two equal.
+/// Derive it (`#[derive(kpipe::ToArgs)]`, from the same clap struct the
+/// step binary parses) rather than writing it: the derive keeps the two
+/// equal field by field.
 pub trait ToArgs {
-    /// The arguments after the program name.
-    fn to_args(&self) -> Vec<String>;
-}
+    /// Writes the options, flags and positionals (no subcommand).
+    fn write_args(&self, w: &mut ArgsWriter);
 
-/// Plain argument lists (for steps that run arbitrary programs).
-impl ToArgs for Vec<String> {
+    /// The arguments after the program name (with the subcommand, for a
+    /// step's arguments).
     fn to_args(&self) -> Vec<String> {
-        self.clone()
+        let mut w = ArgsWriter::default();
+        self.write_args(&mut w);
+        w.finish()
     }
 }
 
-/// Builds an argument list in kpipe's canonical form: options as a single
+/// Plain argument lists (for steps that run arbitrary programs): written
+/// as they are.
+impl ToArgs for Vec<String> {
+    fn write_args(&self, w: &mut ArgsWriter) {
+        for a in self {
+            w.raw(a);
+        }
+    }
+}
+
+/// Collects an argument list in kpipe's canonical form: options as a single
 /// `--name=value` token (robust for empty values and values starting with
-/// `-`), flags as `--name`, positionals last after `--`.
+/// `-`), flags as `--name`, positionals last after `--`. Written by
+/// `#[derive(ToArgs)]`.
 #[derive(Debug, Default)]
 pub struct ArgsWriter {
     args: Vec<String>,
@@ -85,53 +101,24 @@ impl ArgsWriter {
         }
     }
 
-    /// `--name=value`.
-    pub fn opt(mut self, name: &str, value: impl Display) -> Self {
-        self.args.push(format!("--{name}={value}"));
-        self
+    /// `FLAG=value`, e.g. `option("--seed", "7".into())` → `--seed=7`.
+    pub fn option(&mut self, flag: &str, value: String) {
+        self.args.push(format!("{flag}={value}"));
     }
 
-    /// `--name=path`.
-    pub fn path(self, name: &str, value: &Path) -> Self {
-        self.opt(name, value.display())
+    /// `FLAG`.
+    pub fn flag(&mut self, flag: &str) {
+        self.args.push(flag.to_owned());
     }
 
-    /// `--name=value` when `value` is set.
-    pub fn opt_some(self, name: &str, value: Option<impl Display>) -> Self {
-        match value {
-            Some(v) => self.opt(name, v),
-            None => self,
-        }
+    /// A positional argument (written after `--`, after every option).
+    pub fn positional(&mut self, value: String) {
+        self.positionals.push(value);
     }
 
-    /// `--name=path` when set.
-    pub fn path_some(self, name: &str, value: Option<&PathBuf>) -> Self {
-        match value {
-            Some(v) => self.path(name, v),
-            None => self,
-        }
-    }
-
-    /// `--name` when `on`.
-    pub fn flag(mut self, name: &str, on: bool) -> Self {
-        if on {
-            self.args.push(format!("--{name}"));
-        }
-        self
-    }
-
-    /// `--name=v` once per value.
-    pub fn many<V: Display>(mut self, name: &str, values: impl IntoIterator<Item = V>) -> Self {
-        for v in values {
-            self = self.opt(name, v);
-        }
-        self
-    }
-
-    /// A positional argument.
-    pub fn positional(mut self, value: impl Display) -> Self {
-        self.positionals.push(value.to_string());
-        self
+    /// A token as it is.
+    pub fn raw(&mut self, token: &str) {
+        self.args.push(token.to_owned());
     }
 
     /// The finished list.
@@ -206,6 +193,19 @@ impl Io<'_> {
         self.node.bind(value, location)
     }
 
+    /// A typed argument bound to pipeline parameter `param`: the step binary
+    /// parses it as `T`, so the parameter's type and the argument's agree.
+    pub fn arg<T: ParamType>(&mut self, param: &Param<T>) -> Arg<T> {
+        Arg::placeholder(self.value(&Value::from(param)))
+    }
+
+    /// A typed argument bound to any run-time value (a literal, an output
+    /// parameter, a concatenation): the step binary parses it as `T`, so a
+    /// value that is not a `T` fails the step at its start, naming the flag.
+    pub fn arg_value<T>(&mut self, value: impl Into<Value>) -> Arg<T> {
+        Arg::placeholder(self.value(&value.into()))
+    }
+
     /// Declares the KFP metrics file (`mlpipeline-metrics`); returns its path.
     pub fn kfp_metrics(&mut self) -> PathBuf {
         self.kfp_file(KFP_METRICS)
@@ -239,35 +239,5 @@ impl Io<'_> {
     /// Where the step was added, for diagnostics of custom steps.
     pub fn location(&self) -> Location {
         self.node.location
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writer_renders_canonical_tokens() {
-        let args = ArgsWriter::new("train")
-            .opt("seed", 7)
-            .opt("pr", "")
-            .flag("tune", true)
-            .flag("quiet", false)
-            .many("tag", ["a", "b"])
-            .positional("-starts-with-dash")
-            .finish();
-        assert_eq!(
-            args,
-            [
-                "train",
-                "--seed=7",
-                "--pr=",
-                "--tune",
-                "--tag=a",
-                "--tag=b",
-                "--",
-                "-starts-with-dash"
-            ]
-        );
     }
 }

@@ -15,9 +15,9 @@
 //! presubmit tests everything up to the image without committing or rolling
 //! out.
 
-use kpipe_compiler::{
-    ConcurrencyPolicy, Pipeline, PodGc, Retry, RetryPolicy, Schedule, TaintEffect, Toleration, Ttl,
-    Value, Volume,
+use kpipe::{
+    ConcurrencyPolicy, Entry, LocalEnv, Pipeline, PodGc, Retry, RetryPolicy, STEP_PROGRAM,
+    Schedule, TaintEffect, Toleration, Ttl, Value, Volume,
 };
 use kpipe_step_contract::{
     Analyze, BuildImage, Checkout, CommitChanges, DEFAULT_THRESHOLD, Device, GITHUB_API,
@@ -43,11 +43,37 @@ pub const INFERENCE_SERVICE: &str = "kubernetes-analysis";
 /// Its namespace.
 pub const NAMESPACE: &str = "kubeflow";
 
+/// The endpoint of the Prow external plugin that labels PRs (`kpipe-step bot`).
+pub const BOT_ENDPOINT: &str = "http://kubernetes-analysis-bot.prow.svc.cluster.local/hook";
+
+/// The pipeline as the `kpipe` binary registers it: a local run first
+/// creates the local data repository and passes its HEAD as `commit`.
+pub fn entry() -> Entry {
+    Entry::new(NAME, SUMMARY, pipeline)
+        .prepare_local(|env| {
+            let repo = crate::local_data::prepare_data_repo(&env.workdir)?;
+            let sha = crate::local_data::head(&repo)?;
+            eprintln!(
+                "commit = {sha} (the local data repository's HEAD; override with -p commit=…)"
+            );
+            Ok(vec![("commit".to_owned(), sha)])
+        })
+        .prow_bot(BOT_ENDPOINT)
+}
+
+/// The data repository a local run checks out (created by [`entry`]'s
+/// local preparation).
+pub fn local_repo(env: &LocalEnv) -> std::path::PathBuf {
+    env.workdir.join("data-repo")
+}
+
 /// Builds the pipeline for `profile`.
 pub fn pipeline(profile: &Profile) -> Pipeline {
     let local = profile.is_local();
     let secrets = SecretPaths::default();
     let p = Pipeline::new(NAME);
+    // Every step runs the kpipe-step binary (its image's entrypoint).
+    p.step_program([STEP_PROGRAM]);
     p.display_name("Kubernetes Analysis")
         .description(
             "Exports all issues and pull requests of kubernetes/kubernetes, charts them, trains \
@@ -70,7 +96,7 @@ pub fn pipeline(profile: &Profile) -> Pipeline {
 
     let repo = match profile {
         Profile::Cluster => DATA_REPO.to_owned(),
-        Profile::Local { repo, .. } => repo.clone(),
+        Profile::Local(env) => local_repo(env).display().to_string(),
     };
     let mut checkout = Checkout::new(repo);
     checkout.pr = Value::from(&pr);
@@ -137,7 +163,9 @@ pub fn pipeline(profile: &Profile) -> Pipeline {
             registry_auth: secret(secrets.registry_auth()),
             base_binary: match profile {
                 Profile::Cluster => STEP_BINARY.into(),
-                Profile::Local { step_binary, .. } => step_binary.into(),
+                Profile::Local(env) => env
+                    .program(STEP_PROGRAM)
+                    .unwrap_or_else(|| STEP_PROGRAM.into()),
             },
         })
         .after(&test)

@@ -1,17 +1,29 @@
-//! kpipe's pipelines and the `kpipe` command line.
+//! The kubernetes-analysis pipeline, and the `kpipe` binary: the kpipe app
+//! ([`kpipe::App`]) with kubernetes-analysis (the default) and every example
+//! registered, and `kpipe new` to scaffold a pipeline of your own.
 //!
 //! A pipeline is a Rust function from a [`Profile`] to a
-//! [`Pipeline`](kpipe_compiler::Pipeline). The profile is the one switch
-//! between what a cluster runs (`kpipe compile`, the default) and the
-//! embedded defaults of a run on one machine (`kpipe run --local`): no
-//! secrets, no pushes, a dry-run rollout.
+//! [`Pipeline`](kpipe::Pipeline). The profile is the one switch between what
+//! a cluster runs (`kpipe compile`, the default) and the embedded defaults
+//! of a run on one machine (`kpipe run --local`): no secrets, no pushes, a
+//! dry-run rollout.
 
-pub mod cli;
 pub mod kubernetes_analysis;
 pub mod local_data;
-pub mod prow;
-mod registry;
-pub mod run;
-pub mod submit;
 
-pub use registry::{PipelineEntry, Profile, all, find};
+pub use kpipe::Profile;
+
+/// The `kpipe` app: kubernetes-analysis (the default pipeline), every
+/// example, and `new`.
+pub fn app() -> kpipe::App {
+    let mut app = kpipe::App::new("kpipe")
+        .about("Typed ML pipelines for Kubernetes, compiled to Argo Workflows")
+        .version(env!("CARGO_PKG_VERSION"))
+        .with_scaffold()
+        .entry(kubernetes_analysis::entry())
+        .default_pipeline(kubernetes_analysis::NAME);
+    for example in kpipe_examples::all() {
+        app = app.pipeline(example.name, example.summary, example.build);
+    }
+    app
+}

@@ -1,7 +1,8 @@
-//! `kpipe`: compile, lint, graph and run kpipe pipelines.
+//! `kpipe`: compile, lint, graph, run, submit kubernetes-analysis and the
+//! examples; scaffold new pipelines (`kpipe new`).
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    kpipe_pipelines::cli::main(kpipe_pipelines::all())
+    kpipe_pipelines::app().main()
 }

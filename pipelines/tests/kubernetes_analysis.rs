@@ -45,10 +45,10 @@ fn yaml_to_json(yaml: &str) -> Value {
 fn workflow_validates_against_every_argo_schema_closed() {
     for profile in [
         Profile::Cluster,
-        Profile::Local {
-            repo: "/tmp/repo".into(),
-            step_binary: "/tmp/bin/kpipe-step".into(),
-        },
+        Profile::Local(kpipe::LocalEnv {
+            workdir: "/tmp".into(),
+            programs: [(kpipe::STEP_PROGRAM.to_owned(), "/tmp/bin/kpipe-step".into())].into(),
+        }),
     ] {
         for kind in [OutputKind::Workflow, OutputKind::WorkflowTemplate] {
             let yaml = compile(
@@ -288,10 +288,10 @@ fn commit_and_rollout_run_only_on_master_and_train_asks_for_a_gpu() {
 fn compiled_args_parse_with_the_step_binary_and_render_back() {
     for profile in [
         Profile::Cluster,
-        Profile::Local {
-            repo: "/tmp/repo".into(),
-            step_binary: "/tmp/bin/kpipe-step".into(),
-        },
+        Profile::Local(kpipe::LocalEnv {
+            workdir: "/tmp".into(),
+            programs: [(kpipe::STEP_PROGRAM.to_owned(), "/tmp/bin/kpipe-step".into())].into(),
+        }),
     ] {
         let doc = parse(&compile(&profile, &CompileOptions::default()));
         let templates = doc["spec"]["templates"]

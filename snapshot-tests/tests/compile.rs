@@ -1,31 +1,33 @@
 use insta::{assert_snapshot, with_settings};
-use kpipe_compiler::{ArgoVersion, CompileOptions, OutputKind};
-use kpipe_pipelines::Profile;
+use kpipe::{ArgoVersion, CompileOptions, LocalEnv, OutputKind, Profile};
 
-fn compile(p: &kpipe_compiler::Pipeline, options: &CompileOptions) -> String {
+fn compile(p: &kpipe::Pipeline, options: &CompileOptions) -> String {
     match p.compile(options) {
         Ok(yaml) => yaml,
         Err(e) => panic!("{e}"),
     }
 }
 
+/// Every pipeline of the `kpipe` binary (kubernetes-analysis and every
+/// example) exactly as `kpipe compile NAME` writes it, linted: what users
+/// of `kpipe::assert_pipelines!` get for their own pipelines.
 #[test]
 fn every_pipeline_as_workflow() {
-    for entry in kpipe_pipelines::all() {
-        let yaml = compile(
-            &(entry.build)(&Profile::Cluster),
-            &CompileOptions::default(),
-        );
-        with_settings!({ description => entry.summary, omit_expression => true }, {
-            assert_snapshot!(entry.name, yaml);
-        });
-    }
+    kpipe::assert_pipelines!(kpipe_pipelines::app());
 }
 
+/// The other kinds, for the scheduled pipelines (kubernetes-analysis and the
+/// cron example).
 #[test]
-fn every_pipeline_as_template_and_cron() {
-    for entry in kpipe_pipelines::all() {
-        let p = (entry.build)(&Profile::Cluster);
+fn scheduled_pipelines_as_template_and_cron() {
+    let app = kpipe_pipelines::app();
+    for (name, summary) in app.pipelines() {
+        let p = app
+            .build_pipeline(Some(name), &Profile::Cluster)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        if !p.is_scheduled() {
+            continue;
+        }
         for (suffix, kind, target) in [
             ("template", OutputKind::WorkflowTemplate, ArgoVersion::V3),
             ("cron", OutputKind::CronWorkflow, ArgoVersion::V3),
@@ -37,8 +39,8 @@ fn every_pipeline_as_template_and_cron() {
                 ..CompileOptions::default()
             };
             let yaml = compile(&p, &options);
-            with_settings!({ description => entry.summary, omit_expression => true }, {
-                assert_snapshot!(format!("{}-{suffix}", entry.name), yaml);
+            with_settings!({ description => summary, omit_expression => true }, {
+                assert_snapshot!(format!("{name}-{suffix}"), yaml);
             });
         }
     }
@@ -46,43 +48,35 @@ fn every_pipeline_as_template_and_cron() {
 
 #[test]
 fn every_pipeline_local_profile() {
-    for entry in kpipe_pipelines::all() {
-        let profile = Profile::Local {
-            repo: "/tmp/kpipe-local/data-repo".to_owned(),
-            step_binary: "/tmp/kpipe-local/bin/kpipe-step".to_owned(),
-        };
-        let yaml = compile(&(entry.build)(&profile), &CompileOptions::default());
-        with_settings!({ description => "the embedded defaults of `kpipe run --local`", omit_expression => true }, {
-            assert_snapshot!(format!("{}-local", entry.name), yaml);
-        });
-    }
-}
-
-#[test]
-fn every_example() {
-    for example in kpipe_examples::all() {
-        let options = CompileOptions {
-            kind: example.kind,
-            ..CompileOptions::default()
-        };
-        let yaml = compile(&(example.build)(), &options);
-        with_settings!({ description => example.summary, omit_expression => true }, {
-            assert_snapshot!(format!("example-{}", example.name), yaml);
-        });
-    }
+    let app = kpipe_pipelines::app();
+    let profile = Profile::Local(LocalEnv {
+        workdir: "/tmp/kpipe-local".into(),
+        programs: [(
+            kpipe::STEP_PROGRAM.to_owned(),
+            "/tmp/kpipe-local/bin/kpipe-step".into(),
+        )]
+        .into(),
+    });
+    let p = app
+        .build_pipeline(Some(kpipe_pipelines::kubernetes_analysis::NAME), &profile)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let yaml = compile(&p, &CompileOptions::default());
+    with_settings!({ description => "the embedded defaults of `kpipe run --local`", omit_expression => true }, {
+        assert_snapshot!("kubernetes-analysis-local", yaml);
+    });
 }
 
 #[test]
 fn graphs() {
-    for entry in kpipe_pipelines::all() {
-        let p = (entry.build)(&Profile::Cluster);
+    let app = kpipe_pipelines::app();
+    for (name, _) in app.pipelines() {
+        let p = app
+            .build_pipeline(Some(name), &Profile::Cluster)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_snapshot!(format!("{name}-dot"), p.graph(kpipe::GraphFormat::Dot));
         assert_snapshot!(
-            format!("{}-dot", entry.name),
-            p.graph(kpipe_compiler::GraphFormat::Dot)
-        );
-        assert_snapshot!(
-            format!("{}-mermaid", entry.name),
-            p.graph(kpipe_compiler::GraphFormat::Mermaid)
+            format!("{name}-mermaid"),
+            p.graph(kpipe::GraphFormat::Mermaid)
         );
     }
 }

@@ -19,7 +19,7 @@ fn render(mut cmd: clap::Command, prefix: &str) -> Vec<(String, String)> {
 
 #[test]
 fn kpipe_help() {
-    for (name, text) in render(kpipe_pipelines::cli::Cli::command(), "kpipe") {
+    for (name, text) in render(kpipe_pipelines::app().command(), "kpipe") {
         assert_snapshot!(name, text);
     }
 }

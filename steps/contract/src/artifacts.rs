@@ -1,6 +1,6 @@
 //! The artifact types that flow between kpipe's steps.
 
-use kpipe_compiler::ArtifactType;
+use kpipe::ArtifactType;
 
 /// A checked-out git working tree (the data repository).
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! The whole command line of `kpipe-step`.
 
 use clap::{Parser, Subcommand};
-use kpipe_compiler::ToArgs;
+use kpipe::ToArgs;
 
 use crate::{
     AnalyzeArgs, BotArgs, BuildImageArgs, CheckoutArgs, CommitChangesArgs, PredictArgs,
@@ -69,19 +69,20 @@ impl Command {
 }
 
 impl ToArgs for Command {
-    fn to_args(&self) -> Vec<String> {
+    fn write_args(&self, w: &mut kpipe::ArgsWriter) {
+        w.raw(self.name());
         match self {
-            Command::Checkout(a) => a.to_args(),
-            Command::UpdateApi(a) => a.to_args(),
-            Command::UpdateData(a) => a.to_args(),
-            Command::Analyze(a) => a.to_args(),
-            Command::Train(a) => a.to_args(),
-            Command::Predict(a) => a.to_args(),
-            Command::BuildImage(a) => a.to_args(),
-            Command::CommitChanges(a) => a.to_args(),
-            Command::Rollout(a) => a.to_args(),
-            Command::Serve(a) => a.to_args(),
-            Command::Bot(a) => a.to_args(),
+            Command::Checkout(a) => a.write_args(w),
+            Command::UpdateApi(a) => a.write_args(w),
+            Command::UpdateData(a) => a.write_args(w),
+            Command::Analyze(a) => a.write_args(w),
+            Command::Train(a) => a.write_args(w),
+            Command::Predict(a) => a.write_args(w),
+            Command::BuildImage(a) => a.write_args(w),
+            Command::CommitChanges(a) => a.write_args(w),
+            Command::Rollout(a) => a.write_args(w),
+            Command::Serve(a) => a.write_args(w),
+            Command::Bot(a) => a.write_args(w),
         }
     }
 }

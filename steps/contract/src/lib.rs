@@ -1,13 +1,13 @@
 //! The step contracts of kpipe: one definition per step, used by both sides.
 //!
 //! - **Compiler side**: each step is a struct whose fields are its inputs
-//!   (typed [`Artifact`](kpipe_compiler::Artifact)s, run-time
-//!   [`Value`](kpipe_compiler::Value)s and settings). Adding it to a
-//!   [`Pipeline`](kpipe_compiler::Pipeline) declares its artifacts and renders
+//!   (typed [`Artifact`](kpipe::Artifact)s, run-time
+//!   [`Value`](kpipe::Value)s and settings). Adding it to a
+//!   [`Pipeline`](kpipe::Pipeline) declares its artifacts and renders
 //!   its command line.
 //! - **Binary side**: the command line is a clap struct ([`CheckoutArgs`], …)
 //!   collected in [`StepCli`], which `kpipe-step` parses. The compiler renders
-//!   exactly that struct (via [`ToArgs`](kpipe_compiler::ToArgs)), so the two
+//!   exactly that struct (via [`ToArgs`](kpipe::ToArgs)), so the two
 //!   cannot drift; `tests` round-trip every step.
 //!
 //! This crate is light (the compiler and clap only) so the `kpipe` CLI can

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::ToArgs;
+use kpipe::ToArgs;
 use kpipe_step_contract::*;
 
 fn p(s: &str) -> PathBuf {

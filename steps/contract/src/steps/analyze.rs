@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::{Assets, Dataset};
 
@@ -84,7 +84,7 @@ impl Subset {
 }
 
 /// The chart flags; exactly one is given.
-#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, Default, PartialEq, Eq)]
 #[group(required = true, multiple = false)]
 pub struct ChartFlags {
     /// Write every chart for all items, issues and pull requests (OUT is a directory).
@@ -117,7 +117,7 @@ pub struct ChartFlags {
 }
 
 /// The subset flags; at most one is given.
-#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, Default, PartialEq, Eq)]
 #[group(required = false, multiple = false)]
 pub struct SubsetFlags {
     /// Count issues only.
@@ -129,7 +129,8 @@ pub struct SubsetFlags {
 }
 
 /// Command line of `kpipe-step analyze`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "analyze")]
 pub struct AnalyzeArgs {
     /// Data set written by update-data.
     #[arg(long)]
@@ -142,6 +143,7 @@ pub struct AnalyzeArgs {
     pub subset: SubsetFlags,
     /// Output directory (--all, or any chart) or file stem (one chart).
     #[arg(long)]
+    #[kpipe(output)]
     pub out: PathBuf,
 }
 
@@ -199,18 +201,6 @@ impl AnalyzeArgs {
             },
             out,
         }
-    }
-}
-
-impl ToArgs for AnalyzeArgs {
-    fn to_args(&self) -> Vec<String> {
-        let subset = self.subset();
-        ArgsWriter::new("analyze")
-            .path("data", &self.data)
-            .flag(self.chart().as_str(), true)
-            .flag(subset.as_str(), subset != Subset::All)
-            .path("out", &self.out)
-            .finish()
     }
 }
 

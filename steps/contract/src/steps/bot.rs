@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, ToArgs};
-
 /// Command line of `kpipe-step bot`.
-#[derive(clap::Args, Clone, Debug, PartialEq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
+#[kpipe(step = "bot")]
 #[command(group(clap::ArgGroup::new("predictor").required(true).args(["predict_url", "model"])))]
 pub struct BotArgs {
     /// Prow's HMAC secret: one token, or Prow's YAML map of org/repo → tokens.
@@ -35,20 +34,4 @@ pub struct BotArgs {
     /// Port to listen on.
     #[arg(long, default_value_t = 8888)]
     pub port: u16,
-}
-
-impl ToArgs for BotArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("bot")
-            .path("hmac-secret-file", &self.hmac_secret_file)
-            .path("github-token-file", &self.github_token_file)
-            .opt_some("predict-url", self.predict_url.as_ref())
-            .path_some("model", self.model.as_ref())
-            .opt("github-api-url", &self.github_api_url)
-            .opt("threshold", self.threshold)
-            .flag("dry-run", self.dry_run)
-            .opt("host", &self.host)
-            .opt("port", self.port)
-            .finish()
-    }
 }

@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs, Value};
+use kpipe::{Artifact, Io, Step, Value};
 
 use crate::artifacts::{ImageLayout, Model};
 
 /// Command line of `kpipe-step build-image`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "build-image")]
 pub struct BuildImageArgs {
     /// Model directory to serve.
     #[arg(long)]
@@ -27,6 +28,7 @@ pub struct BuildImageArgs {
     pub pr: String,
     /// Write the OCI image layout to this directory.
     #[arg(long)]
+    #[kpipe(output)]
     pub layout: PathBuf,
     /// Push the image to its registry.
     #[arg(long)]
@@ -37,22 +39,6 @@ pub struct BuildImageArgs {
     /// Talk plain HTTP to the registry (local test registries only).
     #[arg(long)]
     pub plain_http: bool,
-}
-
-impl ToArgs for BuildImageArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("build-image")
-            .path("model", &self.model)
-            .path("base-binary", &self.base_binary)
-            .opt("image", &self.image)
-            .many("tag", &self.tags)
-            .opt("pr", &self.pr)
-            .path("layout", &self.layout)
-            .flag("push", self.push)
-            .path_some("registry-auth", self.registry_auth.as_ref())
-            .flag("plain-http", self.plain_http)
-            .finish()
-    }
 }
 
 /// Where the step image keeps the kpipe-step binary.

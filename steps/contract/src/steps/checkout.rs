@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs, Value};
+use kpipe::{Artifact, Io, Step, Value};
 
 use crate::artifacts::Repo;
 
 /// Command line of `kpipe-step checkout`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "checkout")]
 pub struct CheckoutArgs {
     /// Repository to clone: an HTTPS or SSH URL, a `file://` URL or a local path.
     #[arg(long)]
@@ -20,6 +21,7 @@ pub struct CheckoutArgs {
     pub git_ref: Option<String>,
     /// Directory to create with the working tree.
     #[arg(long)]
+    #[kpipe(output)]
     pub out: PathBuf,
     /// SSH private key for git over SSH (a mounted secret).
     #[arg(long, env = "KPIPE_SSH_KEY_FILE")]
@@ -30,20 +32,6 @@ pub struct CheckoutArgs {
     /// History depth to fetch; 0 fetches everything.
     #[arg(long, default_value_t = 1)]
     pub depth: u32,
-}
-
-impl ToArgs for CheckoutArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("checkout")
-            .opt("repo", &self.repo)
-            .opt("pr", &self.pr)
-            .opt_some("ref", self.git_ref.as_ref())
-            .path("out", &self.out)
-            .path_some("ssh-key", self.ssh_key.as_ref())
-            .path_some("token-file", self.token_file.as_ref())
-            .opt("depth", self.depth)
-            .finish()
-    }
 }
 
 /// The `checkout` step.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::{ApiStore, Assets, Dataset, Model, Repo};
 
@@ -18,7 +18,8 @@ pub const REPO_MODEL_DIR: &str = "model";
 pub const DEFAULT_MESSAGE: &str = "Update data [skip]";
 
 /// Command line of `kpipe-step commit-changes`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "commit-changes")]
 pub struct CommitChangesArgs {
     /// The git working tree to commit in.
     #[arg(long)]
@@ -44,21 +45,6 @@ pub struct CommitChangesArgs {
     /// SSH private key for pushing over SSH (a mounted secret).
     #[arg(long, env = "KPIPE_SSH_KEY_FILE")]
     pub ssh_key: Option<PathBuf>,
-}
-
-impl ToArgs for CommitChangesArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("commit-changes")
-            .path("repo", &self.repo)
-            .path_some("api-store", self.api_store.as_ref())
-            .path_some("dataset", self.dataset.as_ref())
-            .path_some("assets", self.assets.as_ref())
-            .path_some("model", self.model.as_ref())
-            .opt("message", &self.message)
-            .flag("push", self.push)
-            .path_some("ssh-key", self.ssh_key.as_ref())
-            .finish()
-    }
 }
 
 /// The `commit-changes` step.

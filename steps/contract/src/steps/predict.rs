@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::Model;
 
@@ -10,7 +10,8 @@ use crate::artifacts::Model;
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
 
 /// Command line of `kpipe-step predict`.
-#[derive(clap::Args, Clone, Debug, PartialEq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
+#[kpipe(step = "predict")]
 pub struct PredictArgs {
     /// Model directory written by train.
     #[arg(long)]
@@ -24,20 +25,6 @@ pub struct PredictArgs {
     /// Probability at or above which a note counts as a bug.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     pub threshold: f64,
-}
-
-impl ToArgs for PredictArgs {
-    fn to_args(&self) -> Vec<String> {
-        let w = ArgsWriter::new("predict")
-            .path("model", &self.model)
-            .flag("test", self.test)
-            .opt("threshold", self.threshold);
-        match &self.text {
-            Some(t) => w.positional(t),
-            None => w,
-        }
-        .finish()
-    }
 }
 
 /// The pipeline's `predict-test` task: `predict --test` on the new model.

@@ -1,9 +1,10 @@
 //! `rollout`: update the KServe InferenceService canary, wait, promote.
 
-use kpipe_compiler::{ArgsWriter, Io, Step, ToArgs, Value};
+use kpipe::{Io, Step, Value};
 
 /// Command line of `kpipe-step rollout`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "rollout")]
 pub struct RolloutArgs {
     /// Image to roll out (REPOSITORY:TAG or @DIGEST).
     #[arg(long)]
@@ -23,19 +24,6 @@ pub struct RolloutArgs {
     /// Print the objects that would be applied; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-}
-
-impl ToArgs for RolloutArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("rollout")
-            .opt("image", &self.image)
-            .opt("name", &self.name)
-            .opt("namespace", &self.namespace)
-            .opt("canary-percent", self.canary_percent)
-            .opt("timeout-seconds", self.timeout_seconds)
-            .flag("dry-run", self.dry_run)
-            .finish()
-    }
 }
 
 /// The `rollout` step.

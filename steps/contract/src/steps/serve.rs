@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, ToArgs};
-
 /// Command line of `kpipe-step serve`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "serve")]
 pub struct ServeArgs {
     /// Model directory written by train.
     #[arg(long, env = "KPIPE_MODEL_DIR")]
@@ -25,17 +24,4 @@ pub struct ServeArgs {
     /// Requests taking longer are answered 408.
     #[arg(long, default_value_t = 10)]
     pub request_timeout_seconds: u64,
-}
-
-impl ToArgs for ServeArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("serve")
-            .path("model", &self.model)
-            .opt("name", &self.name)
-            .opt("host", &self.host)
-            .opt("port", self.port)
-            .opt("max-body-bytes", self.max_body_bytes)
-            .opt("request-timeout-seconds", self.request_timeout_seconds)
-            .finish()
-    }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::{Dataset, Model};
 
@@ -30,13 +30,15 @@ impl fmt::Display for Device {
 }
 
 /// Command line of `kpipe-step train`.
-#[derive(clap::Args, Clone, Debug, PartialEq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
+#[kpipe(step = "train")]
 pub struct TrainArgs {
     /// Training data: the labelled release-note JSONL, or update-data's data set.
     #[arg(long, required_unless_present = "eval")]
     pub data: Option<PathBuf>,
     /// Model directory to write.
     #[arg(long, required_unless_present = "eval")]
+    #[kpipe(output)]
     pub out: Option<PathBuf>,
     /// Seed of every random choice (split, initialisation, shuffling, dropout).
     #[arg(long, default_value_t = 42)]
@@ -87,25 +89,6 @@ impl TrainArgs {
             dropout: None,
             max_epochs: None,
         }
-    }
-}
-
-impl ToArgs for TrainArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("train")
-            .path_some("data", self.data.as_ref())
-            .path_some("out", self.out.as_ref())
-            .opt("seed", self.seed)
-            .opt("device", self.device)
-            .flag("tune", self.tune)
-            .path_some("eval", self.eval.as_ref())
-            .path_some("model", self.model.as_ref())
-            .path_some("kfp-out", self.kfp_out.as_ref())
-            .opt_some("layers", self.layers)
-            .opt_some("units", self.units)
-            .opt_some("dropout", self.dropout)
-            .opt_some("max-epochs", self.max_epochs)
-            .finish()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::{ApiStore, Repo};
 
@@ -10,13 +10,15 @@ use crate::artifacts::{ApiStore, Repo};
 pub const GITHUB_API: &str = "https://api.github.com";
 
 /// Command line of `kpipe-step update-api`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "update-api")]
 pub struct UpdateApiArgs {
     /// GitHub repository to export, as OWNER/NAME.
     #[arg(long)]
     pub repo: String,
     /// Store directory; created when missing, updated in place (atomically).
     #[arg(long)]
+    #[kpipe(output)]
     pub store: PathBuf,
     /// Start from the store in this directory (e.g. the one committed in the
     /// data repository) when --store holds none.
@@ -34,20 +36,6 @@ pub struct UpdateApiArgs {
     /// Do not contact GitHub: keep (or seed from --from) the store as it is.
     #[arg(long, conflicts_with = "full")]
     pub offline: bool,
-}
-
-impl ToArgs for UpdateApiArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("update-api")
-            .opt("repo", &self.repo)
-            .path("store", &self.store)
-            .path_some("from", self.from.as_ref())
-            .opt("api-url", &self.api_url)
-            .path_some("token-file", self.token_file.as_ref())
-            .flag("full", self.full)
-            .flag("offline", self.offline)
-            .finish()
-    }
 }
 
 /// The `update-api` step. In a pipeline it starts from the store committed in

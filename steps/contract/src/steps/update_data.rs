@@ -2,28 +2,21 @@
 
 use std::path::PathBuf;
 
-use kpipe_compiler::{ArgsWriter, Artifact, Io, Step, ToArgs};
+use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::{ApiStore, Dataset};
 
 /// Command line of `kpipe-step update-data`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[kpipe(step = "update-data")]
 pub struct UpdateDataArgs {
     /// Store directory written by update-api.
     #[arg(long)]
     pub store: PathBuf,
     /// Data set file to write.
     #[arg(long)]
+    #[kpipe(output)]
     pub out: PathBuf,
-}
-
-impl ToArgs for UpdateDataArgs {
-    fn to_args(&self) -> Vec<String> {
-        ArgsWriter::new("update-data")
-            .path("store", &self.store)
-            .path("out", &self.out)
-            .finish()
-    }
 }
 
 /// The `update-data` step.

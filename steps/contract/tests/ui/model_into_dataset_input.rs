@@ -1,5 +1,5 @@
 // Wiring the trained model where a data set is expected is a type error.
-use kpipe_compiler::Pipeline;
+use kpipe::Pipeline;
 use kpipe_step_contract::{Checkout, Device, Train, UpdateApi, UpdateData, GITHUB_API};
 
 fn main() {

@@ -1,5 +1,5 @@
 // A repository checkout is not a GitHub API store.
-use kpipe_compiler::Pipeline;
+use kpipe::Pipeline;
 use kpipe_step_contract::{Checkout, UpdateData};
 
 fn main() {

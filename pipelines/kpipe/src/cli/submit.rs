@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::{Outcome, parse_param};
-use crate::PipelineEntry;
+use crate::App;
 use crate::submit::{self, End, argo::ArgoOptions, kfp::KfpOptions};
 
 /// Default token file of KFP's in-cluster service account token projection.
@@ -27,7 +27,7 @@ Argo uses the kubeconfig (KUBECONFIG, current context) or the in-cluster
 service account. Kubeflow Pipelines takes a bearer token from
 --kfp-token-file, KPIPE_KFP_TOKEN or KF_PIPELINES_SA_TOKEN_PATH.")]
 pub(crate) struct SubmitArgs {
-    /// Pipeline name or compiled Workflow YAML file (default: kubernetes-analysis).
+    /// Pipeline name or compiled Workflow YAML file (default: the default pipeline).
     pipeline: Option<String>,
     /// Set a pipeline parameter (repeatable); `pr` and `commit` name the run `test-<pr>-<commit>`.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
@@ -67,9 +67,9 @@ pub(crate) struct SubmitArgs {
     service_account: Option<String>,
 }
 
-pub(crate) fn run(registry: &[PipelineEntry], args: &SubmitArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
     let prepared = submit::prepare(
-        registry,
+        app,
         args.pipeline.as_deref(),
         args.image.clone(),
         &args.params,
@@ -107,7 +107,7 @@ pub(crate) fn run(registry: &[PipelineEntry], args: &SubmitArgs) -> anyhow::Resu
                 namespace: args
                     .namespace
                     .clone()
-                    .unwrap_or_else(|| crate::kubernetes_analysis::NAMESPACE.to_owned()),
+                    .unwrap_or_else(|| app.namespace.clone()),
                 wait,
                 logs: args.logs,
                 server: args.argo_server.clone(),

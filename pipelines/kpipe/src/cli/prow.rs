@@ -5,23 +5,25 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Outcome, lookup, output};
-use crate::PipelineEntry;
+use crate::App;
 use crate::prow::{self, ProwOptions};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
-The jobs run `kpipe submit … --wait --logs` in --image, so the job's result is
+The jobs run `<app> submit … --wait --logs` in --image, so the job's result is
 the workflow's. The pods' service account needs create/get/watch/patch on
 workflows.argoproj.io and get/list on pods and pods/log in --namespace (or a
 KFP token with --kfp). The postsubmit uses Prow's clone (decorate: true) and
-needs sh and git in the image (the kpipe-step image has both).")]
+needs sh and git in the image (the kpipe-step image has both). Pipelines that
+declare the parameters `pr` and `commit` get the pull request's number and
+commit (presubmit) or the pushed commit (postsubmit).")]
 pub(crate) struct ProwArgs {
-    /// Pipeline the jobs submit (default: kubernetes-analysis).
+    /// Pipeline the jobs submit (default: the default pipeline).
     pipeline: Option<String>,
     /// ORG/REPO whose pull requests and pushes trigger the jobs.
     #[arg(long, value_name = "ORG/REPO")]
     repo: String,
-    /// Image with kpipe that the job pods run.
+    /// Image with this program that the job pods run.
     #[arg(long, value_name = "REF")]
     image: String,
     /// Write the YAML to FILE instead of standard output.
@@ -46,19 +48,20 @@ pub(crate) struct ProwArgs {
     /// Submit to this Kubeflow Pipelines API instead of Argo.
     #[arg(long, value_name = "URL")]
     kfp: Option<String>,
-    /// Endpoint of the bot for --plugins.
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = "http://kubernetes-analysis-bot.prow.svc.cluster.local/hook"
-    )]
-    bot_endpoint: String,
+    /// Endpoint of the pipeline's bot (an external plugin) for --plugins
+    /// (default: the one the pipeline registers, if any).
+    #[arg(long, value_name = "URL")]
+    bot_endpoint: Option<String>,
 }
 
-pub(crate) fn run(registry: &[PipelineEntry], args: &ProwArgs) -> anyhow::Result<Outcome> {
-    let entry = lookup(registry, args.pipeline.as_deref())?;
+pub(crate) fn run(app: &App, args: &ProwArgs) -> anyhow::Result<Outcome> {
+    let entry = lookup(app, args.pipeline.as_deref())?;
+    let params = app.build(entry, &crate::Profile::Cluster).param_names();
     let opts = ProwOptions {
-        pipeline: entry.name.to_owned(),
+        program: app.name.to_owned(),
+        pipeline: entry.name.clone(),
+        params,
+        default_namespace: app.namespace.clone(),
         repo: args.repo.clone(),
         image: args.image.clone(),
         namespace: args.namespace.clone(),
@@ -69,7 +72,8 @@ pub(crate) fn run(registry: &[PipelineEntry], args: &ProwArgs) -> anyhow::Result
     };
     prow::check(&opts)?;
     let doc = if args.plugins {
-        prow::plugins(&opts, &args.bot_endpoint)
+        let endpoint = args.bot_endpoint.as_deref().or(entry.prow_bot.as_deref());
+        prow::plugins(&opts, endpoint)
     } else {
         prow::jobs(&opts)
     };

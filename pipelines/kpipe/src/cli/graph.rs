@@ -6,11 +6,11 @@ use clap::{Args, ValueEnum};
 use kpipe_compiler::GraphFormat;
 
 use super::{Outcome, lookup, output};
-use crate::{PipelineEntry, Profile};
+use crate::{App, Profile};
 
 #[derive(Args, Debug)]
 pub(crate) struct GraphArgs {
-    /// Pipeline to draw (default: kubernetes-analysis).
+    /// Pipeline to draw (default: the default pipeline).
     pipeline: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Dot)]
@@ -28,9 +28,9 @@ enum Format {
     Mermaid,
 }
 
-pub(crate) fn run(registry: &[PipelineEntry], args: &GraphArgs) -> anyhow::Result<Outcome> {
-    let entry = lookup(registry, args.pipeline.as_deref())?;
-    let pipeline = (entry.build)(&Profile::Cluster);
+pub(crate) fn run(app: &App, args: &GraphArgs) -> anyhow::Result<Outcome> {
+    let entry = lookup(app, args.pipeline.as_deref())?;
+    let pipeline = app.build(entry, &Profile::Cluster);
     if let Err(diagnostics) = pipeline.validate() {
         eprintln!("{diagnostics}");
         return Ok(Outcome::Invalid);

@@ -7,11 +7,11 @@ use clap::{Args, ValueEnum};
 use kpipe_compiler::{ArgoVersion, CompileError, CompileOptions, OutputKind};
 
 use super::{Outcome, lookup, output};
-use crate::{PipelineEntry, Profile};
+use crate::{App, Profile};
 
 #[derive(Args, Debug)]
 pub(crate) struct CompileArgs {
-    /// Pipeline to compile (default: kubernetes-analysis).
+    /// Pipeline to compile (default: the default pipeline; see --list).
     pipeline: Option<String>,
     /// Write the YAML to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -53,17 +53,18 @@ enum Target {
     V4,
 }
 
-pub(crate) fn run(registry: &[PipelineEntry], args: &CompileArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
     if args.list {
-        let width = registry.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        let entries = &app.registry.entries;
+        let width = entries.iter().map(|p| p.name.len()).max().unwrap_or(0);
         let mut text = String::new();
-        for p in registry {
+        for p in entries {
             let _ = writeln!(text, "{:width$}  {}", p.name, p.summary);
         }
         output::write_text(None, &text)?;
         return Ok(Outcome::Success);
     }
-    let entry = lookup(registry, args.pipeline.as_deref())?;
+    let entry = lookup(app, args.pipeline.as_deref())?;
     let options = CompileOptions {
         kind: match args.kind {
             Kind::Workflow => OutputKind::Workflow,
@@ -77,7 +78,7 @@ pub(crate) fn run(registry: &[PipelineEntry], args: &CompileArgs) -> anyhow::Res
             Target::V4 => ArgoVersion::V4,
         },
     };
-    match (entry.build)(&Profile::Cluster).compile(&options) {
+    match app.build(entry, &Profile::Cluster).compile(&options) {
         Ok(yaml) => {
             output::write_text(args.output.as_deref(), &yaml)?;
             Ok(Outcome::Success)

@@ -18,7 +18,7 @@ use kpipe_compiler::lint::{self, SchemaVersion};
 use kpipe_compiler::{CompileError, CompileOptions};
 use serde_json::Value;
 
-use crate::{PipelineEntry, Profile};
+use crate::{App, Profile};
 
 pub use signal::Interrupt;
 
@@ -75,7 +75,7 @@ pub struct Prepared {
 /// Compiles a registered pipeline, or reads `target` when it names a file,
 /// checks it offline, and sets the parameters.
 pub fn prepare(
-    registry: &[PipelineEntry],
+    app: &App,
     target: Option<&str>,
     image: Option<String>,
     params: &[(String, String)],
@@ -89,19 +89,23 @@ pub fn prepare(
             (None, text)
         }
         _ => {
-            let entry = crate::cli::lookup(registry, target)?;
+            let entry = app.registry.lookup(target)?;
             let options = CompileOptions {
                 image,
                 ..CompileOptions::default()
             };
-            match (entry.build)(&Profile::Cluster).compile(&options) {
-                Ok(yaml) => (Some(entry.name.to_owned()), yaml),
+            match app.build(entry, &Profile::Cluster).compile(&options) {
+                Ok(yaml) => (Some(entry.name.clone()), yaml),
                 Err(CompileError::Invalid(d)) => bail!("{} does not compile:\n{d}", entry.name),
                 Err(e) => return Err(e.into()),
             }
         }
     };
-    let source = target.unwrap_or(crate::kubernetes_analysis::NAME);
+    let source = target
+        .or(pipeline.as_deref())
+        .unwrap_or("the pipeline")
+        .to_owned();
+    let source = source.as_str();
     let mut workflow = lint::parse_yaml(&yaml).map_err(|e| {
         let at = e.line.map_or_else(String::new, |l| format!(":{l}"));
         anyhow::anyhow!("{source}{at}: not valid YAML: {}", e.message)
@@ -271,22 +275,32 @@ mod tests {
         );
     }
 
+    fn app() -> App {
+        App::new("t").pipeline("ci", "a pipeline Prow runs", || {
+            let p = crate::Pipeline::new("ci");
+            p.image("alpine:3.20");
+            let pr = p.string_param("pr", "");
+            let commit = p.string_param("commit", "");
+            p.add(
+                crate::ContainerStep::new("show", ["echo"])
+                    .arg(&pr)
+                    .arg(&commit),
+            );
+            p
+        })
+    }
+
     #[test]
     fn parameters_are_set_and_unknown_ones_named() {
-        let registry = crate::all();
-        let prepared = prepare(
-            &registry,
-            None,
-            None,
-            &p(&[("pr", "42"), ("commit", "abc")]),
-        )
-        .unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(prepared.pipeline, "kubernetes-analysis");
+        let app = app();
+        let prepared = prepare(&app, None, None, &p(&[("pr", "42"), ("commit", "abc")]))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(prepared.pipeline, "ci");
         assert_eq!(prepared.run_name.as_deref(), Some("test-42-abc"));
         let params = &prepared.workflow["spec"]["arguments"]["parameters"];
         assert_eq!(params[0]["value"], "42");
         assert_eq!(params[1]["value"], "abc");
-        let err = prepare(&registry, None, None, &p(&[("nope", "1")]))
+        let err = prepare(&app, None, None, &p(&[("nope", "1")]))
             .err()
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
@@ -303,7 +317,7 @@ mod tests {
             "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: x-\nspec:\n  entrypoint: missing\n  templates:\n  - name: a\n    container:\n      image: alpine\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let err = prepare(&[], bad.to_str(), None, &[])
+        let err = prepare(&app(), bad.to_str(), None, &[])
             .err()
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
@@ -316,7 +330,7 @@ mod tests {
             "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let err = prepare(&[], cron.to_str(), None, &[])
+        let err = prepare(&app(), cron.to_str(), None, &[])
             .err()
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();

@@ -14,16 +14,21 @@
 
 use serde_json::{Value, json};
 
-/// The container command of every job.
-pub const PROGRAM: &str = "kpipe";
 /// Marker of commits the postsubmit skips (the data commits' message).
 pub const SKIP_MARKER: &str = "[skip]";
 
 /// What the jobs run and where.
 #[derive(Clone, Debug)]
 pub struct ProwOptions {
-    /// Pipeline name (as for `kpipe submit`).
+    /// The program the jobs run (the app's binary, e.g. `kpipe`).
+    pub program: String,
+    /// Pipeline name (as for `submit`).
     pub pipeline: String,
+    /// The pipeline's parameters: the jobs pass `pr` and `commit` to a
+    /// pipeline that declares them.
+    pub params: Vec<String>,
+    /// Namespace of Argo workflows when `namespace` is unset.
+    pub default_namespace: String,
     /// `org/repo` whose PRs and pushes trigger the jobs.
     pub repo: String,
     /// Image with `kpipe` (and, for the postsubmit, `sh` and `git`).
@@ -52,7 +57,16 @@ impl ProwOptions {
         }
     }
 
-    /// `kpipe submit …` up to (not including) the parameters.
+    /// `-p NAME=VALUE` for each of `params` the pipeline declares.
+    fn params(&self, params: &[(&str, &str)]) -> Vec<String> {
+        params
+            .iter()
+            .filter(|(name, _)| self.params.iter().any(|p| p == name))
+            .flat_map(|(name, value)| ["-p".to_owned(), format!("{name}={value}")])
+            .collect()
+    }
+
+    /// `submit …` up to (not including) the parameters.
     fn submit(&self) -> Vec<String> {
         let mut args = vec!["submit".to_owned(), self.pipeline.clone()];
         let namespace = match &self.kfp {
@@ -63,7 +77,7 @@ impl ProwOptions {
             None => Some(
                 self.namespace
                     .clone()
-                    .unwrap_or_else(|| crate::kubernetes_analysis::NAMESPACE.to_owned()),
+                    .unwrap_or_else(|| self.default_namespace.clone()),
             ),
         };
         if let Some(ns) = namespace {
@@ -96,7 +110,7 @@ pub fn check(opts: &ProwOptions) -> anyhow::Result<()> {
         );
     }
     if opts.image.trim().is_empty() {
-        anyhow::bail!("--image must name the image that contains kpipe");
+        anyhow::bail!("--image must name the image that contains {}", opts.program);
     }
     let valid_name = |n: &str| {
         !n.is_empty()
@@ -124,17 +138,12 @@ pub fn check(opts: &ProwOptions) -> anyhow::Result<()> {
 /// The job config: `presubmits`, `postsubmits` and `periodics`.
 pub fn jobs(opts: &ProwOptions) -> Value {
     let mut presubmit = opts.submit();
-    presubmit.extend([
-        "-p".to_owned(),
-        "pr=$(PULL_NUMBER)".to_owned(),
-        "-p".to_owned(),
-        "commit=$(PULL_PULL_SHA)".to_owned(),
-    ]);
+    presubmit.extend(opts.params(&[("pr", "$(PULL_NUMBER)"), ("commit", "$(PULL_PULL_SHA)")]));
     // Prow clones the pushed commit (decorate: true) so the script can read
-    // its message; `exec` hands SIGTERM on an abort straight to kpipe.
-    let mut submit = vec![PROGRAM.to_owned()];
+    // its message; `exec` hands SIGTERM on an abort straight to the program.
+    let mut submit = vec![opts.program.clone()];
     submit.extend(opts.submit());
-    submit.extend(["-p".to_owned(), "commit=\"$PULL_BASE_SHA\"".to_owned()]);
+    submit.extend(opts.params(&[("commit", "\"$PULL_BASE_SHA\"")]));
     let script = format!(
         "set -eu\nif git log -1 --format=%B | grep -qF '{SKIP_MARKER}'; then\n  echo 'commit message contains {SKIP_MARKER}: not running {}'\n  exit 0\nfi\nexec {}\n",
         opts.pipeline,
@@ -146,7 +155,7 @@ pub fn jobs(opts: &ProwOptions) -> Value {
                 "name": opts.job_name("test"),
                 "always_run": true,
                 "decorate": false,
-                "spec": opts.pod(vec![PROGRAM.to_owned()], presubmit),
+                "spec": opts.pod(vec![opts.program.clone()], presubmit),
             }],
         },
         "postsubmits": {
@@ -162,26 +171,29 @@ pub fn jobs(opts: &ProwOptions) -> Value {
             "name": opts.job_name("periodic"),
             "interval": opts.interval,
             "decorate": false,
-            "spec": opts.pod(vec![PROGRAM.to_owned()], opts.submit()),
+            "spec": opts.pod(vec![opts.program.clone()], opts.submit()),
         }],
     })
 }
 
 /// The plugins.yaml entries: the trigger plugin (which runs the jobs),
-/// enabled and configured for the repository, and the bot as an external
-/// plugin for issues and pull_request events.
-pub fn plugins(opts: &ProwOptions, endpoint: &str) -> Value {
-    json!({
+/// enabled and configured for the repository, and, given its endpoint, the
+/// pipeline's bot as an external plugin for issues and pull_request events.
+pub fn plugins(opts: &ProwOptions, bot_endpoint: Option<&str>) -> Value {
+    let mut doc = json!({
         "plugins": {opts.repo.clone(): {"plugins": ["trigger"]}},
         "triggers": [{"repos": [opts.repo]}],
-        "external_plugins": {
+    });
+    if let Some(endpoint) = bot_endpoint {
+        doc["external_plugins"] = json!({
             opts.repo.clone(): [{
                 "name": format!("{}-bot", opts.pipeline),
                 "endpoint": endpoint,
                 "events": ["issues", "pull_request"],
             }],
-        },
-    })
+        });
+    }
+    doc
 }
 
 fn regex_escape(s: &str) -> String {
@@ -201,7 +213,10 @@ mod tests {
 
     fn opts() -> ProwOptions {
         ProwOptions {
+            program: "kpipe".into(),
             pipeline: "kubernetes-analysis".into(),
+            params: vec!["pr".into(), "commit".into()],
+            default_namespace: "kubeflow".into(),
             repo: "kpipe/kubernetes-analysis".into(),
             image: "ghcr.io/kpipe/kpipe-step:0.1.0".into(),
             namespace: None,
@@ -244,6 +259,36 @@ mod tests {
             "{script}"
         );
         assert_eq!(regex_escape("release-1.2"), "release-1\\.2");
+    }
+
+    #[test]
+    fn only_declared_parameters_are_passed() {
+        let plain = ProwOptions {
+            program: "fraud".into(),
+            pipeline: "fraud".into(),
+            params: vec!["day".into()],
+            ..opts()
+        };
+        let v = jobs(&plain);
+        let pre = v["presubmits"]["kpipe/kubernetes-analysis"][0]["spec"]["containers"][0].clone();
+        assert_eq!(pre["command"][0], "fraud");
+        assert_eq!(
+            pre["args"],
+            serde_json::json!([
+                "submit",
+                "fraud",
+                "--namespace=kubeflow",
+                "--wait",
+                "--logs"
+            ])
+        );
+        let with_pr = jobs(&opts());
+        let args =
+            &with_pr["presubmits"]["kpipe/kubernetes-analysis"][0]["spec"]["containers"][0]["args"];
+        assert_eq!(args[5], "-p");
+        assert_eq!(args[6], "pr=$(PULL_NUMBER)");
+        assert_eq!(args[8], "commit=$(PULL_PULL_SHA)");
+        assert!(plugins(&plain, None).get("external_plugins").is_none());
     }
 
     #[test]

@@ -1,0 +1,231 @@
+//! The pipelines an [`App`](crate::App) knows: lookup, the default, and
+//! what differs between a cluster and a local run.
+
+use std::collections::BTreeMap;
+use std::panic::Location;
+use std::path::{Path, PathBuf};
+
+use kpipe_compiler::Pipeline;
+
+/// Which variant of a pipeline to build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// What runs on a cluster (`compile`, `submit`, `prow`, `lint`).
+    Cluster,
+    /// A run on this machine (`run --local`).
+    Local(LocalEnv),
+}
+
+impl Profile {
+    /// True for [`Profile::Local`].
+    pub fn is_local(&self) -> bool {
+        matches!(self, Profile::Local(_))
+    }
+
+    /// The local run's environment, if this is one.
+    pub fn local(&self) -> Option<&LocalEnv> {
+        match self {
+            Profile::Local(env) => Some(env),
+            Profile::Cluster => None,
+        }
+    }
+}
+
+/// Where a local run happens: its working directory, and the programs the
+/// steps' commands name, found on this machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalEnv {
+    /// Every step's files go under `workdir/steps/<task>/`.
+    pub workdir: PathBuf,
+    /// Program name (a container command's first word) → local executable,
+    /// for programs not found by name (the app itself, `--program`).
+    pub programs: BTreeMap<String, PathBuf>,
+}
+
+impl LocalEnv {
+    /// The local executable for `program`: given with `--program` (or the
+    /// app's own binary), next to this binary, or on `PATH`; `None` when it
+    /// is not on this machine.
+    pub fn program(&self, program: &str) -> Option<PathBuf> {
+        if let Some(p) = self.programs.get(program) {
+            return Some(p.clone());
+        }
+        if program.contains('/') {
+            let p = Path::new(program);
+            return p.is_file().then(|| p.to_path_buf());
+        }
+        if let Ok(me) = std::env::current_exe()
+            && let Some(sibling) = me.parent().map(|d| d.join(program))
+            && sibling.is_file()
+        {
+            return Some(sibling);
+        }
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    }
+}
+
+/// A function that builds a pipeline: `fn() -> Pipeline`, or
+/// `fn(&Profile) -> Pipeline` for a pipeline that differs when it runs
+/// locally. `M` only tells the two apart.
+pub trait BuildPipeline<M>: 'static {
+    /// Builds the pipeline for `profile`.
+    fn build(&self, profile: &Profile) -> Pipeline;
+}
+
+impl<F: Fn() -> Pipeline + 'static> BuildPipeline<()> for F {
+    fn build(&self, _: &Profile) -> Pipeline {
+        self()
+    }
+}
+
+impl<F: Fn(&Profile) -> Pipeline + 'static> BuildPipeline<Profile> for F {
+    fn build(&self, profile: &Profile) -> Pipeline {
+        self(profile)
+    }
+}
+
+type PrepareFn = Box<dyn Fn(&LocalEnv) -> anyhow::Result<Vec<(String, String)>>>;
+
+/// A registered pipeline.
+pub struct Entry {
+    pub(crate) name: String,
+    pub(crate) summary: String,
+    pub(crate) build: Box<dyn Fn(&Profile) -> Pipeline>,
+    pub(crate) prepare_local: Option<PrepareFn>,
+    pub(crate) prow_bot: Option<String>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Entry {
+    /// Pipeline `name` (what `compile NAME` takes), described by `summary`
+    /// (`compile --list`), built by `build`.
+    #[track_caller]
+    pub fn new<M>(
+        name: impl Into<String>,
+        summary: impl Into<String>,
+        build: impl BuildPipeline<M>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            summary: summary.into(),
+            build: Box::new(move |p| build.build(p)),
+            prepare_local: None,
+            prow_bot: None,
+            location: Location::caller(),
+        }
+    }
+
+    /// Runs before a local run builds the pipeline (e.g. to create a local
+    /// data repository in the workdir); returns parameter values to use
+    /// unless the user sets them with `-p`.
+    pub fn prepare_local(
+        mut self,
+        prepare: impl Fn(&LocalEnv) -> anyhow::Result<Vec<(String, String)>> + 'static,
+    ) -> Self {
+        self.prepare_local = Some(Box::new(prepare));
+        self
+    }
+
+    /// The endpoint of the pipeline's bot, which `prow --plugins` registers
+    /// as an external plugin for issue and pull request events.
+    pub fn prow_bot(mut self, endpoint: impl Into<String>) -> Self {
+        self.prow_bot = Some(endpoint.into());
+        self
+    }
+
+    /// The pipeline's registered name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Builds the pipeline for `profile`.
+    pub fn build(&self, profile: &Profile) -> Pipeline {
+        (self.build)(profile)
+    }
+}
+
+/// The registered pipelines and which one commands use by default.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) default: Option<String>,
+}
+
+impl Registry {
+    /// Problems with the registrations, as error messages.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in self.entries.iter().enumerate() {
+            if let Some(b) = self.entries[..i].iter().find(|b| b.name == a.name) {
+                out.push(format!(
+                    "two pipelines are registered as `{}` ({}:{} and {}:{}); register each under its own name",
+                    a.name,
+                    b.location.file(),
+                    b.location.line(),
+                    a.location.file(),
+                    a.location.line()
+                ));
+            }
+            if a.name.is_empty() || a.name.chars().any(char::is_whitespace) {
+                out.push(format!(
+                    "a pipeline is registered as `{}` ({}:{}); a name is one word, e.g. `fraud-daily`",
+                    a.name,
+                    a.location.file(),
+                    a.location.line()
+                ));
+            }
+        }
+        if let Some(d) = &self.default
+            && !self.entries.iter().any(|e| &e.name == d)
+        {
+            out.push(format!(
+                "the default pipeline `{d}` is not registered; known pipelines: {}",
+                self.known()
+            ));
+        }
+        out
+    }
+
+    fn known(&self) -> String {
+        if self.entries.is_empty() {
+            "none".to_owned()
+        } else {
+            self.entries
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+
+    /// The entry for `name`, the default one when `name` is `None`, or an
+    /// error listing the known pipelines.
+    pub(crate) fn lookup(&self, name: Option<&str>) -> anyhow::Result<&Entry> {
+        let name = match (name, &self.default, self.entries.as_slice()) {
+            (Some(n), _, _) => n,
+            (None, Some(d), _) => d.as_str(),
+            (None, None, [only]) => only.name.as_str(),
+            (None, None, _) => anyhow::bail!(
+                "name a pipeline; known pipelines: {} (see `compile --list`)",
+                self.known()
+            ),
+        };
+        self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown pipeline `{name}`; known pipelines: {} (see `compile --list`)",
+                self.known()
+            )
+        })
+    }
+}

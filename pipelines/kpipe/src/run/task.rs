@@ -1,0 +1,645 @@
+//! Running one DAG task: its `when`, its loop, its cache entry, its
+//! attempts (retry policy and backoff) and its outputs.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use kpipe_compiler::argo::{Container, DagTask, RetryStrategy, Template};
+
+use super::cache::{self, KeyBuilder, Lookup};
+use super::process::{self, Failure, Launch};
+use super::scope::Scope;
+use super::workspace::{Workspace, copy_tree};
+use super::{Finished, RunContext, Shared, Status, TaskReport};
+
+/// Runs `t` and reports how it ended.
+pub(crate) fn execute(t: &DagTask, ctx: &RunContext, shared: &Shared) -> TaskReport {
+    let started = Instant::now();
+    let mut report = TaskReport::new(&t.name, Status::Succeeded);
+    let status = match run_task(t, ctx, shared, &mut report) {
+        Ok(s) => s,
+        Err(e) => Status::Failed(format!("{e:#}")),
+    };
+    let took = started.elapsed().as_secs_f64();
+    match &status {
+        Status::Succeeded => shared.say(&t.name, &format!("succeeded in {took:.1}s")),
+        Status::Cached => shared.say(&t.name, "cached: inputs unchanged, outputs reused"),
+        Status::Failed(why) => shared.say(&t.name, &format!("FAILED: {why}")),
+        Status::Skipped(why) => shared.say(&t.name, &format!("skipped: {why}")),
+        Status::NotRun(_) => {}
+    }
+    report.status = status;
+    report.duration = started.elapsed();
+    report
+}
+
+/// How one loop iteration ended.
+enum Iteration {
+    Ran,
+    Cached,
+    Failed(String),
+}
+
+fn run_task(
+    t: &DagTask,
+    ctx: &RunContext,
+    shared: &Shared,
+    report: &mut TaskReport,
+) -> anyhow::Result<Status> {
+    let finished = shared.finished();
+    let scope = Scope {
+        params: &ctx.params,
+        workflow_name: &ctx.workflow_name,
+        workflow_status: ctx.workflow_status.as_deref(),
+        finished: &finished,
+        inputs: None,
+        item: None,
+        retries: None,
+    };
+    if let Some(when) = &t.when {
+        let text = scope.resolve(when)?;
+        if !super::evaluate(&text)? {
+            return Ok(Status::Skipped(format!("when `{when}` is false")));
+        }
+    }
+    let template = ctx
+        .templates
+        .get(&t.template)
+        .with_context(|| format!("template `{}` does not exist", t.template))?;
+    let Some(container) = &template.container else {
+        bail!(
+            "template `{}` is not a container; local runs execute container steps",
+            template.name
+        );
+    };
+    for note in notes(template, container, ctx) {
+        shared.say(&t.name, &format!("note: {note}"));
+    }
+    let items: Vec<Option<serde_json::Value>> = match (&t.with_items, &t.with_param) {
+        (Some(items), _) => items.iter().cloned().map(Some).collect(),
+        (None, Some(list)) => {
+            let text = scope.resolve(list)?;
+            let v: Vec<serde_json::Value> = serde_json::from_str(&text)
+                .with_context(|| format!("withParam `{list}` is not a JSON list: {text}"))?;
+            v.into_iter().map(Some).collect()
+        }
+        (None, None) => vec![None],
+    };
+    let looped = t.with_items.is_some() || t.with_param.is_some();
+    if looped && items.is_empty() {
+        shared.say(&t.name, "the loop has no items: nothing to run");
+        return Ok(Status::Succeeded);
+    }
+    let mut cached = 0;
+    for (k, item) in items.iter().enumerate() {
+        let dir = if looped {
+            ctx.workdir.join("steps").join(format!("{}-{k}", t.name))
+        } else {
+            ctx.workdir.join("steps").join(&t.name)
+        };
+        report.dirs.push(dir.clone());
+        match run_iteration(
+            t,
+            template,
+            container,
+            ctx,
+            shared,
+            dir,
+            item.as_ref(),
+            report,
+        )? {
+            Iteration::Ran => {}
+            Iteration::Cached => cached += 1,
+            Iteration::Failed(why) => return Ok(Status::Failed(why)),
+        }
+    }
+    Ok(if cached == items.len() {
+        Status::Cached
+    } else {
+        Status::Succeeded
+    })
+}
+
+/// What a local run leaves out, said once per task.
+fn notes(template: &Template, container: &Container, ctx: &RunContext) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(r) = &container.resources {
+        let all: Vec<String> = r
+            .requests
+            .iter()
+            .map(|(k, v)| format!("{k}={v} requested"))
+            .chain(r.limits.iter().map(|(k, v)| format!("{k}={v} limit")))
+            .collect();
+        if !all.is_empty() {
+            notes.push(format!(
+                "resources are ignored locally ({}); the step runs with what this machine has",
+                all.join(", ")
+            ));
+        }
+    }
+    if !template.node_selector.is_empty() || !template.tolerations.is_empty() {
+        notes.push("node selector and tolerations are ignored locally".to_owned());
+    }
+    for e in &container.env {
+        if e.value.is_none() {
+            notes.push(format!(
+                "env {} comes from a secret, not set locally",
+                e.name
+            ));
+        }
+    }
+    for m in &container.volume_mounts {
+        let secret = ctx.secret_volumes.get(&m.name).cloned().or_else(|| {
+            template
+                .volumes
+                .iter()
+                .find(|v| v.name == m.name)
+                .and_then(|v| v.secret.as_ref().map(|s| s.secret_name.clone()))
+        });
+        if let Some(secret) = secret {
+            notes.push(format!(
+                "the secret `{secret}` is not available locally; {} is an empty directory",
+                m.mount_path
+            ));
+        }
+    }
+    notes
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_iteration(
+    t: &DagTask,
+    template: &Template,
+    container: &Container,
+    ctx: &RunContext,
+    shared: &Shared,
+    dir: PathBuf,
+    item: Option<&serde_json::Value>,
+    report: &mut TaskReport,
+) -> anyhow::Result<Iteration> {
+    let ws = Workspace::new(dir, template);
+    let finished = shared.finished();
+    let dag_scope = Scope {
+        params: &ctx.params,
+        workflow_name: &ctx.workflow_name,
+        workflow_status: ctx.workflow_status.as_deref(),
+        finished: &finished,
+        inputs: None,
+        item,
+        retries: None,
+    };
+    // The task's arguments: parameters, and artifacts from their producers.
+    let mut inputs: BTreeMap<String, String> = BTreeMap::new();
+    for p in &t.arguments.parameters {
+        inputs.insert(
+            p.name.clone(),
+            dag_scope.resolve(p.value.as_deref().unwrap_or(""))?,
+        );
+    }
+    let mut artifacts: Vec<(String, PathBuf, PathBuf)> = Vec::new();
+    for a in &t.arguments.artifacts {
+        let from = a.from.as_deref().unwrap_or("");
+        let src = producer_artifact(from, &finished).with_context(|| {
+            format!(
+                "input artifact `{}` comes from `{from}`, which is not available",
+                a.name
+            )
+        })?;
+        let target = template
+            .inputs
+            .artifacts
+            .iter()
+            .find(|i| i.name == a.name)
+            .and_then(|i| i.path.clone())
+            .with_context(|| {
+                format!(
+                    "template `{}` has no input artifact `{}`",
+                    template.name, a.name
+                )
+            })?;
+        artifacts.push((a.name.clone(), src, ws.local(&target)));
+    }
+    let render = |text: &str, attempt: u32| -> anyhow::Result<String> {
+        let scope = Scope {
+            inputs: Some(&inputs),
+            retries: Some(attempt),
+            ..dag_scope
+        };
+        Ok(ws.rewrite(&scope.resolve(text)?))
+    };
+    let argv = |attempt: u32| -> anyhow::Result<Vec<String>> {
+        container
+            .command
+            .iter()
+            .chain(&container.args)
+            .map(|a| render(a, attempt))
+            .collect()
+    };
+    let first = argv(0)?;
+    let Some(name) = first.first() else {
+        bail!("the container has no command");
+    };
+    let program = ctx.env.program(name).with_context(|| {
+        format!(
+            "step `{}`: the program `{name}` is not on this machine. A local run executes each step's command here and does not pull its image ({}); install `{name}`, or point the run at it with --program {name}=PATH",
+            t.name, container.image
+        )
+    })?;
+    let mut env: Vec<(String, String)> = Vec::new();
+    for e in &container.env {
+        if let Some(v) = &e.value {
+            env.push((e.name.clone(), render(v, 0)?));
+        }
+    }
+
+    let key = if ctx.cache {
+        let mut k = KeyBuilder::new(&t.name);
+        k.text("program", &shared.programs.identity(&program)?);
+        for (i, a) in first.iter().enumerate().skip(1) {
+            k.text(&format!("arg{i}"), a);
+        }
+        for (n, v) in &env {
+            k.text(&format!("env {n}"), v);
+        }
+        if let Some(item) = item {
+            k.text("item", &item.to_string());
+        }
+        for (name, src, _) in &artifacts {
+            k.tree(&format!("input {name}"), src)?;
+        }
+        Some(k.finish())
+    } else {
+        None
+    };
+    if let Some(key) = &key {
+        match cache::lookup(&ws.dir, key) {
+            Lookup::Hit(entry) => {
+                let mut f = Finished::default();
+                for (name, (path, _)) in entry.artifacts {
+                    f.artifacts.insert(name, path);
+                }
+                f.params = entry.params;
+                register(shared, &t.name, f);
+                report.command = std::iter::once(program.display().to_string())
+                    .chain(first.iter().skip(1).cloned())
+                    .collect();
+                return Ok(Iteration::Cached);
+            }
+            Lookup::Miss => {}
+            Lookup::Corrupt(why) => shared.say(
+                &t.name,
+                &format!("warning: ignoring its cache entry ({why}); running the step"),
+            ),
+        }
+    }
+
+    ws.reset()?;
+    for (name, src, target) in &artifacts {
+        copy_tree(src, target)
+            .with_context(|| format!("cannot copy artifact `{name}` from {}", src.display()))?;
+    }
+    let retry = Retry::of(template.retry_strategy.as_ref())?;
+    let deadline = template
+        .active_deadline_seconds
+        .map(|s| Duration::from_secs(s.max(0) as u64));
+    let log = ws.dir.join("log.txt");
+    let started = Instant::now();
+    let mut attempt = 0u32;
+    loop {
+        let args = argv(attempt)?;
+        report.command = std::iter::once(program.display().to_string())
+            .chain(args.iter().skip(1).cloned())
+            .collect();
+        report.attempts += 1;
+        let launched = process::run(
+            &Launch {
+                task: &t.name,
+                program: &program,
+                args: &args[1..],
+                env: &env,
+                dir: &ws.dir,
+                log: &log,
+                deadline,
+            },
+            shared,
+        );
+        let failure = match launched {
+            Ok(()) => break,
+            Err(f) => f,
+        };
+        match retry.next_delay(attempt, &failure, started.elapsed()) {
+            Ok(delay) => {
+                attempt += 1;
+                shared.say(
+                    &t.name,
+                    &format!(
+                        "retry {attempt}/{} in {:.1}s after: {}",
+                        retry.limit,
+                        delay.as_secs_f64(),
+                        failure.message()
+                    ),
+                );
+                std::thread::sleep(delay);
+            }
+            Err(stop) => {
+                let why = match stop {
+                    Some(reason) => format!("{} ({reason})", failure.message()),
+                    None => failure.message().to_owned(),
+                };
+                return Ok(Iteration::Failed(why));
+            }
+        }
+    }
+
+    let mut f = Finished::default();
+    let mut entry = cache::Entry::default();
+    for o in &template.outputs.artifacts {
+        let Some(p) = &o.path else { continue };
+        let path = ws.local(p);
+        if !path.exists() {
+            if o.optional == Some(true) {
+                continue;
+            }
+            return Ok(Iteration::Failed(format!(
+                "it did not write output artifact `{}` ({p})",
+                o.name
+            )));
+        }
+        if key.is_some() {
+            entry
+                .artifacts
+                .insert(o.name.clone(), (path.clone(), cache::hash_tree(&path)?));
+        }
+        f.artifacts.insert(o.name.clone(), path);
+    }
+    for p in &template.outputs.parameters {
+        if let Some(v) = &p.value_from {
+            let path = ws.local(&v.path);
+            let value = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "output parameter `{}`: cannot read {}",
+                    p.name,
+                    path.display()
+                )
+            })?;
+            f.params.insert(p.name.clone(), value.trim_end().to_owned());
+        }
+    }
+    entry.params = f.params.clone();
+    register(shared, &t.name, f);
+    if let Some(key) = &key
+        && let Err(e) = cache::store(&ws.dir, key, &entry)
+    {
+        shared.say(
+            &t.name,
+            &format!("warning: {e:#}; it will run again next time"),
+        );
+    }
+    Ok(Iteration::Ran)
+}
+
+fn register(shared: &Shared, task: &str, f: Finished) {
+    if let Ok(mut all) = shared.finished.lock() {
+        all.insert(task.to_owned(), f);
+    }
+}
+
+/// `{{tasks.PRODUCER.outputs.artifacts.NAME}}` → the producer's local path.
+fn producer_artifact(from: &str, finished: &BTreeMap<String, Finished>) -> Option<PathBuf> {
+    let inner = from
+        .trim()
+        .trim_start_matches("{{")
+        .trim_end_matches("}}")
+        .trim();
+    match inner.splitn(5, '.').collect::<Vec<_>>().as_slice() {
+        ["tasks", producer, "outputs", "artifacts", name] => {
+            finished.get(*producer)?.artifacts.get(*name).cloned()
+        }
+        _ => None,
+    }
+}
+
+/// A template's `retryStrategy`, as a local run applies it.
+#[derive(Debug, PartialEq)]
+struct Retry {
+    limit: u32,
+    policy: Policy,
+    /// First delay; each next one is `factor` times longer.
+    delay: Duration,
+    factor: u32,
+    /// No retry starts after this much time since the first attempt.
+    max_duration: Option<Duration>,
+}
+
+/// Which failures Argo retries under each `retryPolicy`, read locally: a
+/// program that exits non-zero or runs past its deadline *failed*; one that
+/// cannot start is an *error*.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Policy {
+    Always,
+    OnFailure,
+    OnError,
+}
+
+impl Retry {
+    fn of(strategy: Option<&RetryStrategy>) -> anyhow::Result<Self> {
+        let Some(s) = strategy else {
+            return Ok(Self {
+                limit: 0,
+                policy: Policy::OnFailure,
+                delay: Duration::ZERO,
+                factor: 1,
+                max_duration: None,
+            });
+        };
+        let limit = s
+            .limit
+            .parse()
+            .with_context(|| format!("retryStrategy.limit `{}` is not a number", s.limit))?;
+        let policy = match s.retry_policy.as_deref() {
+            None | Some("OnFailure") => Policy::OnFailure,
+            Some("Always") => Policy::Always,
+            Some("OnError" | "OnTransientError") => Policy::OnError,
+            Some(other) => bail!("unknown retryPolicy `{other}`"),
+        };
+        let (delay, factor, max_duration) = match &s.backoff {
+            None => (Duration::ZERO, 1, None),
+            Some(b) => (
+                parse_duration(&b.duration)?,
+                b.factor.parse().with_context(|| {
+                    format!(
+                        "retryStrategy.backoff.factor `{}` is not a number",
+                        b.factor
+                    )
+                })?,
+                b.max_duration.as_deref().map(parse_duration).transpose()?,
+            ),
+        };
+        Ok(Self {
+            limit,
+            policy,
+            delay,
+            factor,
+            max_duration,
+        })
+    }
+
+    /// The wait before retrying after `attempt` (0-based) failed with
+    /// `failure`, `elapsed` after the first attempt started; `Err` when it
+    /// is not retried (with why, unless it is simply not retryable).
+    fn next_delay(
+        &self,
+        attempt: u32,
+        failure: &Failure,
+        elapsed: Duration,
+    ) -> Result<Duration, Option<String>> {
+        let retryable = match self.policy {
+            Policy::Always => true,
+            Policy::OnFailure => !matches!(failure, Failure::Start(_)),
+            Policy::OnError => matches!(failure, Failure::Start(_)),
+        };
+        if !retryable || self.limit == 0 {
+            return Err(None);
+        }
+        if attempt >= self.limit {
+            return Err(Some(format!("after {} attempts", attempt + 1)));
+        }
+        let delay = self
+            .delay
+            .saturating_mul(self.factor.max(1).saturating_pow(attempt));
+        if let Some(max) = self.max_duration
+            && elapsed + delay > max
+        {
+            return Err(Some(format!(
+                "no retry: the backoff's maxDuration {}s would pass",
+                max.as_secs()
+            )));
+        }
+        Ok(delay)
+    }
+}
+
+/// A Go duration (`10s`, `1m30s`, `500ms`) or a number of seconds.
+fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let bad = || anyhow::anyhow!("`{text}` is not a duration (e.g. 10s, 2m, 1h30m)");
+    if let Ok(secs) = text.trim().parse::<f64>() {
+        return (secs >= 0.0 && secs.is_finite())
+            .then(|| Duration::from_secs_f64(secs))
+            .ok_or_else(bad);
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return Err(bad()),
+        };
+        total += Duration::from_secs_f64(value * seconds);
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kpipe_compiler::argo::Backoff;
+
+    fn strategy(
+        limit: &str,
+        policy: Option<&str>,
+        backoff: Option<(&str, &str, Option<&str>)>,
+    ) -> RetryStrategy {
+        RetryStrategy {
+            limit: limit.to_owned(),
+            retry_policy: policy.map(str::to_owned),
+            backoff: backoff.map(|(d, f, m)| Backoff {
+                duration: d.to_owned(),
+                factor: f.to_owned(),
+                max_duration: m.map(str::to_owned),
+            }),
+        }
+    }
+
+    #[test]
+    fn durations_parse_like_go() {
+        for (text, secs) in [
+            ("10s", 10.0),
+            ("2m", 120.0),
+            ("1h30m", 5400.0),
+            ("500ms", 0.5),
+            ("3", 3.0),
+        ] {
+            assert_eq!(
+                parse_duration(text).ok(),
+                Some(Duration::from_secs_f64(secs)),
+                "{text}"
+            );
+        }
+        for bad in ["", "10x", "s", "-1", "1h-"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_by_its_factor_and_stops_at_the_limit_or_max_duration() {
+        let r = Retry::of(Some(&strategy("3", None, Some(("1s", "2", Some("5s"))))))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let fail = Failure::Exit("exit 1".into());
+        assert_eq!(
+            r.next_delay(0, &fail, Duration::ZERO),
+            Ok(Duration::from_secs(1))
+        );
+        assert_eq!(
+            r.next_delay(1, &fail, Duration::from_secs(1)),
+            Ok(Duration::from_secs(2))
+        );
+        assert!(
+            r.next_delay(2, &fail, Duration::from_secs(3)).is_err(),
+            "3 + 4 > 5"
+        );
+        assert_eq!(
+            r.next_delay(3, &fail, Duration::ZERO),
+            Err(Some("after 4 attempts".to_owned()))
+        );
+    }
+
+    #[test]
+    fn policies_choose_what_is_retried() {
+        let start = Failure::Start("no such file".into());
+        let exit = Failure::Exit("exit 1".into());
+        let timeout = Failure::Timeout("deadline".into());
+        for (policy, retried) in [
+            (None, [false, true, true]),
+            (Some("OnFailure"), [false, true, true]),
+            (Some("OnError"), [true, false, false]),
+            (Some("OnTransientError"), [true, false, false]),
+            (Some("Always"), [true, true, true]),
+        ] {
+            let r =
+                Retry::of(Some(&strategy("1", policy, None))).unwrap_or_else(|e| panic!("{e:#}"));
+            let got = [&start, &exit, &timeout].map(|f| r.next_delay(0, f, Duration::ZERO).is_ok());
+            assert_eq!(got, retried, "{policy:?}");
+        }
+        assert!(Retry::of(Some(&strategy("x", None, None))).is_err());
+        assert!(Retry::of(Some(&strategy("1", Some("Sometimes"), None))).is_err());
+    }
+}

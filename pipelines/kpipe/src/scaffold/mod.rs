@@ -1,0 +1,265 @@
+//! `kpipe new NAME`: a new crate with a working pipeline of two typed steps,
+//! its snapshot test, a Containerfile and a README.
+//!
+//! The template's pipeline and steps are also compiled into kpipe (the
+//! modules below), so `new` can write the reviewed snapshot of exactly what
+//! the new crate compiles: `cargo test` passes out of the box. The template
+//! is written for the name `starter-app`, which `new` replaces everywhere.
+
+#[allow(unreachable_pub, dead_code, missing_docs)]
+#[path = "template/pipeline.rs"]
+mod pipeline;
+#[allow(unreachable_pub, dead_code, missing_docs)]
+#[path = "template/steps.rs"]
+mod steps;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// The name the template is written for.
+const TEMPLATE_NAME: &str = "starter-app";
+
+/// How the new crate depends on kpipe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KpipeDep {
+    /// From crates.io, this version.
+    Version(String),
+    /// A local checkout of kpipe (its `pipelines/kpipe` crate).
+    Path(PathBuf),
+}
+
+/// What `new` writes where.
+#[derive(Clone, Debug)]
+pub(crate) struct NewCrate {
+    pub(crate) name: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) kpipe: KpipeDep,
+}
+
+/// Why `name` cannot name the new crate and pipeline, if it cannot.
+pub(crate) fn check_name(name: &str) -> anyhow::Result<()> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name.len() <= 40;
+    if !valid {
+        bail!(
+            "`{name}` cannot name the crate and its pipeline: use lower-case letters, digits and single `-`, starting with a letter, at most 40 characters (it is the binary's name and a Kubernetes name), e.g. `fraud-scoring`"
+        );
+    }
+    let reserved = [
+        "kpipe",
+        "test",
+        "core",
+        "std",
+        "alloc",
+        "proc-macro",
+        "self",
+        "crate",
+        "super",
+        "build",
+    ];
+    if reserved.contains(&name) {
+        bail!(
+            "`{name}` is reserved (it would clash with a crate or Cargo target); pick another name"
+        );
+    }
+    Ok(())
+}
+
+/// The files of the new crate: relative path → contents.
+pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let named = |text: &str| text.replace(TEMPLATE_NAME, &new.name);
+    let dep = |features: &str| -> String {
+        match &new.kpipe {
+            KpipeDep::Version(v) => format!("{{ version = \"{v}\"{features} }}"),
+            KpipeDep::Path(p) => format!(
+                "{{ path = {}{features} }}",
+                toml_string(&p.to_string_lossy())
+            ),
+        }
+    };
+    let cargo = include_str!("template/Cargo.toml.in")
+        .replace("{{KPIPE}}", &dep(""))
+        .replace("{{KPIPE_TESTING}}", &dep(", features = [\"testing\"]"));
+    let snapshot = snapshot(&new.name)?;
+    Ok(vec![
+        (PathBuf::from("Cargo.toml"), named(&cargo)),
+        (
+            PathBuf::from("src/main.rs"),
+            named(include_str!("template/main.rs")),
+        ),
+        (
+            PathBuf::from("src/pipeline.rs"),
+            named(include_str!("template/pipeline.rs")),
+        ),
+        (
+            PathBuf::from("src/steps.rs"),
+            named(include_str!("template/steps.rs")),
+        ),
+        (
+            PathBuf::from(format!("src/snapshots/{}.snap", new.name)),
+            snapshot,
+        ),
+        (
+            PathBuf::from("Containerfile"),
+            named(include_str!("template/Containerfile")),
+        ),
+        (
+            PathBuf::from("README.md"),
+            named(include_str!("template/README.md")),
+        ),
+        (
+            PathBuf::from(".gitignore"),
+            named(include_str!("template/gitignore")),
+        ),
+    ])
+}
+
+/// The reviewed snapshot of the new crate's pipeline: what the template
+/// compiles to, under the new name, in insta's file format.
+fn snapshot(name: &str) -> anyhow::Result<String> {
+    let app = crate::App::new(pipeline::NAME).pipeline(
+        pipeline::NAME,
+        pipeline::SUMMARY,
+        pipeline::pipeline,
+    );
+    let entry = app.registry.lookup(Some(pipeline::NAME))?;
+    let yaml = crate::app::compile_default(&app, entry)
+        .map_err(|e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}"))?;
+    Ok(format!(
+        "---\nsource: src/main.rs\ndescription: {}\n---\n{}",
+        pipeline::SUMMARY,
+        yaml.replace(TEMPLATE_NAME, name)
+    ))
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes the new crate into `new.dir`, which must not exist or be empty.
+/// Nothing is written when it is not.
+pub(crate) fn write(new: &NewCrate) -> anyhow::Result<()> {
+    check_name(&new.name)?;
+    let dir = &new.dir;
+    if dir.exists() {
+        if !dir.is_dir() {
+            bail!("{} exists and is not a directory", dir.display());
+        }
+        let mut entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{} is not empty; `new` only writes into a new or empty directory (choose another with --dir)",
+                dir.display()
+            );
+        }
+    }
+    let files = files(new)?;
+    for (rel, text) in &files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The `pipelines/kpipe` crate inside a kpipe checkout at `root` (or `root`
+/// itself when it is that crate).
+pub(crate) fn kpipe_crate(root: &Path) -> anyhow::Result<PathBuf> {
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("--kpipe-path {} does not exist", root.display()))?;
+    for candidate in [root.join("pipelines/kpipe"), root.clone()] {
+        let manifest = candidate.join("Cargo.toml");
+        if std::fs::read_to_string(&manifest).is_ok_and(|t| t.contains("name = \"kpipe\"")) {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "--kpipe-path {} is not a kpipe checkout (no pipelines/kpipe/Cargo.toml naming the crate `kpipe`)",
+        root.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        for ok in ["demo", "fraud-scoring", "a1"] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "Demo", "1demo", "my_demo", "demo-", "a--b", "kpipe", "test", "x y",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_non_empty_directory_is_refused_and_left_alone() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
+        let err = write(&NewCrate {
+            name: "demo".into(),
+            dir: tmp.path().to_path_buf(),
+            kpipe: KpipeDep::Version("0.1.0".into()),
+        })
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+        assert!(err.contains("is not empty"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(left, ["keep.txt"]);
+    }
+
+    #[test]
+    fn every_file_carries_the_new_name_and_the_snapshot_is_insta_s() {
+        let new = NewCrate {
+            name: "demo".into(),
+            dir: PathBuf::from("demo"),
+            kpipe: KpipeDep::Path(PathBuf::from("/src/kpipe \"x\"/pipelines/kpipe")),
+        };
+        let files = files(&new).unwrap_or_else(|e| panic!("{e:#}"));
+        for (path, text) in &files {
+            assert!(!text.contains(TEMPLATE_NAME), "{}", path.display());
+        }
+        let cargo = &files[0].1;
+        assert!(cargo.contains("name = \"demo\""), "{cargo}");
+        assert!(
+            cargo.contains("kpipe = { path = \"/src/kpipe \\\"x\\\"/pipelines/kpipe\" }"),
+            "{cargo}"
+        );
+        let snap = files
+            .iter()
+            .find(|(p, _)| p.ends_with("demo.snap"))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        assert!(snap.starts_with("---\nsource: src/main.rs\n"), "{snap}");
+        assert!(snap.contains("generateName: demo-"), "{snap}");
+        assert!(snap.contains("- demo\n      - step\n"), "{snap}");
+    }
+}

@@ -1,0 +1,235 @@
+//! The step runtime: what runs inside every container of a compiled
+//! pipeline.
+//!
+//! Register each step — its arguments type (a clap struct with
+//! `#[derive(ToArgs)]` and `#[kpipe(step = "NAME")]`) and a function taking
+//! the parsed arguments and a [`Context`] — and the runtime does the rest:
+//! the subcommand per step and its `--help`, parsing, the parent
+//! directories of the outputs marked `#[kpipe(output)]`, the output
+//! parameter and KFP metrics/UI-metadata files ([`Context`]), the log
+//! format, the error chain printed once, and the exit code (0 done, 1 the
+//! step failed, 2 a usage error).
+//!
+//! ```no_run
+//! # use kpipe::{Context, Steps};
+//! # #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
+//! # #[kpipe(step = "prepare")]
+//! # struct PrepareArgs { #[arg(long)] rows: u32 }
+//! fn prepare(args: PrepareArgs, ctx: &mut Context) -> anyhow::Result<()> {
+//!     ctx.info(format_args!("preparing {} rows", args.rows));
+//!     Ok(())
+//! }
+//! // In an app: `App::new("fraud").steps(Steps::new().step(prepare))`, run as
+//! // `fraud step prepare --rows=3`; or a step binary of its own:
+//! fn main() -> std::process::ExitCode {
+//!     Steps::new().step(prepare).main("fraud-step")
+//! }
+//! ```
+
+mod context;
+pub mod kfp;
+
+use std::ffi::OsString;
+use std::panic::Location;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{ArgMatches, Command, FromArgMatches};
+
+pub use context::{Context, LogFormat};
+
+use crate::ToArgs;
+
+/// The arguments of a registered step: a clap struct whose
+/// `#[derive(ToArgs)]` carries `#[kpipe(step = "NAME")]`.
+pub trait StepArgs: clap::Args + FromArgMatches + ToArgs + 'static {
+    /// The step's subcommand.
+    const NAME: &'static str;
+
+    /// The paths marked `#[kpipe(output)]`: the runtime creates their
+    /// parent directories before the step runs.
+    fn output_paths(&self) -> Vec<&Path>;
+}
+
+type RunFn = Box<dyn Fn(&ArgMatches, &mut Context) -> anyhow::Result<()>>;
+
+struct Registered {
+    name: &'static str,
+    augment: fn(Command) -> Command,
+    run: RunFn,
+    location: &'static Location<'static>,
+}
+
+/// The steps a binary can run.
+#[derive(Default)]
+pub struct Steps {
+    steps: Vec<Registered>,
+}
+
+impl std::fmt::Debug for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.steps.iter().map(|s| s.name))
+            .finish()
+    }
+}
+
+impl Steps {
+    /// No steps yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the step whose arguments are `A`, run by `run`.
+    #[track_caller]
+    pub fn step<A: StepArgs>(
+        mut self,
+        run: impl Fn(A, &mut Context) -> anyhow::Result<()> + 'static,
+    ) -> Self {
+        self.steps.push(Registered {
+            name: A::NAME,
+            augment: |cmd| A::augment_args(cmd),
+            run: Box::new(move |matches, ctx| {
+                let args = A::from_arg_matches(matches).map_err(|e| anyhow::anyhow!("{e}"))?;
+                for out in args.output_paths() {
+                    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(dir).with_context(|| {
+                            format!(
+                                "cannot create {} for the output {}",
+                                dir.display(),
+                                out.display()
+                            )
+                        })?;
+                    }
+                }
+                run(args, ctx)
+            }),
+            location: Location::caller(),
+        });
+        self
+    }
+
+    /// The registered step names, in registration order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.steps.iter().map(|s| s.name).collect()
+    }
+
+    /// True when no step is registered.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Steps registered twice under one name, as error messages.
+    pub(crate) fn duplicates(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in self.steps.iter().enumerate() {
+            if let Some(b) = self.steps[..i].iter().find(|b| b.name == a.name) {
+                out.push(format!(
+                    "two steps are registered as `{}` ({}:{} and {}:{}); give each its own `#[kpipe(step = \"…\")]` name",
+                    a.name,
+                    b.location.file(),
+                    b.location.line(),
+                    a.location.file(),
+                    a.location.line()
+                ));
+            }
+        }
+        out
+    }
+
+    /// The command line: one subcommand per step under `name`.
+    pub fn command(&self, name: &'static str) -> Command {
+        let mut cmd = Command::new(name)
+            .about("Run one step of a pipeline (what each container of the workflow runs)")
+            .subcommand_required(true)
+            .arg_required_else_help(true)
+            .arg(
+                clap::Arg::new("log-format")
+                    .long("log-format")
+                    .global(true)
+                    .value_parser(["text", "json"])
+                    .env("KPIPE_LOG_FORMAT")
+                    .default_value("text")
+                    .help("How the step logs: plain lines, or one JSON object a line"),
+            );
+        for s in &self.steps {
+            cmd = cmd.subcommand((s.augment)(Command::new(s.name)));
+        }
+        cmd
+    }
+
+    /// Runs the step `matches` selected (the matches of [`Steps::command`]).
+    pub(crate) fn dispatch(&self, program: &str, matches: &ArgMatches) -> ExitCode {
+        let Some((name, sub)) = matches.subcommand() else {
+            eprintln!("error: name a step; {program} --help lists them");
+            return ExitCode::from(2);
+        };
+        let Some(step) = self.steps.iter().find(|s| s.name == name) else {
+            eprintln!("error: unknown step `{name}`");
+            return ExitCode::from(2);
+        };
+        let format = match matches.get_one::<String>("log-format").map(String::as_str) {
+            Some("json") => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
+        let mut ctx = Context::new(step.name, format);
+        match (step.run)(sub, &mut ctx) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                ctx.error(format_args!("{e:#}"));
+                ExitCode::from(1)
+            }
+        }
+    }
+
+    /// Runs a standalone step binary called `program` (`program <step> …`)
+    /// with the process's arguments.
+    pub fn main(self, program: &'static str) -> ExitCode {
+        self.main_from(program, std::env::args_os())
+    }
+
+    /// [`Steps::main`] with explicit arguments (the first is the program).
+    pub fn main_from<I, T>(self, program: &'static str, args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        if let Some(e) = self.duplicates().first() {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        let cmd = self
+            .command(program)
+            .version(env!("CARGO_PKG_VERSION"))
+            .about("Runs one step of a pipeline (the program inside every step container)");
+        match cmd.try_get_matches_from(args) {
+            Ok(m) => self.dispatch(program, &m),
+            Err(e) => exit_for(&e),
+        }
+    }
+}
+
+/// Prints a clap error (or help) and returns its exit code.
+pub(crate) fn exit_for(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
+/// Parses `args` (as rendered by [`ToArgs::to_args`]: subcommand first) back
+/// into `A`, the way the step binary parses them. Round-trip tests compare
+/// the result with the struct they rendered.
+pub fn parse_args<A: StepArgs>(args: &[String]) -> Result<A, clap::Error> {
+    let cmd = Command::new("step")
+        .no_binary_name(true)
+        .subcommand_required(true)
+        .subcommand(A::augment_args(Command::new(A::NAME)));
+    let matches = cmd.try_get_matches_from(args)?;
+    match matches.subcommand() {
+        Some((_, sub)) => A::from_arg_matches(sub),
+        None => Err(clap::Error::raw(
+            clap::error::ErrorKind::MissingSubcommand,
+            format!("the arguments do not start with the step `{}`", A::NAME),
+        )),
+    }
+}
