@@ -3,7 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::pipeline::PipelineId;
+use crate::pipeline_id::PipelineId;
 
 /// A kind of artifact that flows between steps (a repository checkout, a data
 /// set, a model directory …).

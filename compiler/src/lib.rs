@@ -6,7 +6,7 @@
 //! DSL (Pipeline, Step, Artifact<T>, Param<T>)  pipeline.rs, task.rs, step.rs
 //!   │ build: every call records its caller's file:line
 //!   ▼
-//! IR (TaskNode list)  ──graph.rs──▶ dependencies, cycles, stable order
+//! IR (ir.rs: PipelineData, TaskNode)  ──graph.rs──▶ dependencies, cycles, stable order
 //!   │ validate.rs: gathers *all* problems as Diagnostics
 //!   ▼
 //! Argo model (argo.rs serde structs)  lower.rs
@@ -14,6 +14,11 @@
 //!   ▼
 //! YAML text (byte-deterministic)
 //! ```
+//!
+//! The module graph has no cycle: the IR (`ir.rs`) depends only on the value
+//! types (`param.rs`, `artifact.rs`, `condition.rs` …), the builders and the
+//! targets depend on the IR, and nothing below depends on what is above it
+//! (a unit test checks this).
 //!
 //! Design decisions:
 //! - **Typed edges.** An output is an [`Artifact<T>`]; an input asks for a
@@ -37,6 +42,7 @@ mod container_step;
 mod diagnostic;
 mod emit;
 mod graph;
+mod ir;
 mod lifecycle;
 pub mod lint;
 mod location;
@@ -45,6 +51,7 @@ mod names;
 mod options;
 mod param;
 mod pipeline;
+mod pipeline_id;
 mod render;
 mod resources;
 mod retry;
@@ -102,5 +109,73 @@ impl Pipeline {
     /// The task graph as DOT or Mermaid text.
     pub fn graph(&self, format: GraphFormat) -> String {
         render::render(&self.data.borrow(), format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The crate's top-level modules and the modules each one names with
+    /// `crate::module` (re-exports at the root are not edges).
+    fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut visit = |module: String, text: String| {
+            let uses = graph.entry(module.clone()).or_default();
+            for (i, _) in text.match_indices("crate::") {
+                let name: String = text[i + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !name.is_empty() && name != module {
+                    uses.insert(name);
+                }
+            }
+        };
+        let mut stack = vec![src.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                panic!("cannot list {}", dir.display());
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(rel) = path.strip_prefix(&src) else {
+                    continue;
+                };
+                let top = rel
+                    .components()
+                    .next()
+                    .and_then(|c| c.as_os_str().to_str())
+                    .map(|s| s.trim_end_matches(".rs").to_owned())
+                    .unwrap_or_default();
+                if top == "lib" || path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                visit(top, std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+        graph
+    }
+
+    #[test]
+    fn module_graph_has_no_cycle() {
+        let graph = module_graph();
+        assert!(graph.contains_key("ir") && graph.contains_key("pipeline"));
+        let names: Vec<&String> = graph.keys().collect();
+        let index = |n: &str| names.iter().position(|m| *m == n);
+        let deps: Vec<BTreeSet<usize>> = names
+            .iter()
+            .map(|n| graph[*n].iter().filter_map(|d| index(d)).collect())
+            .collect();
+        let cycles: Vec<Vec<&String>> = crate::graph::cycles(&deps)
+            .into_iter()
+            .map(|c| c.into_iter().map(|i| names[i]).collect())
+            .collect();
+        assert!(cycles.is_empty(), "module cycles: {cycles:?}");
     }
 }

@@ -5,9 +5,9 @@ use serde::Serialize;
 use crate::argo::{self, Manifest};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 use crate::graph;
+use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::lifecycle::EnvSource;
 use crate::options::{ArgoVersion, CompileOptions, OutputKind};
-use crate::pipeline::{Loop, PipelineData, TaskNode};
 use crate::step::OUTPUTS_ROOT;
 use crate::volume::{Volume, VolumeSource};
 

@@ -11,9 +11,10 @@ use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::{Artifact, ArtifactType, OutputParam, OutputRef};
+use crate::ir::{InputArtifact, OutputArtifact, OutputParamDecl, TaskNode};
 use crate::location::Location;
 use crate::param::Value;
-use crate::pipeline::{InputArtifact, OutputArtifact, OutputParamDecl, PipelineId, TaskNode};
+use crate::pipeline_id::PipelineId;
 
 /// Where input artifacts are placed in a step's container.
 pub const INPUTS_ROOT: &str = "/kpipe/inputs";

@@ -4,10 +4,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::graph;
+use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::location::Location;
 use crate::names::{argo_name_problem, dns1123_label_problem, references};
 use crate::param::Value;
-use crate::pipeline::{Loop, PipelineData, TaskNode};
 
 pub(crate) fn validate(d: &PipelineData) -> Vec<Diagnostic> {
     let mut v = Validator { d, out: Vec::new() };

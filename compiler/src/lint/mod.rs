@@ -46,7 +46,7 @@ pub fn lint(text: &str, version: SchemaVersion) -> Vec<LintIssue> {
 
 /// Parses one YAML document into JSON (with the same YAML library the
 /// compiler writes with).
-pub fn parse_yaml(text: &str) -> Result<serde_json::Value, crate::YamlError> {
+pub fn parse_yaml(text: &str) -> Result<serde_json::Value, crate::emit::YamlError> {
     crate::emit::parse_yaml(text)
 }
 
