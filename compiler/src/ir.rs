@@ -173,3 +173,19 @@ pub(crate) struct PipelineData {
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) annotations: BTreeMap<String, String>,
 }
+
+impl PipelineData {
+    /// The image task `t` runs: its own, else `image_override` (`--image`),
+    /// else the pipeline's.
+    pub(crate) fn image_of<'a>(
+        &'a self,
+        t: &'a TaskNode,
+        image_override: Option<&'a str>,
+    ) -> Option<&'a str> {
+        t.settings
+            .image
+            .as_deref()
+            .or(image_override)
+            .or(self.image.as_deref())
+    }
+}

@@ -69,7 +69,7 @@ pub use emit::{YamlError, to_yaml};
 pub use lifecycle::{ConcurrencyPolicy, Memoize, PodGc, Schedule, Ttl};
 pub use location::Location;
 pub use lower::KFP_PIPELINE_SPEC;
-pub use options::{ArgoVersion, CompileOptions, OutputKind};
+pub use options::{ArgoVersion, CompileOptions, OutputKind, Target};
 pub use param::{OutputParamValue, Param, ParamRefValue, ParamType, Value};
 pub use pipeline::Pipeline;
 pub use render::GraphFormat;

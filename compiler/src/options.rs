@@ -33,5 +33,36 @@ pub struct CompileOptions {
     /// Replaces the pipeline's schedule (CronWorkflow only).
     pub schedule: Option<String>,
     /// Argo version to target.
-    pub target: ArgoVersion,
+    pub argo: ArgoVersion,
+}
+
+/// What a pipeline is compiled to: the target and its options.
+///
+/// [`Pipeline::validate_for`](crate::Pipeline::validate_for) runs every check
+/// the target's compile runs, so the two always agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Argo Workflows YAML ([`Pipeline::compile`](crate::Pipeline::compile)).
+    Argo(CompileOptions),
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Self::Argo(CompileOptions::default())
+    }
+}
+
+impl From<CompileOptions> for Target {
+    fn from(options: CompileOptions) -> Self {
+        Self::Argo(options)
+    }
+}
+
+impl Target {
+    /// The image that replaces the pipeline's default image, if any.
+    pub(crate) fn image(&self) -> Option<&str> {
+        match self {
+            Self::Argo(o) => o.image.as_deref(),
+        }
+    }
 }

@@ -4,10 +4,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{ParamDecl, PipelineData, TaskNode};
 use crate::lifecycle::{PodGc, Schedule, Ttl};
 use crate::location::Location;
+use crate::options::Target;
 use crate::param::{Param, ParamRef, ParamType};
 use crate::pipeline_id::PipelineId;
 use crate::step::{Io, Step};
@@ -235,14 +236,21 @@ impl Pipeline {
         (node, out, index)
     }
 
-    /// Checks the pipeline and returns every problem found, each with the
-    /// source line that caused it.
+    /// Checks the pipeline for the default target (an Argo `Workflow`) and
+    /// returns every problem found, each with the source line that caused it.
     pub fn validate(&self) -> Result<(), Diagnostics> {
-        let diagnostics = crate::validate::validate(&self.data.borrow());
-        if diagnostics.is_empty() {
-            Ok(())
+        self.validate_for(&Target::default()).map(|_| ())
+    }
+
+    /// Runs every check that compiling for `target` runs, so `validate_for`
+    /// fails exactly when the compile would. On success, returns the
+    /// target's warnings (none for Argo).
+    pub fn validate_for(&self, target: &Target) -> Result<Vec<Diagnostic>, Diagnostics> {
+        let problems = crate::validate::validate(&self.data.borrow(), target);
+        if problems.is_empty() {
+            Ok(Vec::new())
         } else {
-            Err(Diagnostics::new(self.name(), diagnostics))
+            Err(Diagnostics::new(self.name(), problems))
         }
     }
 }

@@ -26,14 +26,14 @@ fn every_pipeline_as_workflow() {
 fn every_pipeline_as_template_and_cron() {
     for entry in kpipe_pipelines::all() {
         let p = (entry.build)(&Profile::Cluster);
-        for (suffix, kind, target) in [
+        for (suffix, kind, argo) in [
             ("template", OutputKind::WorkflowTemplate, ArgoVersion::V3),
             ("cron", OutputKind::CronWorkflow, ArgoVersion::V3),
             ("cron-argo4", OutputKind::CronWorkflow, ArgoVersion::V4),
         ] {
             let options = CompileOptions {
                 kind,
-                target,
+                argo,
                 ..CompileOptions::default()
             };
             let yaml = compile(&p, &options);

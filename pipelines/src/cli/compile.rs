@@ -72,7 +72,7 @@ pub(crate) fn run(registry: &[PipelineEntry], args: &CompileArgs) -> anyhow::Res
         },
         image: args.image.clone(),
         schedule: args.schedule.clone(),
-        target: match args.argo {
+        argo: match args.argo {
             Target::V3 => ArgoVersion::V3,
             Target::V4 => ArgoVersion::V4,
         },
