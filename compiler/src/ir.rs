@@ -30,6 +30,8 @@ pub(crate) struct InputArtifact {
     pub(crate) path: String,
     pub(crate) from: OutputRef,
     pub(crate) kind: &'static str,
+    /// The KFP v2 schema title (`system.Dataset` …).
+    pub(crate) kfp_type: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -37,6 +39,8 @@ pub(crate) struct OutputArtifact {
     pub(crate) name: String,
     pub(crate) path: String,
     pub(crate) optional: bool,
+    /// The KFP v2 schema title (`system.Model` …).
+    pub(crate) kfp_type: &'static str,
 }
 
 #[derive(Clone, Debug)]

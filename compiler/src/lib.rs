@@ -61,7 +61,10 @@ mod toleration;
 mod validate;
 mod volume;
 
-pub use artifact::{Artifact, ArtifactType, OutputParam};
+pub use artifact::{
+    Artifact, ArtifactType, KFP_ARTIFACT, KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET,
+    KFP_METRICS_TYPE, KFP_MODEL, OutputParam,
+};
 pub use condition::Cond;
 pub use container_step::{ContainerOutputs, ContainerStep};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};

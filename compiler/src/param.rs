@@ -21,6 +21,9 @@ impl ParamType for i64 {
 impl ParamType for bool {
     const KFP_TYPE: &'static str = "Bool";
 }
+impl ParamType for f64 {
+    const KFP_TYPE: &'static str = "Float";
+}
 
 /// A reference to a declared pipeline parameter.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -154,6 +154,12 @@ impl Pipeline {
         self.declare(name, default.to_string(), Location::caller())
     }
 
+    /// Declares a floating-point parameter with a default value.
+    #[track_caller]
+    pub fn float_param(&self, name: &str, default: f64) -> Param<f64> {
+        self.declare(name, default.to_string(), Location::caller())
+    }
+
     /// Declares a boolean parameter with a default value.
     #[track_caller]
     pub fn bool_param(&self, name: &str, default: bool) -> Param<bool> {
