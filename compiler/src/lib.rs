@@ -43,6 +43,8 @@ mod diagnostic;
 mod emit;
 mod graph;
 mod ir;
+mod kfp;
+mod kfp_feature;
 mod lifecycle;
 pub mod lint;
 mod location;
@@ -67,12 +69,14 @@ pub use artifact::{
 };
 pub use condition::Cond;
 pub use container_step::{ContainerOutputs, ContainerStep};
-pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 pub use emit::{YamlError, to_yaml};
+pub use kfp::Compiled;
+pub use kfp_feature::KfpFeature;
 pub use lifecycle::{ConcurrencyPolicy, Memoize, PodGc, Schedule, Ttl};
 pub use location::Location;
 pub use lower::KFP_PIPELINE_SPEC;
-pub use options::{ArgoVersion, CompileOptions, OutputKind, Target};
+pub use options::{ArgoVersion, CompileOptions, KfpOptions, OutputKind, Target};
 pub use param::{OutputParamValue, Param, ParamRefValue, ParamType, Value};
 pub use pipeline::Pipeline;
 pub use render::GraphFormat;
@@ -107,6 +111,34 @@ impl Pipeline {
     pub fn compile(&self, options: &CompileOptions) -> Result<String, CompileError> {
         let manifest = self.lower(options).map_err(CompileError::Invalid)?;
         emit::to_yaml(&manifest).map_err(CompileError::Emit)
+    }
+
+    /// Validates and writes the pipeline as Kubeflow Pipelines v2 IR: a
+    /// `PipelineSpec` document and, when tasks have Kubernetes settings,
+    /// `---` and a `PlatformSpec` document. What KFP cannot express is an
+    /// error ([`KfpFeature::is_error`]) or comes back as a warning.
+    pub fn compile_kfp(&self, options: &KfpOptions) -> Result<Compiled, CompileError> {
+        let warnings = self
+            .validate_for(&Target::Kfp(options.clone()))
+            .map_err(CompileError::Invalid)?;
+        let (spec, platform) = kfp::lower::lower(&self.data.borrow(), options);
+        let mut yaml = emit::to_yaml(&spec).map_err(CompileError::Emit)?;
+        if let Some(platform) = platform {
+            yaml.push_str("---\n");
+            yaml.push_str(&emit::to_yaml(&platform).map_err(CompileError::Emit)?);
+        }
+        Ok(Compiled { yaml, warnings })
+    }
+
+    /// Compiles for `target`: Argo YAML (no warnings) or KFP IR.
+    pub fn compile_for(&self, target: &Target) -> Result<Compiled, CompileError> {
+        match target {
+            Target::Argo(options) => self.compile(options).map(|yaml| Compiled {
+                yaml,
+                warnings: Vec::new(),
+            }),
+            Target::Kfp(options) => self.compile_kfp(options),
+        }
     }
 
     /// The task graph as DOT or Mermaid text.

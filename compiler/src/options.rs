@@ -36,6 +36,14 @@ pub struct CompileOptions {
     pub argo: ArgoVersion,
 }
 
+/// Options of [`Pipeline::compile_kfp`](crate::Pipeline::compile_kfp): the
+/// Kubeflow Pipelines v2 IR target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KfpOptions {
+    /// Replaces the pipeline's default image (steps with their own image keep it).
+    pub image: Option<String>,
+}
+
 /// What a pipeline is compiled to: the target and its options.
 ///
 /// [`Pipeline::validate_for`](crate::Pipeline::validate_for) runs every check
@@ -44,6 +52,8 @@ pub struct CompileOptions {
 pub enum Target {
     /// Argo Workflows YAML ([`Pipeline::compile`](crate::Pipeline::compile)).
     Argo(CompileOptions),
+    /// Kubeflow Pipelines v2 IR ([`Pipeline::compile_kfp`](crate::Pipeline::compile_kfp)).
+    Kfp(KfpOptions),
 }
 
 impl Default for Target {
@@ -58,11 +68,18 @@ impl From<CompileOptions> for Target {
     }
 }
 
+impl From<KfpOptions> for Target {
+    fn from(options: KfpOptions) -> Self {
+        Self::Kfp(options)
+    }
+}
+
 impl Target {
     /// The image that replaces the pipeline's default image, if any.
     pub(crate) fn image(&self) -> Option<&str> {
         match self {
             Self::Argo(o) => o.image.as_deref(),
+            Self::Kfp(o) => o.image.as_deref(),
         }
     }
 }

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::ir::{ParamDecl, PipelineData, TaskNode};
 use crate::lifecycle::{PodGc, Schedule, Ttl};
 use crate::location::Location;
@@ -250,13 +250,16 @@ impl Pipeline {
 
     /// Runs every check that compiling for `target` runs, so `validate_for`
     /// fails exactly when the compile would. On success, returns the
-    /// target's warnings (none for Argo).
+    /// target's warnings (none for Argo; KFP's warned losses).
     pub fn validate_for(&self, target: &Target) -> Result<Vec<Diagnostic>, Diagnostics> {
-        let problems = crate::validate::validate(&self.data.borrow(), target);
-        if problems.is_empty() {
-            Ok(Vec::new())
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            crate::validate::validate(&self.data.borrow(), target)
+                .into_iter()
+                .partition(|d| d.kind.severity() == Severity::Error);
+        if errors.is_empty() {
+            Ok(warnings)
         } else {
-            Err(Diagnostics::new(self.name(), problems))
+            Err(Diagnostics::new(self.name(), errors))
         }
     }
 }

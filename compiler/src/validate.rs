@@ -33,6 +33,11 @@ pub(crate) fn validate(d: &PipelineData, target: &Target) -> Vec<Diagnostic> {
     v.images(target.image());
     match target {
         Target::Argo(o) => v.schedule(o),
+        Target::Kfp(o) => v.out.extend(
+            crate::kfp::check::check(d, o)
+                .into_iter()
+                .map(crate::kfp::Problem::into_diagnostic),
+        ),
     }
     v.out
 }
