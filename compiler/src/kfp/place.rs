@@ -92,8 +92,9 @@ impl Plan<'_> {
             fields: BTreeMap::new(),
             source: LoopSource::Raw("[]".to_owned()),
         };
+        let at = t.settings.looped.as_ref().map_or(t.location, |(_, l)| *l);
         let fail = |plan: &mut Self, detail: String| {
-            plan.problem(t, KfpFeature::Loop { detail });
+            plan.problem_at(t, at, KfpFeature::Loop { detail });
         };
         match looped {
             Loop::Items(items) => {
@@ -220,7 +221,8 @@ impl Plan<'_> {
                     },
                     None => KfpFeature::Condition { detail: e },
                 };
-                self.problem(t, feature);
+                let at = t.settings.when.as_ref().map_or(t.location, |(_, l)| *l);
+                self.problem_at(t, at, feature);
                 String::new()
             }
         }

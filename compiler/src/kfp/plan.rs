@@ -18,6 +18,7 @@ use super::types;
 use crate::graph;
 use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::kfp_feature::KfpFeature;
+use crate::location::Location;
 use crate::param::Value;
 
 /// A pipeline's DAG tree for KFP, with every input's source and every
@@ -75,9 +76,15 @@ impl<'a> Plan<'a> {
     }
 
     pub(super) fn problem(&mut self, task: &TaskNode, feature: KfpFeature) {
+        self.problem_at(task, task.location, feature);
+    }
+
+    /// A problem of `task` caused by the DSL call at `location` (its
+    /// `.when(…)` or loop).
+    pub(super) fn problem_at(&mut self, task: &TaskNode, location: Location, feature: KfpFeature) {
         self.problems.push(Problem {
             task: Some(task.name.clone()),
-            location: task.location,
+            location,
             feature,
         });
     }
