@@ -105,6 +105,11 @@ fn yaml_issue(e: crate::emit::YamlError) -> LintIssue {
     }
 }
 
+/// Parses every document of a YAML stream into JSON (an IR file has two).
+pub fn parse_yaml_documents(text: &str) -> Result<Vec<serde_json::Value>, crate::emit::YamlError> {
+    crate::emit::parse_yaml_documents(text)
+}
+
 /// Parses one YAML document into JSON (with the same YAML library the
 /// compiler writes with).
 pub fn parse_yaml(text: &str) -> Result<serde_json::Value, crate::emit::YamlError> {
