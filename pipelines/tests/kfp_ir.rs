@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use kpipe_compiler::lint::{LintIssue, lint_kfp, parse_yaml_documents};
-use kpipe_compiler::{CompileOptions, DiagnosticKind, KfpFeature, KfpOptions};
+use kpipe_compiler::{CompileOptions, DiagnosticKind, KfpFeature, KfpOptions, Target};
 use kpipe_pipelines::{Profile, kubernetes_analysis};
 use serde_json::{Value, json};
 
@@ -314,19 +314,22 @@ fn lint_accepts_both_references_and_every_compiled_ir() {
     ));
     let out = kpipe(&["lint", &file.to_string_lossy()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for entry in kpipe_pipelines::all() {
-        let c = (entry.build)(&Profile::Cluster).compile_kfp(&KfpOptions::default());
-        let yaml = c
-            .map(|c| c.yaml)
-            .unwrap_or_else(|e| panic!("{}: {e}", entry.name));
-        assert_eq!(problems(&yaml), Vec::<String>::new(), "{}", entry.name);
-    }
-    for example in kpipe_examples::all() {
-        let c = (example.build)().compile_kfp(&KfpOptions::default());
-        let yaml = c
-            .map(|c| c.yaml)
-            .unwrap_or_else(|e| panic!("{}: {e}", example.name));
-        assert_eq!(problems(&yaml), Vec::<String>::new(), "{}", example.name);
+    let builds = kpipe_pipelines::all()
+        .into_iter()
+        .map(|e| (e.name, (e.build)(&Profile::Cluster)))
+        .chain(
+            kpipe_examples::all()
+                .into_iter()
+                .map(|e| (e.name, (e.build)())),
+        );
+    for (name, p) in builds {
+        let c = p
+            .compile_kfp(&KfpOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(problems(&c.yaml), Vec::<String>::new(), "{name}");
+        // Validation for the KFP target runs the same checks.
+        let validated = p.validate_for(&Target::Kfp(KfpOptions::default()));
+        assert_eq!(validated.as_ref().ok(), Some(&c.warnings), "{name}");
     }
 }
 
