@@ -1,4 +1,5 @@
-//! kpipe's pipeline compiler: a typed Rust DSL compiled to Argo Workflow YAML.
+//! kpipe's pipeline compiler: a typed Rust DSL compiled to Argo Workflow YAML
+//! or to Kubeflow Pipelines v2 IR.
 //!
 //! The stages, one module per arrow:
 //!
@@ -7,9 +8,10 @@
 //!   │ build: every call records its caller's file:line
 //!   ▼
 //! IR (ir.rs: PipelineData, TaskNode)  ──graph.rs──▶ dependencies, cycles, stable order
-//!   │ validate.rs: gathers *all* problems as Diagnostics
-//!   ▼
-//! Argo model (argo.rs serde structs)  lower.rs
+//!   │ validate.rs: gathers *all* problems of the chosen Target as Diagnostics
+//!   ├──────────────────────────────┐
+//!   ▼                              ▼
+//! Argo model (argo.rs)  lower.rs   KFP v2 IR (kfp/spec.rs, kfp/platform.rs)  kfp/
 //!   │ emit.rs: the only module that knows the YAML library
 //!   ▼
 //! YAML text (byte-deterministic)

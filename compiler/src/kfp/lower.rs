@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::{Channel, LoopSource, Plan, ROOT, ScopeKind, Source};
+use super::plan::Plan;
 use super::platform::{
     PipelineConfig, PlatformDeploymentConfig, PlatformSpec, Platforms, SinglePlatformSpec,
 };
+use super::scope::{Channel, LoopSource, ROOT, ScopeKind, Source};
 use super::spec::{
     ArtifactSource, ArtifactSpec, ArtifactType, CachingOptions, ComponentRef, ComponentSpec, Dag,
     Definitions, DeploymentSpec, Executor, InputParameter, IteratorItems, OutputParameter,

@@ -11,8 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Problem;
-pub(crate) use super::scope::{Channel, LoopSource, ROOT, ScopeKind, Source};
-use super::scope::{LoopItem, Scope, TaskInputs};
+use super::scope::{Channel, LoopItem, LoopSource, ROOT, Scope, ScopeKind, Source, TaskInputs};
 use super::spec::ParameterType;
 use super::types;
 use crate::graph;
