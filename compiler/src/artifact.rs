@@ -3,7 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::pipeline::PipelineId;
+use crate::pipeline_id::PipelineId;
 
 /// A kind of artifact that flows between steps (a repository checkout, a data
 /// set, a model directory …).
@@ -13,7 +13,23 @@ use crate::pipeline::PipelineId;
 pub trait ArtifactType: 'static {
     /// Human-readable kind, used in diagnostics and in `kpipe graph`.
     const KIND: &'static str;
+    /// The artifact's type in Kubeflow Pipelines v2 (an MLMD schema title:
+    /// `system.Dataset`, `system.Model`, …); [`KFP_ARTIFACT`] unless the
+    /// type says otherwise.
+    const KFP_TYPE: &'static str = KFP_ARTIFACT;
 }
+
+/// The generic KFP v2 artifact type, `system.Artifact`.
+pub const KFP_ARTIFACT: &str = "system.Artifact";
+/// KFP v2's data-set artifact type.
+pub const KFP_DATASET: &str = "system.Dataset";
+/// KFP v2's model artifact type.
+pub const KFP_MODEL: &str = "system.Model";
+/// KFP v2's scalar-metrics artifact type (kpipe's `mlpipeline-metrics` output).
+pub const KFP_METRICS_TYPE: &str = "system.Metrics";
+/// KFP v2's classification-metrics artifact type (kpipe's
+/// `mlpipeline-ui-metadata` output, which holds a confusion matrix).
+pub const KFP_CLASSIFICATION_METRICS_TYPE: &str = "system.ClassificationMetrics";
 
 /// Where an artifact comes from: an output of a task of some pipeline.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! `when` conditions over parameters, rendered to Argo's govaluate syntax.
 
-use crate::param::Value;
+use crate::param::{Param, ParamType, Value};
 
 /// A condition that decides whether a task runs (Argo `when`).
 ///
@@ -98,6 +98,32 @@ impl Cond {
             Cond::Not(a) => !a.evaluate(resolve)?,
             Cond::Raw(_) => return None,
         })
+    }
+}
+
+/// Conditions over a parameter (they live here so `param.rs` does not depend
+/// on conditions).
+impl<T: ParamType> Param<T> {
+    /// Condition: the parameter equals `value`.
+    pub fn eq(&self, value: impl Into<Value>) -> Cond {
+        Cond::Eq(self.into(), value.into())
+    }
+
+    /// Condition: the parameter differs from `value`.
+    pub fn ne(&self, value: impl Into<Value>) -> Cond {
+        Cond::Ne(self.into(), value.into())
+    }
+}
+
+impl Param<String> {
+    /// Condition: the parameter is the empty string.
+    pub fn is_empty(&self) -> Cond {
+        self.eq("")
+    }
+
+    /// Condition: the parameter is not the empty string.
+    pub fn is_set(&self) -> Cond {
+        self.ne("")
     }
 }
 

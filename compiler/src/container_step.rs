@@ -24,7 +24,7 @@ pub struct ContainerStep {
     image: Option<String>,
     command: Vec<String>,
     parts: Vec<Part>,
-    inputs: Vec<(String, OutputRef, &'static str)>,
+    inputs: Vec<(String, OutputRef, &'static str, &'static str)>,
     output_params: Vec<String>,
 }
 
@@ -72,8 +72,12 @@ impl ContainerStep {
 
     /// Consumes `artifact` as input `name` and appends its path as an argument.
     pub fn input<T: ArtifactType>(mut self, name: &str, artifact: &Artifact<T>) -> Self {
-        self.inputs
-            .push((name.to_owned(), artifact.source.clone(), T::KIND));
+        self.inputs.push((
+            name.to_owned(),
+            artifact.source.clone(),
+            T::KIND,
+            T::KFP_TYPE,
+        ));
         self.parts.push(Part::Input(name.to_owned()));
         self
     }
@@ -105,8 +109,9 @@ impl Step for ContainerStep {
 
     fn wire(self, io: &mut Io<'_>) -> (Vec<String>, ContainerOutputs) {
         let mut inputs = BTreeMap::new();
-        for (name, source, kind) in &self.inputs {
-            inputs.insert(name.clone(), io.input_ref(name, source.clone(), kind));
+        for (name, source, kind, kfp_type) in &self.inputs {
+            let path = io.input_ref(name, source.clone(), kind, kfp_type);
+            inputs.insert(name.clone(), path);
         }
         let mut outputs = ContainerOutputs::default();
         let mut params = BTreeMap::new();

@@ -5,7 +5,17 @@
 
 use std::fmt;
 
+use crate::kfp_feature::KfpFeature;
 use crate::location::Location;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The pipeline does not compile.
+    Error,
+    /// The pipeline compiles, but something is lost or changed (KFP target).
+    Warning,
+}
 
 /// What is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +113,14 @@ pub enum DiagnosticKind {
         /// Pipeline name.
         pipeline: String,
     },
+    /// A feature Kubeflow Pipelines v2 cannot express: an error, or a warned
+    /// loss (see [`KfpFeature::is_error`]).
+    Kfp {
+        /// The step, or `None` for a pipeline-level feature.
+        task: Option<String>,
+        /// What cannot be expressed.
+        feature: KfpFeature,
+    },
 }
 
 impl DiagnosticKind {
@@ -123,6 +141,16 @@ impl DiagnosticKind {
             Self::SeveralExitHandlers { .. } => "several-exit-handlers",
             Self::NoImage { .. } => "no-image",
             Self::NoSchedule { .. } => "no-schedule",
+            Self::Kfp { feature, .. } if feature.is_error() => "kfp-unsupported",
+            Self::Kfp { .. } => "kfp-loss",
+        }
+    }
+
+    /// Whether this stops the compile.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Self::Kfp { feature, .. } if !feature.is_error() => Severity::Warning,
+            _ => Severity::Error,
         }
     }
 
@@ -167,6 +195,14 @@ impl DiagnosticKind {
             Self::NoSchedule { pipeline } => {
                 format!("pipeline `{pipeline}` has no schedule, so it cannot become a CronWorkflow")
             }
+            Self::Kfp {
+                task: Some(task),
+                feature,
+            } => format!("step `{task}` (target kfp): {}", feature.message()),
+            Self::Kfp {
+                task: None,
+                feature,
+            } => format!("pipeline (target kfp): {}", feature.message()),
         }
     }
 
@@ -215,6 +251,7 @@ impl DiagnosticKind {
                 "set one with `p.schedule(Schedule::cron(\"0 3 * * *\"))` or pass `--schedule`"
                     .to_owned()
             }
+            Self::Kfp { feature, .. } => feature.help(),
         }
     }
 }
@@ -236,9 +273,13 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.kind.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
         writeln!(
             f,
-            "error[kpipe::{}]: {}",
+            "{level}[kpipe::{}]: {}",
             self.kind.code(),
             self.kind.message()
         )?;

@@ -30,18 +30,25 @@ pub struct YamlError {
 
 /// Parses one YAML document into a JSON value (for schema validation).
 pub(crate) fn parse_yaml(text: &str) -> Result<serde_json::Value, YamlError> {
-    serde_saphyr::from_str::<serde_json::Value>(text).map_err(|e| {
-        let message = e.to_string();
-        let (line, column) = match e.location() {
-            Some(l) => (Some(l.line() as usize), Some(l.column() as usize)),
-            None => (None, None),
-        };
-        YamlError {
-            line,
-            column,
-            message,
-        }
-    })
+    serde_saphyr::from_str::<serde_json::Value>(text).map_err(yaml_error)
+}
+
+/// Parses every document of a YAML stream (`---`-separated) into JSON values.
+pub(crate) fn parse_yaml_documents(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
+    serde_saphyr::from_multiple::<serde_json::Value>(text).map_err(yaml_error)
+}
+
+fn yaml_error(e: serde_saphyr::Error) -> YamlError {
+    let message = e.to_string();
+    let (line, column) = match e.location() {
+        Some(l) => (Some(l.line() as usize), Some(l.column() as usize)),
+        None => (None, None),
+    };
+    YamlError {
+        line,
+        column,
+        message,
+    }
 }
 
 #[cfg(test)]

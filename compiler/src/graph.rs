@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, VecDeque};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::param::Value;
-use crate::pipeline::{Loop, PipelineData, TaskNode};
 
 /// For each task, the tasks it waits for (same pipeline only; foreign
 /// references are validation errors, not edges).

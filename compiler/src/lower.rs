@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use crate::argo::{self, Manifest};
-use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::diagnostic::Diagnostics;
 use crate::graph;
+use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::lifecycle::EnvSource;
-use crate::options::{ArgoVersion, CompileOptions, OutputKind};
-use crate::pipeline::{Loop, PipelineData, TaskNode};
+use crate::options::{ArgoVersion, CompileOptions, OutputKind, Target};
 use crate::step::OUTPUTS_ROOT;
 use crate::volume::{Volume, VolumeSource};
 
@@ -17,32 +17,14 @@ pub const KFP_PIPELINE_SPEC: &str = "pipelines.kubeflow.org/pipeline_spec";
 const OUTPUTS_VOLUME: &str = "kpipe-outputs";
 
 pub(crate) fn lower(d: &PipelineData, opts: &CompileOptions) -> Result<Manifest, Diagnostics> {
-    let mut problems = crate::validate::validate(d);
-    for t in d.tasks.iter().chain(&d.exits) {
-        if image_of(d, t, opts).is_none() {
-            problems.push(Diagnostic::new(
-                DiagnosticKind::NoImage {
-                    task: t.name.clone(),
-                },
-                t.location,
-            ));
-        }
+    let problems = crate::validate::validate(d, &Target::Argo(opts.clone()));
+    if !problems.is_empty() {
+        return Err(Diagnostics::new(d.name.clone(), problems));
     }
     let schedule = opts
         .schedule
         .clone()
         .or_else(|| d.schedule.as_ref().map(|s| s.cron.clone()));
-    if opts.kind == OutputKind::CronWorkflow && schedule.is_none() {
-        problems.push(Diagnostic::new(
-            DiagnosticKind::NoSchedule {
-                pipeline: d.name.clone(),
-            },
-            d.location,
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(Diagnostics::new(d.name.clone(), problems));
-    }
 
     let spec = workflow_spec(d, opts);
     let mut metadata = argo::ObjectMeta {
@@ -76,7 +58,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &CompileOptions) -> Result<Manifest,
             metadata.name = Some(d.name.clone());
             let s = d.schedule.as_ref();
             let cron = schedule.unwrap_or_default();
-            let (schedule, schedules) = match opts.target {
+            let (schedule, schedules) = match opts.argo {
                 ArgoVersion::V3 => (Some(cron), None),
                 ArgoVersion::V4 => (None, Some(vec![cron])),
             };
@@ -104,11 +86,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &CompileOptions) -> Result<Manifest,
 }
 
 fn image_of(d: &PipelineData, t: &TaskNode, opts: &CompileOptions) -> Option<String> {
-    t.settings
-        .image
-        .clone()
-        .or_else(|| opts.image.clone())
-        .or_else(|| d.image.clone())
+    d.image_of(t, opts.image.as_deref()).map(str::to_owned)
 }
 
 /// The KFP v1 `pipeline_spec` annotation: the pipeline's name, description
@@ -402,7 +380,7 @@ fn container_template(
             cache: argo::Cache {
                 config_map: argo::CacheConfigMap {
                     name: m.config_map.clone(),
-                    key: match opts.target {
+                    key: match opts.argo {
                         ArgoVersion::V3 => Some(t.name.clone()),
                         ArgoVersion::V4 => None,
                     },

@@ -33,5 +33,53 @@ pub struct CompileOptions {
     /// Replaces the pipeline's schedule (CronWorkflow only).
     pub schedule: Option<String>,
     /// Argo version to target.
-    pub target: ArgoVersion,
+    pub argo: ArgoVersion,
+}
+
+/// Options of [`Pipeline::compile_kfp`](crate::Pipeline::compile_kfp): the
+/// Kubeflow Pipelines v2 IR target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KfpOptions {
+    /// Replaces the pipeline's default image (steps with their own image keep it).
+    pub image: Option<String>,
+}
+
+/// What a pipeline is compiled to: the target and its options.
+///
+/// [`Pipeline::validate_for`](crate::Pipeline::validate_for) runs every check
+/// the target's compile runs, so the two always agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Argo Workflows YAML ([`Pipeline::compile`](crate::Pipeline::compile)).
+    Argo(CompileOptions),
+    /// Kubeflow Pipelines v2 IR ([`Pipeline::compile_kfp`](crate::Pipeline::compile_kfp)).
+    Kfp(KfpOptions),
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Self::Argo(CompileOptions::default())
+    }
+}
+
+impl From<CompileOptions> for Target {
+    fn from(options: CompileOptions) -> Self {
+        Self::Argo(options)
+    }
+}
+
+impl From<KfpOptions> for Target {
+    fn from(options: KfpOptions) -> Self {
+        Self::Kfp(options)
+    }
+}
+
+impl Target {
+    /// The image that replaces the pipeline's default image, if any.
+    pub(crate) fn image(&self) -> Option<&str> {
+        match self {
+            Self::Argo(o) => o.image.as_deref(),
+            Self::Kfp(o) => o.image.as_deref(),
+        }
+    }
 }

@@ -4,8 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::artifact::{OutputParam, OutputRef};
-use crate::condition::Cond;
-use crate::pipeline::PipelineId;
+use crate::pipeline_id::PipelineId;
 
 /// A Rust type a pipeline parameter can have.
 pub trait ParamType: 'static {
@@ -51,28 +50,6 @@ impl<T: ParamType> Param<T> {
     /// The parameter's name.
     pub fn name(&self) -> &str {
         &self.param.name
-    }
-
-    /// Condition: the parameter equals `value`.
-    pub fn eq(&self, value: impl Into<Value>) -> Cond {
-        Cond::Eq(self.into(), value.into())
-    }
-
-    /// Condition: the parameter differs from `value`.
-    pub fn ne(&self, value: impl Into<Value>) -> Cond {
-        Cond::Ne(self.into(), value.into())
-    }
-}
-
-impl Param<String> {
-    /// Condition: the parameter is the empty string.
-    pub fn is_empty(&self) -> Cond {
-        self.eq("")
-    }
-
-    /// Condition: the parameter is not the empty string.
-    pub fn is_set(&self) -> Cond {
-        self.ne("")
     }
 }
 

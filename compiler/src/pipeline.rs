@@ -1,194 +1,19 @@
-//! The pipeline builder and the intermediate representation it records.
+//! The pipeline builder.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::artifact::OutputRef;
-use crate::condition::Cond;
-use crate::lifecycle::{EnvSource, Memoize, PodGc, Schedule, Ttl};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::ir::{ParamDecl, PipelineData, TaskNode};
+use crate::lifecycle::{PodGc, Schedule, Ttl};
 use crate::location::Location;
-use crate::param::{Param, ParamRef, ParamType, Value};
-use crate::resources::Resources;
-use crate::retry::Retry;
+use crate::options::Target;
+use crate::param::{Param, ParamRef, ParamType};
+use crate::pipeline_id::PipelineId;
 use crate::step::{Io, Step};
 use crate::task::{Slot, Task};
-use crate::toleration::Toleration;
-use crate::volume::{Mount, Volume};
-
-/// Identity of one `Pipeline` value, so handles from another pipeline are
-/// recognised as foreign.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PipelineId(u64);
-
-impl PipelineId {
-    fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Self(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-/// A declared pipeline parameter.
-#[derive(Clone, Debug)]
-pub(crate) struct ParamDecl {
-    pub(crate) name: String,
-    pub(crate) kfp_type: &'static str,
-    pub(crate) default: String,
-    pub(crate) location: Location,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct InputArtifact {
-    pub(crate) name: String,
-    pub(crate) path: String,
-    pub(crate) from: OutputRef,
-    pub(crate) kind: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct OutputArtifact {
-    pub(crate) name: String,
-    pub(crate) path: String,
-    pub(crate) optional: bool,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct OutputParamDecl {
-    pub(crate) name: String,
-    pub(crate) path: String,
-}
-
-/// A template input parameter and the value the DAG task passes to it.
-#[derive(Clone, Debug)]
-pub(crate) struct TemplateParam {
-    pub(crate) name: String,
-    pub(crate) value: Value,
-    pub(crate) location: Location,
-}
-
-/// A `withItems`/`withParam` loop.
-#[derive(Clone, Debug)]
-pub(crate) enum Loop {
-    Items(Vec<serde_json::Value>),
-    Param(Value),
-}
-
-/// A reference from one task to another (an explicit `.after()`).
-#[derive(Clone, Debug)]
-pub(crate) struct TaskLink {
-    pub(crate) pipeline: PipelineId,
-    pub(crate) index: usize,
-    pub(crate) name: String,
-}
-
-/// Everything a task's builder methods can set.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Settings {
-    pub(crate) image: Option<String>,
-    pub(crate) image_pull_policy: Option<String>,
-    pub(crate) resources: Resources,
-    pub(crate) node_selector: BTreeMap<String, String>,
-    pub(crate) tolerations: Vec<Toleration>,
-    pub(crate) env: Vec<(String, EnvSource)>,
-    pub(crate) mounts: Vec<(Mount, Location)>,
-    pub(crate) volumes: Vec<(Volume, Location)>,
-    pub(crate) annotations: BTreeMap<String, String>,
-    pub(crate) labels: BTreeMap<String, String>,
-    pub(crate) retry: Option<Retry>,
-    pub(crate) timeout_seconds: Option<i64>,
-    pub(crate) when: Option<(Cond, Location)>,
-    pub(crate) looped: Option<(Loop, Location)>,
-    pub(crate) memoize: Option<(Memoize, String)>,
-}
-
-/// One step instance in a pipeline.
-#[derive(Clone, Debug)]
-pub(crate) struct TaskNode {
-    pub(crate) name: String,
-    pub(crate) location: Location,
-    pub(crate) command: Vec<String>,
-    /// The command is the pipeline's step program (the step did not name one).
-    pub(crate) uses_step_program: bool,
-    pub(crate) args: Vec<String>,
-    pub(crate) inputs: Vec<InputArtifact>,
-    pub(crate) outputs: Vec<OutputArtifact>,
-    pub(crate) output_params: Vec<OutputParamDecl>,
-    pub(crate) params: Vec<TemplateParam>,
-    pub(crate) after: Vec<(TaskLink, Location)>,
-    pub(crate) settings: Settings,
-}
-
-impl TaskNode {
-    fn new(name: String, location: Location, command: Vec<String>, image: Option<String>) -> Self {
-        Self {
-            name,
-            location,
-            command,
-            uses_step_program: false,
-            args: Vec::new(),
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-            output_params: Vec::new(),
-            params: Vec::new(),
-            after: Vec::new(),
-            settings: Settings {
-                image,
-                ..Settings::default()
-            },
-        }
-    }
-
-    /// Binds `value` as a template input parameter (unless it is a literal)
-    /// and returns what the container sees.
-    pub(crate) fn bind(&mut self, value: &Value, location: Location) -> String {
-        let name = match value {
-            Value::Literal(s) => return s.clone(),
-            Value::Concat(parts) => {
-                return parts.iter().map(|p| self.bind(p, location)).collect();
-            }
-            Value::Param(p) => p.0.name.clone(),
-            Value::Item => "item".to_owned(),
-            Value::ItemField(f) => format!("item-{f}"),
-            Value::Output(o) => format!("{}-{}", o.0.task_name, o.0.output),
-            Value::WorkflowStatus => "workflow-status".to_owned(),
-            Value::WorkflowName => "workflow-name".to_owned(),
-        };
-        if !self.params.iter().any(|p| p.name == name) {
-            self.params.push(TemplateParam {
-                name: name.clone(),
-                value: value.clone(),
-                location,
-            });
-        }
-        format!("{{{{inputs.parameters.{name}}}}}")
-    }
-}
-
-/// What a `Pipeline` records; lowered to Argo after validation.
-#[derive(Debug)]
-pub(crate) struct PipelineData {
-    pub(crate) id: PipelineId,
-    pub(crate) name: String,
-    pub(crate) location: Location,
-    pub(crate) display_name: Option<String>,
-    pub(crate) description: Option<String>,
-    pub(crate) image: Option<String>,
-    pub(crate) params: Vec<ParamDecl>,
-    pub(crate) tasks: Vec<TaskNode>,
-    pub(crate) exits: Vec<TaskNode>,
-    pub(crate) service_account: Option<String>,
-    pub(crate) pod_gc: Option<PodGc>,
-    pub(crate) ttl: Option<Ttl>,
-    pub(crate) volumes: Vec<(Volume, Location)>,
-    pub(crate) schedule: Option<Schedule>,
-    pub(crate) labels: BTreeMap<String, String>,
-    pub(crate) annotations: BTreeMap<String, String>,
-    /// The program typed steps run ([`STEP_PROGRAM`](crate::STEP_PROGRAM) unless set).
-    pub(crate) step_program: Vec<String>,
-    /// `step_program` was set by the pipeline itself.
-    pub(crate) step_program_set: bool,
-}
+use crate::volume::Volume;
 
 /// A pipeline under construction: parameters, steps and workflow settings.
 ///
@@ -378,7 +203,7 @@ impl Pipeline {
     }
 
     /// Runs `step` when the workflow ends, whatever its result (Argo
-    /// `onExit`). It cannot consume artifacts; [`Value::WorkflowStatus`] tells
+    /// `onExit`). It cannot consume artifacts; [`Value::WorkflowStatus`](crate::Value::WorkflowStatus) tells
     /// it how the workflow ended.
     #[track_caller]
     pub fn on_exit<S: Step>(&self, step: S) -> Task<S::Outputs> {
@@ -481,14 +306,24 @@ impl Pipeline {
         self.data.borrow().step_program.clone()
     }
 
-    /// Checks the pipeline and returns every problem found, each with the
-    /// source line that caused it.
-    pub fn validate(&self) -> Result<(), crate::Diagnostics> {
-        let diagnostics = crate::validate::validate(&self.data.borrow());
-        if diagnostics.is_empty() {
-            Ok(())
+    /// Checks the pipeline for the default target (an Argo `Workflow`) and
+    /// returns every problem found, each with the source line that caused it.
+    pub fn validate(&self) -> Result<(), Diagnostics> {
+        self.validate_for(&Target::default()).map(|_| ())
+    }
+
+    /// Runs every check that compiling for `target` runs, so `validate_for`
+    /// fails exactly when the compile would. On success, returns the
+    /// target's warnings (none for Argo; KFP's warned losses).
+    pub fn validate_for(&self, target: &Target) -> Result<Vec<Diagnostic>, Diagnostics> {
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            crate::validate::validate(&self.data.borrow(), target)
+                .into_iter()
+                .partition(|d| d.kind.severity() == Severity::Error);
+        if errors.is_empty() {
+            Ok(warnings)
         } else {
-            Err(crate::Diagnostics::new(self.name(), diagnostics))
+            Err(Diagnostics::new(self.name(), errors))
         }
     }
 }

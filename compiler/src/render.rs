@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::graph;
+use crate::ir::PipelineData;
 use crate::param::Value;
-use crate::pipeline::PipelineData;
 
 /// A graph output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

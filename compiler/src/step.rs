@@ -10,10 +10,14 @@
 use std::path::PathBuf;
 
 use crate::arg::Arg;
-use crate::artifact::{Artifact, ArtifactType, OutputParam, OutputRef};
+use crate::artifact::{
+    Artifact, ArtifactType, KFP_CLASSIFICATION_METRICS_TYPE, KFP_METRICS_TYPE, OutputParam,
+    OutputRef,
+};
+use crate::ir::{InputArtifact, OutputArtifact, OutputParamDecl, TaskNode};
 use crate::location::Location;
 use crate::param::{Param, ParamType, Value};
-use crate::pipeline::{InputArtifact, OutputArtifact, OutputParamDecl, PipelineId, TaskNode};
+use crate::pipeline_id::PipelineId;
 
 /// Where input artifacts are placed in a step's container.
 pub const INPUTS_ROOT: &str = "/kpipe/inputs";
@@ -145,16 +149,23 @@ impl Io<'_> {
     /// Consumes `artifact` as input `name`; returns where it appears in the
     /// container.
     pub fn input<T: ArtifactType>(&mut self, name: &str, artifact: &Artifact<T>) -> PathBuf {
-        self.input_ref(name, artifact.source.clone(), T::KIND)
+        self.input_ref(name, artifact.source.clone(), T::KIND, T::KFP_TYPE)
     }
 
-    pub(crate) fn input_ref(&mut self, name: &str, from: OutputRef, kind: &'static str) -> PathBuf {
+    pub(crate) fn input_ref(
+        &mut self,
+        name: &str,
+        from: OutputRef,
+        kind: &'static str,
+        kfp_type: &'static str,
+    ) -> PathBuf {
         let path = format!("{INPUTS_ROOT}/{name}");
         self.node.inputs.push(InputArtifact {
             name: name.to_owned(),
             path: path.clone(),
             from,
             kind,
+            kfp_type,
         });
         PathBuf::from(path)
     }
@@ -167,6 +178,7 @@ impl Io<'_> {
             name: name.to_owned(),
             path: path.clone(),
             optional: false,
+            kfp_type: T::KFP_TYPE,
         });
         (PathBuf::from(path), Artifact::new(self.output_ref(name)))
     }
@@ -206,22 +218,25 @@ impl Io<'_> {
         Arg::placeholder(self.value(&value.into()))
     }
 
-    /// Declares the KFP metrics file (`mlpipeline-metrics`); returns its path.
+    /// Declares the KFP metrics file (`mlpipeline-metrics`, a `system.Metrics`
+    /// artifact in KFP v2); returns its path.
     pub fn kfp_metrics(&mut self) -> PathBuf {
-        self.kfp_file(KFP_METRICS)
+        self.kfp_file(KFP_METRICS, KFP_METRICS_TYPE)
     }
 
-    /// Declares the KFP UI metadata file (`mlpipeline-ui-metadata`); returns its path.
+    /// Declares the KFP UI metadata file (`mlpipeline-ui-metadata`, a
+    /// `system.ClassificationMetrics` artifact in KFP v2); returns its path.
     pub fn kfp_ui_metadata(&mut self) -> PathBuf {
-        self.kfp_file(KFP_UI_METADATA)
+        self.kfp_file(KFP_UI_METADATA, KFP_CLASSIFICATION_METRICS_TYPE)
     }
 
-    fn kfp_file(&mut self, name: &str) -> PathBuf {
+    fn kfp_file(&mut self, name: &str, kfp_type: &'static str) -> PathBuf {
         let path = format!("{OUTPUTS_ROOT}/{name}.json");
         self.node.outputs.push(OutputArtifact {
             name: name.to_owned(),
             path: path.clone(),
             optional: true,
+            kfp_type,
         });
         PathBuf::from(path)
     }

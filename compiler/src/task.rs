@@ -4,10 +4,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::condition::Cond;
+use crate::ir::{Loop, PipelineData, TaskLink, TaskNode};
 use crate::lifecycle::{EnvSource, Memoize};
 use crate::location::Location;
 use crate::param::Value;
-use crate::pipeline::{Loop, PipelineData, TaskLink, TaskNode};
 use crate::resources::Resources;
 use crate::retry::Retry;
 use crate::toleration::Toleration;

@@ -4,12 +4,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::graph;
+use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::location::Location;
 use crate::names::{argo_name_problem, dns1123_label_problem, references};
+use crate::options::{CompileOptions, OutputKind, Target};
 use crate::param::Value;
-use crate::pipeline::{Loop, PipelineData, TaskNode};
 
-pub(crate) fn validate(d: &PipelineData) -> Vec<Diagnostic> {
+/// Every problem of `d` compiled for `target`: the target-independent checks,
+/// then those that depend on the target's options (images, schedules).
+pub(crate) fn validate(d: &PipelineData, target: &Target) -> Vec<Diagnostic> {
     let mut v = Validator { d, out: Vec::new() };
     v.pipeline();
     for t in &d.tasks {
@@ -27,6 +30,15 @@ pub(crate) fn validate(d: &PipelineData) -> Vec<Diagnostic> {
         }
     }
     v.cycles();
+    v.images(target.image());
+    match target {
+        Target::Argo(o) => v.schedule(o),
+        Target::Kfp(o) => v.out.extend(
+            crate::kfp::check::check(d, o)
+                .into_iter()
+                .map(crate::kfp::Problem::into_diagnostic),
+        ),
+    }
     v.out
 }
 
@@ -306,6 +318,27 @@ impl Validator<'_> {
         }
     }
 
+    fn images(&mut self, image_override: Option<&str>) {
+        for t in self.d.tasks.iter().chain(&self.d.exits) {
+            if self.d.image_of(t, image_override).is_none() {
+                let task = t.name.clone();
+                self.push(DiagnosticKind::NoImage { task }, t.location);
+            }
+        }
+    }
+
+    /// A CronWorkflow needs a schedule, the pipeline's or `--schedule`.
+    fn schedule(&mut self, options: &CompileOptions) {
+        let d = self.d;
+        if options.kind == OutputKind::CronWorkflow
+            && options.schedule.is_none()
+            && d.schedule.is_none()
+        {
+            let pipeline = d.name.clone();
+            self.push(DiagnosticKind::NoSchedule { pipeline }, d.location);
+        }
+    }
+
     fn cycles(&mut self) {
         let deps = graph::dependencies(self.d);
         for cycle in graph::cycles(&deps) {
@@ -316,5 +349,87 @@ impl Validator<'_> {
             let location = self.d.tasks[cycle[0]].location;
             self.push(DiagnosticKind::Cycle { path }, location);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::DiagnosticKind;
+    use crate::{CompileError, CompileOptions, ContainerStep, OutputKind, Pipeline, Target};
+
+    /// `validate_for` fails exactly when `compile` fails, with the same
+    /// diagnostics, for every target option that changes the checks.
+    fn assert_agree(p: &Pipeline, options: &CompileOptions) -> Vec<DiagnosticKind> {
+        let validated = p.validate_for(&Target::Argo(options.clone()));
+        let compiled = p.compile(options);
+        match (validated, compiled) {
+            (Ok(warnings), Ok(_)) => {
+                assert!(warnings.is_empty(), "Argo has no warnings: {warnings:?}");
+                Vec::new()
+            }
+            (Err(v), Err(CompileError::Invalid(c))) => {
+                assert_eq!(v, c, "validate and compile disagree for {options:?}");
+                v.items().iter().map(|d| d.kind.clone()).collect()
+            }
+            (v, c) => panic!("validate {v:?} but compile {c:?} for {options:?}"),
+        }
+    }
+
+    fn options(kind: OutputKind, image: Option<&str>, schedule: Option<&str>) -> CompileOptions {
+        CompileOptions {
+            kind,
+            image: image.map(str::to_owned),
+            schedule: schedule.map(str::to_owned),
+            ..CompileOptions::default()
+        }
+    }
+
+    #[test]
+    fn validate_and_compile_agree_on_images_and_schedules() {
+        let p = Pipeline::new("no-image");
+        p.add(ContainerStep::new("a", ["true"]));
+        p.add(ContainerStep::new("b", ["true"]).image("alpine:3.20"));
+        let no_image = vec![DiagnosticKind::NoImage { task: "a".into() }];
+        let no_schedule = DiagnosticKind::NoSchedule {
+            pipeline: "no-image".into(),
+        };
+
+        assert_eq!(
+            assert_agree(&p, &options(OutputKind::Workflow, None, None)),
+            no_image
+        );
+        assert_eq!(p.validate().map_err(|d| d.items().len()), Err(1));
+        assert_eq!(
+            assert_agree(&p, &options(OutputKind::Workflow, Some("busybox"), None)),
+            []
+        );
+        let mut both = no_image.clone();
+        both.push(no_schedule.clone());
+        assert_eq!(
+            assert_agree(&p, &options(OutputKind::CronWorkflow, None, None)),
+            both
+        );
+        assert_eq!(
+            assert_agree(
+                &p,
+                &options(OutputKind::CronWorkflow, Some("busybox"), None)
+            ),
+            [no_schedule]
+        );
+        assert_eq!(
+            assert_agree(
+                &p,
+                &options(OutputKind::CronWorkflow, Some("busybox"), Some("0 3 * * *"))
+            ),
+            []
+        );
+        p.schedule(crate::Schedule::cron("0 4 * * *"));
+        assert_eq!(
+            assert_agree(
+                &p,
+                &options(OutputKind::CronWorkflow, Some("busybox"), None)
+            ),
+            []
+        );
     }
 }

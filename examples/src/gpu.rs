@@ -1,6 +1,8 @@
 //! A GPU training step: CPU/memory requests, `nvidia.com/gpu`, a node
 //! selector and toleration for GPU nodes, a secret as a file (with a file
-//! mode) and as an environment variable, and scratch space.
+//! mode) and as an environment variable, and scratch space. Run-time values
+//! reach the step as arguments (`--epochs`), which both targets fill in;
+//! Kubeflow Pipelines v2 cannot put one into an environment variable.
 
 use kpipe_compiler::{ContainerStep, Pipeline, Resources, TaintEffect, Toleration, Volume};
 
@@ -25,7 +27,6 @@ pub fn pipeline() -> Pipeline {
     )
     .node_selector("cloud.google.com/gke-accelerator", "nvidia-tesla-a100")
     .toleration(Toleration::exists("nvidia.com/gpu").effect(TaintEffect::NoSchedule))
-    .env("EPOCHS", &epochs)
     .env("PYTHONUNBUFFERED", "1")
     .env_secret("HF_TOKEN", "huggingface", "token")
     .mount("wandb", "/secrets/wandb")

@@ -3,7 +3,8 @@
 //! `cargo bench -p kpipe-pipelines --bench scale` prints, per size, the time
 //! to build the DSL graph and to compile it (validate + lower + emit YAML),
 //! the time per step, and the ratio to the 1k run; linear growth keeps the
-//! per-step time flat.
+//! per-step time flat. The same for the Kubeflow Pipelines v2 IR target, and
+//! in-process times of kubernetes-analysis for both targets.
 //!
 //! Each generated step consumes the outputs of two earlier steps (its
 //! predecessor and the step at half its index), reads a pipeline parameter
@@ -11,7 +12,9 @@
 
 use std::time::{Duration, Instant};
 
-use kpipe_compiler::{Artifact, ArtifactType, CompileOptions, Io, Param, Pipeline, Step, Value};
+use kpipe_compiler::{
+    Artifact, ArtifactType, CompileOptions, Io, KfpOptions, Param, Pipeline, Step, Value,
+};
 
 #[derive(Debug)]
 enum Blob {}
@@ -85,9 +88,46 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     }
 }
 
+/// Compiles `p` for the Argo target (`kfp` false) or the KFP IR target.
+fn compile(p: &Pipeline, kfp: bool) -> String {
+    let compiled = if kfp {
+        p.compile_kfp(&KfpOptions::default()).map(|c| c.yaml)
+    } else {
+        p.compile(&CompileOptions::default())
+    };
+    match compiled {
+        Ok(y) => y,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1)
+        }
+    }
+}
+
 fn main() {
+    for (kfp, label) in [(false, "Argo"), (true, "KFP v2 IR")] {
+        scale(kfp, label);
+    }
+    let profile = kpipe_pipelines::Profile::Cluster;
+    for (kfp, label) in [(false, "Argo"), (true, "KFP v2 IR")] {
+        let (t, yaml) = best_of(200, || {
+            compile(
+                &kpipe_pipelines::kubernetes_analysis::pipeline(&profile),
+                kfp,
+            )
+        });
+        println!(
+            "kubernetes-analysis, build + compile in process, {label}: {:.0} µs ({} bytes)",
+            t.as_secs_f64() * 1e6,
+            yaml.len()
+        );
+    }
+}
+
+fn scale(kfp: bool, label: &str) {
     let sizes = [1_000usize, 10_000, 100_000];
     let mut base = None;
+    println!("{label}");
     println!(
         "{:>8} {:>10} {:>11} {:>10} {:>12} {:>9}",
         "steps", "build ms", "compile ms", "YAML MiB", "µs/step", "vs 1k"
@@ -95,13 +135,7 @@ fn main() {
     for n in sizes {
         let runs = if n >= 100_000 { 2 } else { 5 };
         let (build_t, p) = best_of(runs, || build(n));
-        let (compile_t, yaml) = best_of(runs, || match p.compile(&CompileOptions::default()) {
-            Ok(y) => y,
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(1)
-            }
-        });
+        let (compile_t, yaml) = best_of(runs, || compile(&p, kfp));
         let total = build_t + compile_t;
         let per_step = total.as_secs_f64() * 1e6 / n as f64;
         let ratio = match base {

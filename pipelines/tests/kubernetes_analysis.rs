@@ -83,7 +83,7 @@ fn cron_validates_against_its_target_line() {
             &Profile::Cluster,
             &CompileOptions {
                 kind: OutputKind::CronWorkflow,
-                target,
+                argo: target,
                 ..CompileOptions::default()
             },
         );
@@ -107,7 +107,7 @@ fn every_example_validates() {
         ] {
             let options = CompileOptions {
                 kind: example.kind,
-                target,
+                argo: target,
                 ..CompileOptions::default()
             };
             let yaml = match (example.build)().compile(&options) {

@@ -2,6 +2,9 @@
 
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
+/// Kubeflow Pipelines v2 IR: kubernetes-analysis against kfp's reference IR
+/// and its Argo version, `kpipe lint` of IR files, kfp 2.17.3's own parsers.
+mod kfp_ir;
 /// The kubernetes-analysis pipeline against the original and Argo's schemas.
 mod kubernetes_analysis;
 /// `kpipe run --local` with the real step binary.

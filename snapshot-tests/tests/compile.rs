@@ -28,14 +28,14 @@ fn scheduled_pipelines_as_template_and_cron() {
         if !p.is_scheduled() {
             continue;
         }
-        for (suffix, kind, target) in [
+        for (suffix, kind, argo) in [
             ("template", OutputKind::WorkflowTemplate, ArgoVersion::V3),
             ("cron", OutputKind::CronWorkflow, ArgoVersion::V3),
             ("cron-argo4", OutputKind::CronWorkflow, ArgoVersion::V4),
         ] {
             let options = CompileOptions {
                 kind,
-                target,
+                argo,
                 ..CompileOptions::default()
             };
             let yaml = compile(&p, &options);

@@ -107,3 +107,27 @@ fn cron_without_schedule() {
         assert_snapshot!(diagnostics(&p, OutputKind::CronWorkflow));
     });
 }
+
+#[test]
+fn what_kubeflow_pipelines_v2_cannot_express() {
+    let p = Pipeline::new("argo-only");
+    p.image("alpine:3.20");
+    let n = p.int_param("n", 1);
+    p.add(echo("env-from-param")).env("N", &n);
+    p.add(echo("raw-when"))
+        .when(kpipe_compiler::Cond::raw("{{workflow.parameters.n}} > 3"));
+    p.add(echo("disk"))
+        .resources(kpipe_compiler::Resources::default().request("ephemeral-storage", "1Gi"));
+    let list = p.add(echo("list").output_param("names")).when(n.eq("2"));
+    if let Some(names) = list.out.param("names") {
+        p.add(echo("reads-it").arg(names));
+    }
+    let text = match p.compile_kfp(&kpipe_compiler::KfpOptions::default()) {
+        Ok(c) => panic!("expected diagnostics, got IR:\n{}", c.yaml),
+        Err(CompileError::Invalid(d)) => d.to_string(),
+        Err(e) => panic!("unexpected error: {e}"),
+    };
+    with_settings!({ description => "Argo features with no Kubeflow Pipelines v2 equivalent: errors naming the step and the target" }, {
+        assert_snapshot!(text);
+    });
+}

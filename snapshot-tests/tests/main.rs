@@ -4,6 +4,9 @@
 
 /// The exact YAML `kpipe compile` writes for every pipeline and example.
 mod compile;
+/// The Kubeflow Pipelines v2 IR (`kpipe compile --target kfp`) of every
+/// pipeline and example, with its warnings.
+mod compile_kfp;
 /// Rendered diagnostics of broken pipelines: call sites first, then errors.
 mod errors;
 /// `kpipe --help` and `kpipe-step --help`, per subcommand.

@@ -1,18 +1,24 @@
 //! `kpipe lint`: offline checks of any Argo manifest (Workflow,
-//! WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow).
+//! WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow) and of Kubeflow
+//! Pipelines v2 IR files ([`lint_kfp`]); [`format_of`] tells them apart.
 //!
-//! Two passes, both run so every problem is reported at once:
+//! Argo: two passes, both run so every problem is reported at once:
 //! 1. the official Argo JSON schema, closed (unknown keys are errors) —
 //!    `schema.rs`;
 //! 2. graph checks the schema cannot express: the entrypoint and every
 //!    referenced template exist, DAG dependencies name tasks of the same DAG,
 //!    no cycles, artifact `from` names a known task — `structure.rs`.
+//!
+//! KFP IR: the vendored protos, strictly (`deploymentSpec` and the platform
+//! document included), then references, cycles and placeholders — `kfp/`.
 
+mod kfp;
 mod schema;
 mod structure;
 
 use std::fmt;
 
+pub use kfp::lint_kfp_documents;
 pub use schema::SchemaVersion;
 
 /// One problem in a manifest.
@@ -34,19 +40,79 @@ impl fmt::Display for LintIssue {
 pub fn lint(text: &str, version: SchemaVersion) -> Vec<LintIssue> {
     match crate::emit::parse_yaml(text) {
         Ok(doc) => lint_value(&doc, version),
-        Err(e) => vec![LintIssue {
-            path: match (e.line, e.column) {
-                (Some(l), Some(c)) => format!("line {l}, column {c}"),
-                _ => "document".to_owned(),
-            },
-            message: format!("not valid YAML: {}", e.message),
-        }],
+        Err(e) => vec![yaml_issue(e)],
     }
+}
+
+/// What a YAML file holds, judged by its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// An Argo manifest (`apiVersion`/`kind`, or anything not KFP IR).
+    Argo,
+    /// A Kubeflow Pipelines v2 IR file (`PipelineSpec` [+ `PlatformSpec`]).
+    KfpIr,
+}
+
+/// Tells an IR file (first document a `PipelineSpec`: `pipelineInfo`,
+/// `root`, `components` … and no `apiVersion`/`kind`) from an Argo
+/// manifest. Text that does not parse counts as Argo, whose lint then
+/// reports the YAML error.
+pub fn format_of(text: &str) -> Format {
+    match crate::emit::parse_yaml_documents(text) {
+        Ok(docs) if kfp::is_ir(&docs) => Format::KfpIr,
+        _ => Format::Argo,
+    }
+}
+
+/// Lints a Kubeflow Pipelines v2 IR file: the `PipelineSpec` document and
+/// its `deploymentSpec` against KFP 2.17's protos (unknown keys are
+/// problems), the `PlatformSpec` document and each Kubernetes executor
+/// config against kfp-kubernetes 2.17's, then references, dependencies,
+/// cycles, placeholders and conditions. Every problem, each with its path.
+pub fn lint_kfp(text: &str) -> Vec<LintIssue> {
+    match crate::emit::parse_yaml_documents(text) {
+        Ok(docs) => kfp::lint_kfp_documents(&docs),
+        Err(e) => vec![yaml_issue(e)],
+    }
+}
+
+/// Lints `text` as what it holds: [`lint_kfp`] for an IR file, [`lint`]
+/// against each of `versions` for an Argo manifest (problems deduplicated).
+pub fn lint_any(text: &str, versions: &[SchemaVersion]) -> (Format, Vec<LintIssue>) {
+    match format_of(text) {
+        Format::KfpIr => (Format::KfpIr, lint_kfp(text)),
+        Format::Argo => {
+            let mut problems: Vec<LintIssue> = Vec::new();
+            for &v in versions {
+                for p in lint(text, v) {
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
+                }
+            }
+            (Format::Argo, problems)
+        }
+    }
+}
+
+fn yaml_issue(e: crate::emit::YamlError) -> LintIssue {
+    LintIssue {
+        path: match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("line {l}, column {c}"),
+            _ => "document".to_owned(),
+        },
+        message: format!("not valid YAML: {}", e.message),
+    }
+}
+
+/// Parses every document of a YAML stream into JSON (an IR file has two).
+pub fn parse_yaml_documents(text: &str) -> Result<Vec<serde_json::Value>, crate::emit::YamlError> {
+    crate::emit::parse_yaml_documents(text)
 }
 
 /// Parses one YAML document into JSON (with the same YAML library the
 /// compiler writes with).
-pub fn parse_yaml(text: &str) -> Result<serde_json::Value, crate::YamlError> {
+pub fn parse_yaml(text: &str) -> Result<serde_json::Value, crate::emit::YamlError> {
     crate::emit::parse_yaml(text)
 }
 

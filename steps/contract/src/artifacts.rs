@@ -1,6 +1,6 @@
 //! The artifact types that flow between kpipe's steps.
 
-use kpipe::ArtifactType;
+use kpipe::{ArtifactType, KFP_DATASET, KFP_MODEL};
 
 /// A checked-out git working tree (the data repository).
 #[derive(Debug)]
@@ -21,6 +21,7 @@ impl ArtifactType for ApiStore {
 pub enum Dataset {}
 impl ArtifactType for Dataset {
     const KIND: &'static str = "dataset";
+    const KFP_TYPE: &'static str = KFP_DATASET;
 }
 
 /// The analysis charts (SVG and PNG).
@@ -35,6 +36,7 @@ impl ArtifactType for Assets {
 pub enum Model {}
 impl ArtifactType for Model {
     const KIND: &'static str = "model";
+    const KFP_TYPE: &'static str = KFP_MODEL;
 }
 
 /// An OCI image layout directory (the serving image).

@@ -96,7 +96,15 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         eprintln!("Tuning results: {}", out.join("tune.md").display());
     }
     let kfp_dir = args.kfp_out.as_deref().unwrap_or(out);
-    write_kfp(kfp_dir, &outcome.metrics)?;
+    let kfp_metrics = args
+        .kfp_metrics
+        .clone()
+        .unwrap_or_else(|| kfp_dir.join("mlpipeline-metrics.json"));
+    let kfp_ui = args
+        .kfp_ui_metadata
+        .clone()
+        .unwrap_or_else(|| kfp_dir.join("mlpipeline-ui-metadata.json"));
+    write_kfp(&kfp_metrics, &kfp_ui, &outcome.metrics)?;
     let m = &outcome.metrics;
     eprintln!(
         "Validation: accuracy {:.4}, ROC AUC {:.4}, F1 {:.4}, precision {:.4}, recall {:.4} at threshold {:.2} (n = {})",
@@ -129,21 +137,16 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
     Ok(Metrics::compute(&probs, &labels, model.manifest.threshold))
 }
 
-fn write_kfp(dir: &Path, m: &Metrics) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+fn write_kfp(metrics_path: &Path, ui_path: &Path, m: &Metrics) -> anyhow::Result<()> {
     let metrics = serde_json::to_vec_pretty(&trainer::kfp_metrics(m))?;
-    write_bytes_atomic(&dir.join("mlpipeline-metrics.json"), &metrics).with_context(|| {
-        format!(
-            "cannot write {}",
-            dir.join("mlpipeline-metrics.json").display()
-        )
-    })?;
     let ui = serde_json::to_vec_pretty(&trainer::kfp_ui_metadata(m))?;
-    write_bytes_atomic(&dir.join("mlpipeline-ui-metadata.json"), &ui).with_context(|| {
-        format!(
-            "cannot write {}",
-            dir.join("mlpipeline-ui-metadata.json").display()
-        )
-    })?;
+    for (path, bytes) in [(metrics_path, metrics), (ui_path, ui)] {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        write_bytes_atomic(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use kpipe_compiler::{ArgoVersion, CompileError, CompileOptions, OutputKind};
+use kpipe_compiler::{ArgoVersion, CompileError, CompileOptions, KfpOptions, OutputKind};
 
 use super::{Outcome, lookup, output};
 use crate::{App, Profile};
@@ -16,6 +16,9 @@ pub(crate) struct CompileArgs {
     /// Write the YAML to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// What to produce: Argo YAML, or Kubeflow Pipelines v2 IR (--kind, --schedule and --argo apply to Argo only).
+    #[arg(long, value_enum, default_value_t = Output::Argo)]
+    target: Output,
     /// Which Argo object to produce.
     #[arg(long, value_enum, default_value_t = Kind::Workflow)]
     kind: Kind,
@@ -31,6 +34,14 @@ pub(crate) struct CompileArgs {
     /// List the pipelines and exit.
     #[arg(long, conflicts_with_all = ["pipeline", "output"])]
     list: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    /// Argo Workflows YAML (what Kubeflow Pipelines v1 runs).
+    Argo,
+    /// Kubeflow Pipelines v2 IR: PipelineSpec and PlatformSpec documents.
+    Kfp,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -65,6 +76,26 @@ pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let entry = lookup(app, args.pipeline.as_deref())?;
+    let pipeline = app.build(entry, &Profile::Cluster);
+    if args.target == Output::Kfp {
+        let options = KfpOptions {
+            image: args.image.clone(),
+        };
+        return match pipeline.compile_kfp(&options) {
+            Ok(compiled) => {
+                for warning in &compiled.warnings {
+                    eprintln!("{warning}");
+                }
+                output::write_text(args.output.as_deref(), &compiled.yaml)?;
+                Ok(Outcome::Success)
+            }
+            Err(CompileError::Invalid(diagnostics)) => {
+                eprintln!("{diagnostics}");
+                Ok(Outcome::Invalid)
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let options = CompileOptions {
         kind: match args.kind {
             Kind::Workflow => OutputKind::Workflow,
@@ -73,12 +104,12 @@ pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
         },
         image: args.image.clone(),
         schedule: args.schedule.clone(),
-        target: match args.argo {
+        argo: match args.argo {
             Target::V3 => ArgoVersion::V3,
             Target::V4 => ArgoVersion::V4,
         },
     };
-    match app.build(entry, &Profile::Cluster).compile(&options) {
+    match pipeline.compile(&options) {
         Ok(yaml) => {
             output::write_text(args.output.as_deref(), &yaml)?;
             Ok(Outcome::Success)

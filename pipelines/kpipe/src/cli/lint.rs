@@ -5,16 +5,16 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use kpipe_compiler::lint::{self, SchemaVersion};
+use kpipe_compiler::lint::{self, Format, SchemaVersion};
 
 use super::Outcome;
 
 #[derive(Args, Debug)]
 pub(crate) struct LintArgs {
-    /// Argo YAML files to check (`-` reads standard input).
+    /// Argo YAML or Kubeflow Pipelines v2 IR files to check (`-` reads standard input); each file's kind is told by its content.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Argo schema version to check against (v3.1.6, v3.5.14, v4.1.2) or `all`.
+    /// Argo schema version to check Argo files against (v3.1.6, v3.5.14, v4.1.2) or `all`.
     #[arg(long, default_value = "v3.1.6", value_parser = parse_versions)]
     argo: Versions,
 }
@@ -41,15 +41,16 @@ pub(crate) fn run(args: &LintArgs) -> anyhow::Result<Outcome> {
     let mut failed = 0usize;
     for file in &args.files {
         let text = read(file)?;
-        let mut problems = Vec::new();
-        for &version in &args.argo.0 {
-            problems.extend(lint::lint(&text, version));
-        }
-        problems.dedup();
+        let (format, problems) = lint::lint_any(&text, &args.argo.0);
         let name = file.display();
         if problems.is_empty() {
-            let versions: Vec<&str> = args.argo.0.iter().map(|v| v.as_str()).collect();
-            println!("{name}: ok (Argo {})", versions.join(", "));
+            match format {
+                Format::KfpIr => println!("{name}: ok (Kubeflow Pipelines v2 IR, KFP 2.17)"),
+                Format::Argo => {
+                    let versions: Vec<&str> = args.argo.0.iter().map(|v| v.as_str()).collect();
+                    println!("{name}: ok (Argo {})", versions.join(", "));
+                }
+            }
         } else {
             failed += 1;
             for p in &problems {

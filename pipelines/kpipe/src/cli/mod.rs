@@ -32,9 +32,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compile a pipeline to Argo YAML (Workflow, WorkflowTemplate or CronWorkflow).
+    /// Compile a pipeline to Argo YAML (Workflow, WorkflowTemplate or CronWorkflow) or Kubeflow Pipelines v2 IR.
     Compile(compile::CompileArgs),
-    /// Check Argo YAML files offline against the official schema and graph rules.
+    /// Check Argo YAML and Kubeflow Pipelines v2 IR files offline against the official schemas and graph rules.
     Lint(lint::LintArgs),
     /// Print a pipeline's task graph as Graphviz DOT or Mermaid.
     Graph(graph::GraphArgs),

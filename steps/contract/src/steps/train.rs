@@ -58,6 +58,12 @@ pub struct TrainArgs {
     /// Also write Kubeflow's mlpipeline-metrics.json and mlpipeline-ui-metadata.json here.
     #[arg(long)]
     pub kfp_out: Option<PathBuf>,
+    /// Write Kubeflow's metrics file here (default: mlpipeline-metrics.json in --kfp-out).
+    #[arg(long)]
+    pub kfp_metrics: Option<PathBuf>,
+    /// Write Kubeflow's UI metadata file here (default: mlpipeline-ui-metadata.json in --kfp-out).
+    #[arg(long)]
+    pub kfp_ui_metadata: Option<PathBuf>,
     /// Hidden layers of the MLP.
     #[arg(long)]
     pub layers: Option<usize>,
@@ -84,6 +90,8 @@ impl TrainArgs {
             eval: None,
             model: None,
             kfp_out: None,
+            kfp_metrics: None,
+            kfp_ui_metadata: None,
             layers: None,
             units: None,
             dropout: None,
@@ -121,12 +129,15 @@ impl Step for Train<'_> {
     fn wire(self, io: &mut Io<'_>) -> (TrainArgs, TrainOutputs) {
         let data = io.input("dataset", self.dataset);
         let (out, model) = io.output::<Model>("model");
+        // One path per file (not their directory): Kubeflow Pipelines v2 gives
+        // every output its own path.
         let metrics = io.kfp_metrics();
-        io.kfp_ui_metadata();
+        let ui_metadata = io.kfp_ui_metadata();
         let mut args = TrainArgs::new(data, out);
         args.seed = self.seed;
         args.device = self.device;
-        args.kfp_out = metrics.parent().map(PathBuf::from);
+        args.kfp_metrics = Some(metrics);
+        args.kfp_ui_metadata = Some(ui_metadata);
         (args, TrainOutputs { model })
     }
 }
