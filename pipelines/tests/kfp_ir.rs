@@ -1,6 +1,6 @@
+use kpipe_testkit::CommandExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use kpipe_testkit::CommandExt;
 use std::process::{Command, Output};
 
 use kpipe_compiler::lint::{LintIssue, lint_kfp, parse_yaml_documents};

@@ -121,13 +121,13 @@ pub use step::{Context, StepArgs, Steps};
 pub use kpipe_compiler as compiler;
 pub use kpipe_compiler::{
     Arg, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CompileError, CompileOptions,
-    Compiled, ConcurrencyPolicy, Cond, ContainerOutputs, ContainerStep, Diagnostic,
-    DiagnosticKind, Diagnostics, GraphFormat, INPUTS_ROOT, Io, KFP_ARTIFACT,
-    KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL,
-    KFP_UI_METADATA, KfpFeature, KfpOptions, Location, Memoize, NVIDIA_GPU, OUTPUTS_ROOT,
-    OutputKind, OutputParam, OutputParamValue, Param, ParamRefValue, ParamType, Pipeline, PodGc,
-    Resources, Retry, RetryPolicy, STEP_PROGRAM, Schedule, Severity, Step, TaintEffect, Target,
-    Task, TaskLinkHandle, ToArgs, Toleration, Ttl, Value, Volume,
+    Compiled, ConcurrencyPolicy, Cond, ContainerOutputs, ContainerStep, Diagnostic, DiagnosticKind,
+    Diagnostics, GraphFormat, INPUTS_ROOT, Io, KFP_ARTIFACT, KFP_CLASSIFICATION_METRICS_TYPE,
+    KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL, KFP_UI_METADATA, KfpFeature, KfpOptions,
+    Location, Memoize, NVIDIA_GPU, OUTPUTS_ROOT, OutputKind, OutputParam, OutputParamValue, Param,
+    ParamRefValue, ParamType, Pipeline, PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM,
+    Schedule, Severity, Step, TaintEffect, Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl,
+    Value, Volume,
 };
 /// `#[derive(ToArgs)]`: see [`ToArgs`] and the `kpipe-derive` crate.
 pub use kpipe_derive::ToArgs;
