@@ -7,6 +7,7 @@
 //!   │ build: every call records its caller's file:line
 //!   ▼
 //! IR (TaskNode list)  ──graph.rs──▶ dependencies, cycles, stable order
+//!   │                  ──svg/ + layout/──▶ `kpipe graph --format svg`
 //!   │ validate.rs: gathers *all* problems as Diagnostics
 //!   ▼
 //! Argo model (argo.rs serde structs)  lower.rs
@@ -37,6 +38,7 @@ mod container_step;
 mod diagnostic;
 mod emit;
 mod graph;
+mod layout;
 mod lifecycle;
 pub mod lint;
 mod location;
@@ -49,6 +51,7 @@ mod render;
 mod resources;
 mod retry;
 mod step;
+mod svg;
 mod task;
 mod toleration;
 mod validate;
@@ -72,6 +75,7 @@ pub use step::{
     ArgsWriter, INPUTS_ROOT, Io, KFP_METRICS, KFP_UI_METADATA, OUTPUTS_ROOT, STEP_PROGRAM, Step,
     ToArgs,
 };
+pub use svg::{EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 pub use task::{AsTask, Task, TaskLinkHandle};
 pub use toleration::{TaintEffect, Toleration};
 pub use volume::Volume;
@@ -99,8 +103,21 @@ impl Pipeline {
         emit::to_yaml(&manifest).map_err(CompileError::Emit)
     }
 
-    /// The task graph as DOT or Mermaid text.
+    /// The task graph as DOT, Mermaid or SVG text.
     pub fn graph(&self, format: GraphFormat) -> String {
         render::render(&self.data.borrow(), format)
+    }
+
+    /// The task graph as SVG, each task's node coloured, linked and
+    /// annotated as `style` says: for a run report (inline in HTML) or a
+    /// standalone file. Never fails: an invalid pipeline (a cycle, a
+    /// reference to another pipeline) is still drawn.
+    pub fn render_svg(&self, style: &SvgStyle) -> String {
+        svg::render(&self.data.borrow(), style)
+    }
+
+    /// Where [`Pipeline::render_svg`] puts every box, edge and label.
+    pub fn graph_layout(&self, style: &SvgStyle) -> GraphLayout {
+        svg::layout(&self.data.borrow(), style)
     }
 }
