@@ -97,6 +97,7 @@ pub(crate) fn render(d: &PipelineData, format: GraphFormat) -> String {
             }
             s.push_str("}\n");
         }
+        // (Svg returned above)
         GraphFormat::Mermaid | GraphFormat::Svg => {
             s.push_str("flowchart LR\n");
             for &i in &order {

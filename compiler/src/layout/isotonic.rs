@@ -5,42 +5,67 @@
 //! "z non-decreasing": weighted isotonic regression, solved exactly by
 //! pool-adjacent-violators in O(n).
 
-/// The positions, in order, for `targets` with `weights` (> 0) and
-/// `gaps[i]` between item `i` and `i + 1`.
-pub(crate) fn place(targets: &[f64], weights: &[f64], gaps: &[f64]) -> Vec<f64> {
-    let n = targets.len();
-    let mut offset = vec![0.0; n];
-    for i in 1..n {
-        offset[i] = offset[i - 1] + gaps.get(i - 1).copied().unwrap_or(0.0);
-    }
-    // blocks of pooled items: (weight, weighted sum, first item)
-    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(n);
-    for i in 0..n {
-        let w = weights.get(i).copied().unwrap_or(1.0).max(1e-9);
-        let mut block = (w, w * (targets[i] - offset[i]), i);
-        while let Some(&last) = blocks.last() {
-            if last.1 / last.0 > block.1 / block.0 {
-                blocks.pop();
-                block = (last.0 + block.0, last.1 + block.1, last.2);
-            } else {
-                break;
+/// Buffers reused between columns.
+#[derive(Debug, Default)]
+pub(crate) struct Isotonic {
+    offset: Vec<f64>,
+    /// Pooled items: (weight, weighted sum, first item).
+    blocks: Vec<(f64, f64, usize)>,
+}
+
+impl Isotonic {
+    /// Writes into `out` the positions, in order, for `targets` with
+    /// `weights` (> 0) and `gaps[i]` between item `i` and `i + 1`.
+    pub(crate) fn place(
+        &mut self,
+        targets: &[f64],
+        weights: &[f64],
+        gaps: &[f64],
+        out: &mut Vec<f64>,
+    ) {
+        let n = targets.len();
+        self.offset.clear();
+        let mut at = 0.0;
+        for i in 0..n {
+            if i > 0 {
+                at += gaps.get(i - 1).copied().unwrap_or(0.0);
+            }
+            self.offset.push(at);
+        }
+        self.blocks.clear();
+        for (i, (&target, &offset)) in targets.iter().zip(&self.offset).enumerate() {
+            let w = weights.get(i).copied().unwrap_or(1.0).max(1e-9);
+            let mut block = (w, w * (target - offset), i);
+            while let Some(&last) = self.blocks.last() {
+                if last.1 / last.0 > block.1 / block.0 {
+                    self.blocks.pop();
+                    block = (last.0 + block.0, last.1 + block.1, last.2);
+                } else {
+                    break;
+                }
+            }
+            self.blocks.push(block);
+        }
+        out.clear();
+        out.resize(n, 0.0);
+        for (k, &(weight, sum, first)) in self.blocks.iter().enumerate() {
+            let end = self.blocks.get(k + 1).map_or(n, |b| b.2);
+            for (o, offset) in out[first..end].iter_mut().zip(&self.offset[first..end]) {
+                *o = sum / weight + offset;
             }
         }
-        blocks.push(block);
     }
-    let mut y = vec![0.0; n];
-    for (k, &(weight, sum, first)) in blocks.iter().enumerate() {
-        let end = blocks.get(k + 1).map_or(n, |b| b.2);
-        for i in first..end {
-            y[i] = sum / weight + offset[i];
-        }
-    }
-    y
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn place(targets: &[f64], weights: &[f64], gaps: &[f64]) -> Vec<f64> {
+        let mut out = Vec::new();
+        Isotonic::default().place(targets, weights, gaps, &mut out);
+        out
+    }
 
     #[test]
     fn keeps_targets_that_fit() {

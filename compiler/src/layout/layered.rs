@@ -40,25 +40,76 @@ pub(crate) struct Chain {
     pub(crate) label: Option<usize>,
 }
 
+/// Each node's neighbours in one direction, with the segments' weights,
+/// in one flat array (a graph of 10k tasks has ~250k layered nodes: one
+/// allocation each would dominate the layout).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Adjacency {
+    start: Vec<usize>,
+    items: Vec<(usize, f64)>,
+}
+
+impl Adjacency {
+    /// From `(node, neighbour, weight)` triples, kept in their order.
+    fn new(n: usize, triples: impl Iterator<Item = (usize, usize, f64)> + Clone) -> Self {
+        let mut start = vec![0usize; n + 1];
+        for (v, _, _) in triples.clone() {
+            start[v + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut items = vec![(0, 0.0); start[n]];
+        for (v, u, w) in triples {
+            items[next[v]] = (u, w);
+            next[v] += 1;
+        }
+        Self { start, items }
+    }
+
+    /// The neighbours of `v`.
+    pub(crate) fn of(&self, v: usize) -> &[(usize, f64)] {
+        match (self.start.get(v), self.start.get(v + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a..b],
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_lists(lists: &[Vec<(usize, f64)>]) -> Self {
+        let triples: Vec<(usize, usize, f64)> = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(v, l)| l.iter().map(move |&(u, w)| (v, u, w)))
+            .collect();
+        Self::new(lists.len(), triples.into_iter())
+    }
+}
+
 /// The layered graph; `columns` holds each column's order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Layered {
     pub(crate) nodes: Vec<Node>,
     pub(crate) columns: Vec<Vec<usize>>,
     /// Neighbours in the previous column, with the weight of the segment.
-    pub(crate) preds: Vec<Vec<(usize, f64)>>,
+    pub(crate) preds: Adjacency,
     /// Neighbours in the next column.
-    pub(crate) succs: Vec<Vec<(usize, f64)>>,
+    pub(crate) succs: Adjacency,
     /// One per input edge.
     pub(crate) chains: Vec<Chain>,
+    /// Segments `(from, to, weight)` until `finish` indexes them.
+    segments: Vec<(usize, usize, f64)>,
 }
 
 impl Layered {
     fn add(&mut self, column: usize, size: Size, kind: Kind) -> usize {
         let id = self.nodes.len();
         self.nodes.push(Node { size, kind });
-        self.preds.push(Vec::new());
-        self.succs.push(Vec::new());
         if let Some(c) = self.columns.get_mut(column) {
             c.push(id);
         }
@@ -73,8 +124,14 @@ impl Layered {
             .filter(|&&n| self.nodes[n].kind == Kind::Task)
             .count();
         let weight = [8.0, 2.0, 1.0][tasks];
-        self.succs[from].push((to, weight));
-        self.preds[to].push((from, weight));
+        self.segments.push((from, to, weight));
+    }
+
+    fn finish(&mut self) {
+        let n = self.nodes.len();
+        let segments = std::mem::take(&mut self.segments);
+        self.succs = Adjacency::new(n, segments.iter().map(|&(f, t, w)| (f, t, w)));
+        self.preds = Adjacency::new(n, segments.iter().map(|&(f, t, w)| (t, f, w)));
     }
 }
 
@@ -173,6 +230,7 @@ pub(crate) fn build(
         }
         g.chains.push(chain);
     }
+    g.finish();
     g
 }
 

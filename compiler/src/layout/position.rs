@@ -2,14 +2,18 @@
 //! nodes pulled towards their neighbours in sweeps down and up the columns,
 //! each column placed exactly by isotonic regression (order and gaps kept).
 
-use super::isotonic;
-use super::layered::{Kind, Layered};
+use super::isotonic::Isotonic;
+use super::layered::{Adjacency, Kind, Layered};
 use super::spacing::{COLUMN_GAP, LINE_GAP, MARGIN, TASK_GAP};
 
-/// Down-and-up sweeps; a final sweep balances both sides.
-const SWEEPS: usize = 8;
 /// How strongly a node without neighbours on the swept side stays put.
 const HOLD: f64 = 0.25;
+
+/// Down-and-up sweeps for `size` layered nodes and segments (a final
+/// sweep balances both sides): fewer for huge graphs.
+fn sweeps(size: usize) -> usize {
+    if size <= 100_000 { 8 } else { 3 }
+}
 
 /// Node centres, and the left and right edges of each node's column.
 #[derive(Clone, Debug)]
@@ -28,38 +32,40 @@ fn gap(a: Kind, b: Kind) -> f64 {
     }
 }
 
-fn separations(g: &Layered, column: &[usize]) -> Vec<f64> {
-    column
-        .windows(2)
-        .map(|w| {
-            let (a, b) = (g.nodes[w[0]], g.nodes[w[1]]);
-            (a.size.height + b.size.height) / 2.0 + gap(a.kind, b.kind)
-        })
-        .collect()
+/// Buffers reused between columns.
+#[derive(Default)]
+struct Placer {
+    isotonic: Isotonic,
+    targets: Vec<f64>,
+    weights: Vec<f64>,
+    placed: Vec<f64>,
 }
 
-fn place_column(g: &Layered, column: &[usize], sides: &[&[Vec<(usize, f64)>]], y: &mut [f64]) {
-    let mut targets = Vec::with_capacity(column.len());
-    let mut weights = Vec::with_capacity(column.len());
-    for &v in column {
-        let (mut w, mut wy) = (0.0, 0.0);
-        for side in sides {
-            for &(u, weight) in &side[v] {
-                w += weight;
-                wy += weight * y[u];
+impl Placer {
+    fn column(&mut self, column: &[usize], gaps: &[f64], sides: &[&Adjacency], y: &mut [f64]) {
+        self.targets.clear();
+        self.weights.clear();
+        for &v in column {
+            let (mut w, mut wy) = (0.0, 0.0);
+            for side in sides {
+                for &(u, weight) in side.of(v) {
+                    w += weight;
+                    wy += weight * y[u];
+                }
+            }
+            if w > 0.0 {
+                self.targets.push(wy / w);
+                self.weights.push(w);
+            } else {
+                self.targets.push(y[v]);
+                self.weights.push(HOLD);
             }
         }
-        if w > 0.0 {
-            targets.push(wy / w);
-            weights.push(w);
-        } else {
-            targets.push(y[v]);
-            weights.push(HOLD);
+        self.isotonic
+            .place(&self.targets, &self.weights, gaps, &mut self.placed);
+        for (&v, &p) in column.iter().zip(&self.placed) {
+            y[v] = p;
         }
-    }
-    let placed = isotonic::place(&targets, &weights, &separations(g, column));
-    for (&v, p) in column.iter().zip(placed) {
-        y[v] = p;
     }
 }
 
@@ -80,28 +86,43 @@ pub(crate) fn assign(g: &Layered) -> Positions {
         }
         left += width + COLUMN_GAP;
     }
+    // the minimum distance between neighbours' centres, per column
+    let gaps: Vec<Vec<f64>> = g
+        .columns
+        .iter()
+        .map(|column| {
+            column
+                .windows(2)
+                .map(|w| {
+                    let (a, b) = (g.nodes[w[0]], g.nodes[w[1]]);
+                    (a.size.height + b.size.height) / 2.0 + gap(a.kind, b.kind)
+                })
+                .collect()
+        })
+        .collect();
     let mut y = vec![0.0; g.nodes.len()];
-    for column in &g.columns {
+    for (column, gaps) in g.columns.iter().zip(&gaps) {
         let mut at = 0.0;
-        for (i, s) in std::iter::once(0.0)
-            .chain(separations(g, column))
-            .enumerate()
-        {
-            at += s;
-            y[column[i]] = at;
+        for (i, &v) in column.iter().enumerate() {
+            if i > 0 {
+                at += gaps[i - 1];
+            }
+            y[v] = at;
         }
     }
+    let mut placer = Placer::default();
     let count = g.columns.len();
-    for _ in 0..SWEEPS {
-        for c in 1..count {
-            place_column(g, &g.columns[c], &[&g.preds], &mut y);
+    for _ in 0..sweeps(g.nodes.len() + g.succs.len()) {
+        for (column, gaps) in g.columns.iter().zip(&gaps).skip(1) {
+            placer.column(column, gaps, &[&g.preds], &mut y);
         }
-        for c in (0..count.saturating_sub(1)).rev() {
-            place_column(g, &g.columns[c], &[&g.succs], &mut y);
+        let up = g.columns.iter().zip(&gaps).take(count.saturating_sub(1));
+        for (column, gaps) in up.rev() {
+            placer.column(column, gaps, &[&g.succs], &mut y);
         }
     }
-    for column in &g.columns {
-        place_column(g, column, &[&g.preds, &g.succs], &mut y);
+    for (column, gaps) in g.columns.iter().zip(&gaps) {
+        placer.column(column, gaps, &[&g.preds, &g.succs], &mut y);
     }
     let top = g
         .nodes

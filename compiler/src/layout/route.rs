@@ -40,8 +40,8 @@ impl Ports {
         };
         for (node, n) in g.nodes.iter().enumerate() {
             if n.kind == Kind::Task {
-                spread(node, &g.succs[node], &mut ports.out);
-                spread(node, &g.preds[node], &mut ports.into);
+                spread(node, g.succs.of(node), &mut ports.out);
+                spread(node, g.preds.of(node), &mut ports.into);
             }
         }
         ports
@@ -55,16 +55,40 @@ struct Pen {
 }
 
 impl Pen {
+    /// A straight line; extends the previous one when both are horizontal.
     fn line(&mut self, x: f64, y: f64) {
-        if (x - self.at.x).abs() > 0.01 || (y - self.at.y).abs() > 0.01 {
-            self.at = Point { x, y };
-            self.segments.push(Segment::Line(self.at));
+        if (x - self.at.x).abs() <= 0.01 && (y - self.at.y).abs() <= 0.01 {
+            return;
+        }
+        let horizontal = (y - self.at.y).abs() <= 0.01;
+        self.at = Point { x, y };
+        match self.segments.last_mut() {
+            Some(Segment::Line(end)) if horizontal && (end.y - y).abs() <= 0.01 => *end = self.at,
+            _ => self.segments.push(Segment::Line(self.at)),
         }
     }
 
+    /// A curve to `(x, y)`, or a straight line when the height changes by
+    /// less than half a pixel (long straight chains become one line, and
+    /// a path never strays more than that from its dummy nodes).
     fn curve(&mut self, x: f64, y: f64) {
-        self.at = Point { x, y };
-        self.segments.push(Segment::Curve(self.at));
+        if (y - self.at.y).abs() < 0.5 {
+            self.line(x, self.at.y);
+        } else {
+            self.at = Point { x, y };
+            self.segments.push(Segment::Curve(self.at));
+        }
+    }
+
+    /// Crosses a column at `y`, or at the current height when within half a
+    /// pixel of it (after a straight `curve`).
+    fn across(&mut self, x: f64, y: f64) {
+        let y = if (y - self.at.y).abs() < 0.5 {
+            self.at.y
+        } else {
+            y
+        };
+        self.line(x, y);
     }
 }
 
@@ -135,7 +159,7 @@ fn path(
         None => {
             for &node in &chain.nodes[1..n - 1] {
                 pen.curve(p.left[node], p.y[node]);
-                pen.line(p.right[node], p.y[node]);
+                pen.across(p.right[node], p.y[node]);
             }
         }
     }

@@ -293,6 +293,19 @@ fn same_pipeline_same_bytes_whatever_the_order_of_independent_adds() {
 }
 
 #[test]
+fn an_empty_pipeline_is_an_empty_drawing() {
+    let p = Pipeline::new("empty");
+    let svg = p.graph(GraphFormat::Svg);
+    assert_eq!(well_formed(&svg), Ok(()));
+    assert_eq!(attr_count(&svg, "data-task="), 0);
+    // only an exit handler
+    p.on_exit(ContainerStep::new("notify", ["echo"]));
+    let layout = p.graph_layout(&SvgStyle::new());
+    assert_eq!(layout.nodes.len(), 1);
+    assert!(layout.overlaps().is_empty());
+}
+
+#[test]
 fn a_cycle_is_still_drawn() {
     let p = Pipeline::new("cycle");
     let a = p.add(ContainerStep::new("a", ["x"]));
