@@ -1,12 +1,10 @@
 //! Writing the drawing as SVG text. Every text and attribute value goes
 //! through [`text::escape_into`]; numbers have at most one decimal.
 
-use std::fmt::Write;
-
 use super::geometry::{Drawing, FRAME_PAD, LABEL_FONT, LABEL_LINE, LABEL_PAD, STACK};
 use super::model::{EdgeModel, NodeModel};
 use super::style::{SVG_CSS, SvgStyle};
-use super::text::escape_into;
+use super::text::{escape_into, number_into};
 use crate::layout::{Rect, Route, Segment};
 
 /// The font family of the drawing (also set in [`SVG_CSS`]).
@@ -29,12 +27,7 @@ impl Svg<'_> {
     }
 
     fn num(&mut self, x: f64) -> &mut Self {
-        let r = if x.is_finite() {
-            (x * 10.0).round() / 10.0 + 0.0
-        } else {
-            0.0
-        };
-        let _ = write!(self.out, "{r}");
+        number_into(&mut self.out, x);
         self
     }
 
@@ -62,9 +55,14 @@ impl Svg<'_> {
         self.raw("/>")
     }
 
+    /// ` id="PREFIXkindNAME"`.
     fn id(&mut self, kind: &str, name: &str) -> &mut Self {
-        let id = format!("{}{kind}{name}", self.style.id_prefix);
-        self.attr("id", &id)
+        let style = self.style;
+        self.raw(" id=\"")
+            .text(&style.id_prefix)
+            .raw(kind)
+            .text(name)
+            .raw("\"")
     }
 
     fn path(&mut self, route: &Route) -> &mut Self {
@@ -93,11 +91,19 @@ impl Svg<'_> {
         let (from, to) = (name(e.from), name(e.to));
         let class = if e.data { "edge data" } else { "edge order" };
         self.raw("<path").attr("class", class);
-        self.id("edge-", &format!("{from}-{to}"));
+        let style = self.style;
+        self.raw(" id=\"")
+            .text(&style.id_prefix)
+            .raw("edge-")
+            .text(from)
+            .raw("-")
+            .text(to)
+            .raw("\"");
         self.attr("data-from", from).attr("data-to", to);
         self.raw(" d=\"").path(route).raw("\"");
-        let marker = format!("url(#{}arrow)", self.style.id_prefix);
-        self.attr("marker-end", &marker).raw("><title>");
+        self.raw(" marker-end=\"url(#")
+            .text(&style.id_prefix)
+            .raw("arrow)\"><title>");
         self.text(from).raw(" → ").text(to);
         match e.label.and_then(|l| d.model.labels.get(l)) {
             Some(l) => self.raw("\n").text(&l.title),

@@ -37,6 +37,26 @@ pub(crate) fn width(s: &str, font_px: f64) -> f64 {
     columns(s) as f64 * ADVANCE * font_px
 }
 
+/// Appends `x` rounded to one decimal, without a trailing `.0` (the
+/// drawing's coordinates; hundreds of thousands in a big graph, so no
+/// float formatting).
+pub(crate) fn number_into(out: &mut String, x: f64) {
+    let tenths = if x.is_finite() {
+        (x * 10.0).round() as i64
+    } else {
+        0
+    };
+    if tenths < 0 {
+        out.push('-');
+    }
+    let abs = tenths.unsigned_abs();
+    let _ = write!(out, "{}", abs / 10);
+    if abs % 10 != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (abs % 10) as u8));
+    }
+}
+
 /// `s` cut to at most `max` columns, with `…` when cut.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     if columns(s) <= max {
@@ -60,6 +80,12 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 /// kinds); characters XML 1.0 forbids become U+FFFD, and line breaks and
 /// tabs are kept as character references so attributes keep them.
 pub(crate) fn escape_into(out: &mut String, s: &str) {
+    // most text needs nothing: copy it whole (0xEF starts U+FFFE/U+FFFF)
+    let plain = |b: &u8| !matches!(b, 0..=0x1F | b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF);
+    if s.as_bytes().iter().all(plain) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -92,6 +118,16 @@ mod tests {
             escape("<script>alert('x' & \"y\")</script>\u{1}\n"),
             "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;\u{FFFD}&#10;"
         );
+    }
+
+    #[test]
+    fn writes_numbers_with_one_decimal() {
+        let mut out = String::new();
+        for x in [0.0, -0.0, 12.0, 12.34, 12.35, -0.04, -0.06, -7.25, f64::NAN] {
+            number_into(&mut out, x);
+            out.push(' ');
+        }
+        assert_eq!(out, "0 0 12 12.3 12.4 0 -0.1 -7.3 0 ");
     }
 
     #[test]
