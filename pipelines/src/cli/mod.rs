@@ -32,7 +32,7 @@ enum Command {
     Compile(compile::CompileArgs),
     /// Check Argo YAML files offline against the official schema and graph rules.
     Lint(lint::LintArgs),
-    /// Print a pipeline's task graph as Graphviz DOT or Mermaid.
+    /// Print a pipeline's task graph as Graphviz DOT, Mermaid or SVG.
     Graph(graph::GraphArgs),
     /// Run a pipeline on this machine, every step as a local kpipe-step process.
     Run(run::RunArgs),
