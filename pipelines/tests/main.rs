@@ -3,6 +3,8 @@
 /// The fake API servers' plumbing.
 mod support;
 
+/// `kpipe graph --format svg` in headless Chromium (ignored: needs Chromium).
+mod browser;
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
 /// The kubernetes-analysis pipeline against the original and Argo's schemas.
