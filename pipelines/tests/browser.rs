@@ -7,6 +7,10 @@
 //!
 //! `.ci/run` installs Chromium and playwright-core and sets
 //! `KPIPE_BROWSER_CHECK` to the directory holding `node_modules`.
+//!
+//! Other browser tests in this binary (a run report) reuse [`check`] or
+//! [`assert_passes`] with their own page and expectations (the spec format
+//! is in check.mjs's header), and [`out_dir`] for their files.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,7 +36,8 @@ const TASKS: [&str; 9] = [
     "rollout",
 ];
 
-fn out_dir() -> PathBuf {
+/// `$CARGO_TARGET_TMPDIR/browser/`, created: pages, specs and screenshots.
+pub(crate) fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     if let Err(e) = std::fs::create_dir_all(&dir) {
         panic!("cannot create {}: {e}", dir.display());
@@ -40,7 +45,7 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-fn write(path: &Path, text: &str) {
+pub(crate) fn write(path: &Path, text: &str) {
     if let Err(e) = std::fs::write(path, text) {
         panic!("cannot write {}: {e}", path.display());
     }
@@ -48,7 +53,7 @@ fn write(path: &Path, text: &str) {
 
 /// Runs check.mjs on `spec` (saved as `NAME.json`); returns whether it
 /// passed and its JSON report.
-fn check(name: &str, spec: &Value) -> (bool, Value) {
+pub(crate) fn check(name: &str, spec: &Value) -> (bool, Value) {
     let modules = std::env::var("KPIPE_BROWSER_CHECK").unwrap_or_else(|_| {
         panic!("set KPIPE_BROWSER_CHECK to the directory holding node_modules/playwright-core")
     });
@@ -78,7 +83,8 @@ fn check(name: &str, spec: &Value) -> (bool, Value) {
     (out.status.success(), report)
 }
 
-fn assert_passes(name: &str, spec: &Value) -> Value {
+/// [`check`], failing the test with check.mjs's failures.
+pub(crate) fn assert_passes(name: &str, spec: &Value) -> Value {
     let (ok, report) = check(name, spec);
     assert!(ok, "{name}: {:#}", report["failures"]);
     report
@@ -272,7 +278,7 @@ fn the_check_fails_on_overlap_broken_images_errors_and_scripts() {
     let failures = report["failures"].to_string();
     for what in [
         "count 2, expected 3",
-        "overlaps",
+        "div.box: a overlaps b",
         "image did not load",
         "console: boom",
         "dialog (a script ran)",

@@ -122,7 +122,7 @@ try {
   for (const e of result.expect) for (const p of e.problems) failures.push(`${e.selector}: ${p}`);
 
   result.overlaps = await page.evaluate((selectors) => selectors.map((selector) => {
-    const name = (el) => el.getAttribute('data-task') ?? el.id ?? el.textContent.trim().slice(0, 40);
+    const name = (el) => el.getAttribute('data-task') || el.id || el.textContent.trim().slice(0, 40);
     const boxes = Array.from(document.querySelectorAll(selector)).map((el) => {
       const r = el.getBoundingClientRect();
       return { name: name(el) || el.tagName, x: r.left, y: r.top, r: r.right, b: r.bottom };
