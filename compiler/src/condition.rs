@@ -57,6 +57,23 @@ impl Cond {
         }
     }
 
+    /// The condition for people (`kpipe graph`): parameters by name,
+    /// literals quoted, e.g. `pr == ''`.
+    pub(crate) fn describe(&self) -> String {
+        let part = |c: &Cond| match c {
+            Cond::And(..) | Cond::Or(..) => format!("({})", c.describe()),
+            _ => c.describe(),
+        };
+        match self {
+            Cond::Eq(a, b) => format!("{} == {}", a.describe(), b.describe()),
+            Cond::Ne(a, b) => format!("{} != {}", a.describe(), b.describe()),
+            Cond::And(a, b) => format!("{} && {}", part(a), part(b)),
+            Cond::Or(a, b) => format!("{} || {}", part(a), part(b)),
+            Cond::Not(a) => format!("!({})", a.describe()),
+            Cond::Raw(s) => s.clone(),
+        }
+    }
+
     /// Every value the condition reads.
     pub(crate) fn values(&self) -> Vec<&Value> {
         match self {
@@ -149,6 +166,25 @@ impl Value {
             Value::Concat(parts) => parts.iter().map(Value::dag_expr).collect(),
         }
     }
+
+    /// The value for people: a parameter by name, a literal quoted, another
+    /// task's output as `task.output`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Value::Literal(s) => format!("'{s}'"),
+            Value::Param(p) => p.0.name.clone(),
+            Value::Item => "item".to_owned(),
+            Value::ItemField(f) => format!("item.{f}"),
+            Value::Output(o) => format!("{}.{}", o.0.task_name, o.0.output),
+            Value::WorkflowStatus => "workflow.status".to_owned(),
+            Value::WorkflowName => "workflow.name".to_owned(),
+            Value::Concat(parts) => parts
+                .iter()
+                .map(Value::describe)
+                .collect::<Vec<_>>()
+                .join(" + "),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -163,6 +199,17 @@ mod tests {
         assert_eq!(
             c.render(),
             "(('{{item}}' == 'a') && (!({{workflow.parameters.n}} > 3))) || ('{{workflow.status}}' != 'Succeeded')"
+        );
+    }
+
+    #[test]
+    fn describes_for_people() {
+        let c = Cond::Eq(Value::Item, "a".into())
+            .and(Cond::raw("{{workflow.parameters.n}} > 3").not())
+            .or(Cond::Ne(Value::WorkflowStatus, "Succeeded".into()));
+        assert_eq!(
+            c.describe(),
+            "(item == 'a' && !({{workflow.parameters.n}} > 3)) || workflow.status != 'Succeeded'"
         );
     }
 

@@ -8,6 +8,7 @@
 //!   │ build: every call records its caller's file:line
 //!   ▼
 //! IR (ir.rs: PipelineData, TaskNode)  ──graph.rs──▶ dependencies, cycles, stable order
+//!   │                  ──svg/ + layout/──▶ `kpipe graph --format svg`
 //!   │ validate.rs: gathers *all* problems of the chosen Target as Diagnostics
 //!   ├──────────────────────────────┐
 //!   ▼                              ▼
@@ -48,6 +49,7 @@ mod graph;
 mod ir;
 mod kfp;
 mod kfp_feature;
+mod layout;
 mod lifecycle;
 pub mod lint;
 mod location;
@@ -61,6 +63,7 @@ mod render;
 mod resources;
 mod retry;
 mod step;
+mod svg;
 mod task;
 mod toleration;
 mod validate;
@@ -90,6 +93,7 @@ pub use step::{
     ArgsWriter, INPUTS_ROOT, Io, KFP_METRICS, KFP_UI_METADATA, OUTPUTS_ROOT, STEP_PROGRAM, Step,
     ToArgs,
 };
+pub use svg::{EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 pub use task::{AsTask, Task, TaskLinkHandle};
 pub use toleration::{TaintEffect, Toleration};
 pub use volume::Volume;
@@ -145,9 +149,22 @@ impl Pipeline {
         }
     }
 
-    /// The task graph as DOT or Mermaid text.
+    /// The task graph as DOT, Mermaid or SVG text.
     pub fn graph(&self, format: GraphFormat) -> String {
         render::render(&self.data.borrow(), format)
+    }
+
+    /// The task graph as SVG, each task's node coloured, linked and
+    /// annotated as `style` says: for a run report (inline in HTML) or a
+    /// standalone file. Never fails: an invalid pipeline (a cycle, a
+    /// reference to another pipeline) is still drawn.
+    pub fn render_svg(&self, style: &SvgStyle) -> String {
+        svg::render(&self.data.borrow(), style)
+    }
+
+    /// Where [`Pipeline::render_svg`] puts every box, edge and label.
+    pub fn graph_layout(&self, style: &SvgStyle) -> GraphLayout {
+        svg::layout(&self.data.borrow(), style)
     }
 }
 

@@ -1,4 +1,4 @@
-//! `kpipe graph`: the task graph as Graphviz DOT or Mermaid.
+//! `kpipe graph`: the task graph as Graphviz DOT, Mermaid or SVG (`svg/`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -14,6 +14,10 @@ pub enum GraphFormat {
     Dot,
     /// Mermaid flowchart (renders in GitHub Markdown).
     Mermaid,
+    /// A standalone SVG file, laid out by kpipe itself (see
+    /// [`Pipeline::render_svg`](crate::Pipeline::render_svg) for colours and
+    /// links).
+    Svg,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -59,6 +63,9 @@ fn edges(d: &PipelineData) -> Vec<Edge> {
 }
 
 pub(crate) fn render(d: &PipelineData, format: GraphFormat) -> String {
+    if format == GraphFormat::Svg {
+        return crate::svg::render(d, &crate::SvgStyle::new().standalone(true));
+    }
     let deps = graph::dependencies(d);
     let names: Vec<&str> = d.tasks.iter().map(|t| t.name.as_str()).collect();
     let order = graph::layered_order(&names, &deps);
@@ -90,7 +97,8 @@ pub(crate) fn render(d: &PipelineData, format: GraphFormat) -> String {
             }
             s.push_str("}\n");
         }
-        GraphFormat::Mermaid => {
+        // (Svg returned above)
+        GraphFormat::Mermaid | GraphFormat::Svg => {
             s.push_str("flowchart LR\n");
             for &i in &order {
                 let label = match when(i) {

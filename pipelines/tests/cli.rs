@@ -183,4 +183,10 @@ fn graph_formats() {
     assert!(text(&out.stdout).starts_with("flowchart LR"));
     let out = kpipe(&["graph", "--format", "dot"]);
     assert!(text(&out.stdout).contains("\"train\" -> \"predict-test\""));
+    let out = kpipe(&["graph", "--format", "svg"]);
+    assert!(out.status.success());
+    let svg = text(&out.stdout);
+    assert!(svg.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
+    assert!(svg.contains("data-task=\"train\" data-state=\"none\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
 }

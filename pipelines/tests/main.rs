@@ -1,5 +1,7 @@
 //! Integration tests of the pipelines and the `kpipe` binary, one test binary.
 
+/// `kpipe graph --format svg` in headless Chromium (ignored: needs Chromium).
+mod browser;
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
 /// Kubeflow Pipelines v2 IR: kubernetes-analysis against kfp's reference IR

@@ -9,6 +9,8 @@ mod compile;
 mod compile_kfp;
 /// Rendered diagnostics of broken pipelines: call sites first, then errors.
 mod errors;
+/// `kpipe graph --format svg`: exact SVG, and clean geometry everywhere.
+mod graph_svg;
 /// `kpipe --help` and `kpipe-step --help`, per subcommand.
 mod help;
 /// The README's example is real.

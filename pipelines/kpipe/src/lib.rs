@@ -129,5 +129,6 @@ pub use kpipe_compiler::{
     Schedule, Severity, Step, TaintEffect, Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl,
     Value, Volume,
 };
+pub use kpipe_compiler::{GraphLayout, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 /// `#[derive(ToArgs)]`: see [`ToArgs`] and the `kpipe-derive` crate.
 pub use kpipe_derive::ToArgs;

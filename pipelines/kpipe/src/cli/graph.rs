@@ -26,6 +26,8 @@ enum Format {
     Dot,
     /// A Mermaid flowchart (renders in GitHub Markdown).
     Mermaid,
+    /// An SVG drawing, laid out by kpipe (no external program).
+    Svg,
 }
 
 pub(crate) fn run(app: &App, args: &GraphArgs) -> anyhow::Result<Outcome> {
@@ -38,6 +40,7 @@ pub(crate) fn run(app: &App, args: &GraphArgs) -> anyhow::Result<Outcome> {
     let format = match args.format {
         Format::Dot => GraphFormat::Dot,
         Format::Mermaid => GraphFormat::Mermaid,
+        Format::Svg => GraphFormat::Svg,
     };
     output::write_text(args.output.as_deref(), &pipeline.graph(format))?;
     Ok(Outcome::Success)

@@ -36,7 +36,7 @@ enum Command {
     Compile(compile::CompileArgs),
     /// Check Argo YAML and Kubeflow Pipelines v2 IR files offline against the official schemas and graph rules.
     Lint(lint::LintArgs),
-    /// Print a pipeline's task graph as Graphviz DOT or Mermaid.
+    /// Print a pipeline's task graph as Graphviz DOT, Mermaid or SVG.
     Graph(graph::GraphArgs),
     /// Run a pipeline on this machine, every step as a local process.
     Run(run::RunArgs),

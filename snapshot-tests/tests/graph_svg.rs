@@ -1,0 +1,77 @@
+//! `kpipe graph --format svg`: the exact SVG of kubernetes-analysis and of
+//! small examples, and the geometry of every pipeline and example (no
+//! overlapping boxes, edges attached to their boxes and through none).
+
+use insta::{assert_snapshot, with_settings};
+use kpipe_compiler::{GraphFormat, Pipeline, SvgStyle};
+use kpipe_pipelines::Profile;
+
+fn build(name: &str, profile: &Profile) -> Pipeline {
+    kpipe_pipelines::app()
+        .build_pipeline(Some(name), profile)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+fn example(name: &str) -> Pipeline {
+    build(name, &Profile::Cluster)
+}
+
+#[test]
+fn kubernetes_analysis_svg() {
+    let name = kpipe_pipelines::kubernetes_analysis::NAME;
+    let svg = build(name, &Profile::Cluster).graph(GraphFormat::Svg);
+    with_settings!({ description => kpipe_pipelines::kubernetes_analysis::SUMMARY, omit_expression => true }, {
+        assert_snapshot!(format!("{name}-svg"), svg);
+    });
+}
+
+#[test]
+fn small_examples_svg() {
+    // a condition, both kinds of loop, an exit handler
+    for name in ["condition", "loops", "exit_handler"] {
+        let svg = example(name).graph(GraphFormat::Svg);
+        with_settings!({ omit_expression => true }, {
+            assert_snapshot!(format!("example-{name}-svg"), svg);
+        });
+    }
+}
+
+fn assert_clean(name: &str, p: &Pipeline) {
+    let layout = p.graph_layout(&SvgStyle::new());
+    let none: Vec<(String, String)> = Vec::new();
+    assert!(!layout.nodes.is_empty(), "{name}: no nodes");
+    assert_eq!(layout.overlaps(), none, "{name}: overlapping boxes");
+    assert_eq!(
+        layout.detached_edges(),
+        none,
+        "{name}: edges off their boxes"
+    );
+    assert_eq!(
+        layout.edges_through_boxes(),
+        none,
+        "{name}: edges through boxes"
+    );
+    for n in &layout.nodes {
+        assert!(
+            n.x >= 0.0
+                && n.y >= 0.0
+                && n.x + n.width <= layout.width
+                && n.y + n.height <= layout.height,
+            "{name}: {} outside the drawing",
+            n.task
+        );
+    }
+}
+
+#[test]
+fn every_pipeline_and_example_lays_out_cleanly() {
+    let local = Profile::Local(kpipe::LocalEnv {
+        workdir: "/tmp".into(),
+        programs: [(kpipe::STEP_PROGRAM.to_owned(), "/tmp/kpipe-step".into())].into(),
+    });
+    for (name, _) in kpipe_pipelines::app().pipelines() {
+        for profile in [&Profile::Cluster, &local] {
+            assert_clean(name, &build(name, profile));
+        }
+    }
+}
