@@ -169,8 +169,7 @@ fn print_summary(reports: &[TaskReport], total: f64) {
     println!("{:<width$} {:<10} {:>9}  note", "step", "status", "time");
     for r in reports {
         let (status, note) = match &r.status {
-            Status::Succeeded if r.attempts > 1 => ("ok", format!("{} attempts", r.attempts)),
-            Status::Succeeded => ("ok", String::new()),
+            Status::Succeeded => ("ok", progress_note(r)),
             Status::Cached => ("cached", "inputs unchanged; outputs reused".to_owned()),
             Status::Failed(why) => ("FAILED", why.clone()),
             Status::Skipped(why) => ("skipped", why.clone()),
@@ -185,6 +184,20 @@ fn print_summary(reports: &[TaskReport], total: f64) {
         );
     }
     println!("{:<width$} {:<10} {:>8.1}s", "total", "", total);
+}
+
+/// "3 iterations, 2 retries" for a loop or a retried step.
+fn progress_note(r: &TaskReport) -> String {
+    let mut parts = Vec::new();
+    if r.dirs.len() > 1 {
+        parts.push(format!("{} iterations", r.dirs.len()));
+    }
+    match r.retries {
+        0 => {}
+        1 => parts.push("1 retry".to_owned()),
+        n => parts.push(format!("{n} retries")),
+    }
+    parts.join(", ")
 }
 
 /// Prints the KFP metrics every task wrote (e.g. a model's scores).

@@ -62,8 +62,10 @@ pub struct TaskReport {
     pub status: Status,
     /// Wall time (retries and backoff included).
     pub duration: Duration,
-    /// Attempts made (0 when it did not run; loops count every iteration).
+    /// Attempts made (0 when it did not run; each loop iteration counts).
     pub attempts: u32,
+    /// Attempts that failed and were retried.
+    pub retries: u32,
     /// The last command line run (program first), with local paths.
     pub command: Vec<String>,
     /// The task's directories (one per loop iteration).
@@ -77,6 +79,7 @@ impl TaskReport {
             status,
             duration: Duration::ZERO,
             attempts: 0,
+            retries: 0,
             command: Vec::new(),
             dirs: Vec::new(),
         }

@@ -332,6 +332,7 @@ fn run_iteration(
         match retry.next_delay(attempt, &failure, started.elapsed()) {
             Ok(delay) => {
                 attempt += 1;
+                report.retries += 1;
                 shared.say(
                     &t.name,
                     &format!(
