@@ -9,9 +9,10 @@ use kpipe_step_contract::TrainArgs;
 use crate::fsutil::write_bytes_atomic;
 use crate::ml::data::{self, check_trainable};
 use crate::ml::features::FeatureConfig;
+use crate::ml::kfp;
 use crate::ml::metrics::Metrics;
 use crate::ml::model::Model;
-use crate::ml::network::NetConfig;
+use crate::ml::net_config::NetConfig;
 use crate::ml::trainer::{self, TrainOptions};
 
 /// Share of the training data held out for early stopping and the threshold.
@@ -75,7 +76,7 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         let (o, rows) = trainer::tune(&examples, &opts, &mut log)?;
         (o, Some(rows))
     } else {
-        (trainer::train(&examples, &opts, &mut log)?, None)
+        (trainer::train_model(&examples, &opts, &mut log)?, None)
     };
     outcome
         .model
@@ -131,14 +132,14 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
 
 fn write_kfp(dir: &Path, m: &Metrics) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let metrics = serde_json::to_vec_pretty(&trainer::kfp_metrics(m))?;
+    let metrics = serde_json::to_vec_pretty(&kfp::metrics(m))?;
     write_bytes_atomic(&dir.join("mlpipeline-metrics.json"), &metrics).with_context(|| {
         format!(
             "cannot write {}",
             dir.join("mlpipeline-metrics.json").display()
         )
     })?;
-    let ui = serde_json::to_vec_pretty(&trainer::kfp_ui_metadata(m))?;
+    let ui = serde_json::to_vec_pretty(&kfp::ui_metadata(m))?;
     write_bytes_atomic(&dir.join("mlpipeline-ui-metadata.json"), &ui).with_context(|| {
         format!(
             "cannot write {}",

@@ -24,10 +24,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::features::{FeatureConfig, Features};
+use super::fit::Epoch;
 use super::metrics::Metrics;
-use super::network::{Dense, Epoch, NetConfig, Weights};
+use super::net_config::NetConfig;
 use super::select::Selector;
 use super::tfidf::Tfidf;
+use super::weights::{Dense, Weights};
 
 /// `kpipe-model.json`'s `format`.
 pub const FORMAT: &str = "kpipe-model";
@@ -303,15 +305,16 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
         .pop()
         .ok_or_else(|| anyhow::anyhow!("no output layer"))?;
     let first = layers.remove(0);
-    if units > first.outputs || output.outputs != 1 {
-        bail!("unexpected layer shapes");
-    }
-    Ok(Weights {
+    let weights = Weights {
         first,
         units,
         hidden: layers,
         output,
-    })
+    };
+    weights
+        .check_shapes()
+        .map_err(|e| anyhow::anyhow!("unexpected layer shapes: {e}"))?;
+    Ok(weights)
 }
 
 #[cfg(test)]
