@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 use crate::serve::request;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
+/// The bot account's token: sent to GitHub, never shown.
+const TOKEN: &str = "ghp_bot_token_that_must_never_show";
 const SECRET: &str = "'*':\n- value: wildcard-secret\n  created_at: 2020-01-01T00:00:00Z\nCodertocat/Hello-World:\n- value: hello-world-secret\n  created_at: 2020-01-01T00:00:00Z\n";
 
 #[derive(Default)]
@@ -31,6 +33,33 @@ struct Fake {
     comments: BTreeMap<u64, (u64, String)>,
     next_id: u64,
     calls: Vec<String>,
+    /// The `authorization` header of every GitHub call.
+    authorizations: Vec<String>,
+    /// GitHub answers 502 to every call.
+    github_fails: bool,
+}
+
+/// Records each GitHub call's `authorization` header; fails the call when
+/// the test says GitHub is down.
+async fn github_gate(
+    State(s): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if req.uri().path().starts_with("/repos/") {
+        let mut f = lock(&s);
+        let auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        f.authorizations.push(auth.to_owned());
+        if f.github_fails {
+            return (StatusCode::BAD_GATEWAY, "GitHub is down").into_response();
+        }
+    }
+    next.run(req).await
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -116,6 +145,10 @@ fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
                 StatusCode::NO_CONTENT
             }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            github_gate,
+        ))
         .with_state(state.clone());
     let (addr, rt) = kpipe_testkit::serve(app);
     (addr, state, rt)
@@ -125,6 +158,7 @@ struct Bot {
     child: Child,
     port: u16,
     log: LogLines,
+    stdout: LogLines,
     /// Deliveries the bot has taken on (each ends in one log line).
     taken: Cell<usize>,
     _dir: tempfile::TempDir,
@@ -163,7 +197,8 @@ impl Bot {
 fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("hmac"), SECRET).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("token"), "ghp_test\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("token"), format!("{TOKEN}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(BIN)
         .args([
             "bot",
@@ -175,6 +210,7 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
             "--port=0",
         ])
         .args(extra)
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -182,11 +218,16 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
         child.stderr.take().unwrap_or_else(|| panic!("no stderr")),
         "bot: ",
     );
+    let stdout = LogLines::follow(
+        child.stdout.take().unwrap_or_else(|| panic!("no stdout")),
+        "bot stdout: ",
+    );
     let port = log.listening_port(WAIT);
     Bot {
         child,
         port,
         log,
+        stdout,
         taken: Cell::new(0),
         _dir: dir,
     }
@@ -453,6 +494,53 @@ fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
         f.comments.contains_key(&2)
     });
     assert_eq!(request(bot.port, "GET", "/", "").0, 200);
+}
+
+#[test]
+fn the_token_reaches_github_and_no_log_line() {
+    let (addr, gh, _rt) = fake_github();
+    let api = format!("http://{addr}");
+    let predict = format!("http://{addr}/predict");
+    let secret = "hello-world-secret";
+    let body = with_note(
+        payload("pull_request_opened.payload.json"),
+        "pull_request",
+        "Fixed a kubelet panic.",
+    )
+    .to_string();
+    let bot = start_bot(&api, &predict, &[]);
+    lock(&gh).probability = 0.9;
+    bot.deliver_and_wait("pull_request", &body, secret); // handled
+    lock(&gh).model_fails = true;
+    bot.deliver_and_wait("pull_request", &body, secret); // the model fails
+    lock(&gh).github_fails = true;
+    bot.deliver_and_wait("pull_request", &body, secret); // GitHub fails too
+    let dry = start_bot(&api, &predict, &["--dry-run"]);
+    {
+        let mut f = lock(&gh);
+        f.github_fails = false;
+        f.model_fails = false;
+    }
+    dry.deliver_and_wait("pull_request", &body, secret);
+    let f = lock(&gh);
+    assert!(
+        !f.authorizations.is_empty()
+            && f.authorizations
+                .iter()
+                .all(|a| *a == format!("Bearer {TOKEN}")),
+        "every GitHub call carries the token: {:?}",
+        f.authorizations
+    );
+    assert!(
+        bot.log.count(|l| l.contains("handling failed")) == 2,
+        "both failures were logged: {:?}",
+        bot.log.lines()
+    );
+    for b in [&bot, &dry] {
+        for line in b.log.lines().into_iter().chain(b.stdout.lines()) {
+            assert!(!line.contains(TOKEN), "a log line shows the token: {line}");
+        }
+    }
 }
 
 /// The GitHub calls validated against GitHub's OpenAPI (the subset in the

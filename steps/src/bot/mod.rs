@@ -29,6 +29,7 @@ use kpipe_step_contract::BotArgs;
 use serde_json::{Value, json};
 
 use crate::data::release_note;
+use crate::github::Token;
 use crate::ml::model::Model;
 use crate::serve::log;
 use decide::{Action, plan};
@@ -55,7 +56,7 @@ pub struct Bot {
     /// HMAC secrets.
     pub secrets: Secrets,
     /// GitHub token.
-    pub token: String,
+    pub token: Token,
     /// GitHub API base URL.
     pub api: String,
     /// Prediction.
@@ -277,35 +278,17 @@ pub fn router(bot: Arc<Bot>) -> Router {
 
 /// Runs `bot` until SIGTERM/SIGINT.
 pub fn run(args: BotArgs) -> anyhow::Result<()> {
-    crate::tls::install_crypto_provider();
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold must be in [0, 1], got {}", args.threshold);
     }
     let secrets = Secrets::read(&args.hmac_secret_file)?;
-    let token = std::fs::read_to_string(&args.github_token_file)
-        .with_context(|| {
-            format!(
-                "cannot read the GitHub token file {}",
-                args.github_token_file.display()
-            )
-        })?
-        .trim()
-        .to_owned();
-    if token.is_empty() {
-        bail!(
-            "the GitHub token file {} is empty",
-            args.github_token_file.display()
-        );
-    }
+    let token = Token::read(&args.github_token_file)?;
     let predictor = match (&args.predict_url, &args.model) {
         (_, Some(dir)) => Predictor::Local(Box::new(Model::load(dir)?)),
         (Some(url), None) => Predictor::Remote { url: url.clone() },
         (None, None) => bail!("give --predict-url URL or --model DIR"),
     };
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("kpipe-bot/", env!("CARGO_PKG_VERSION")))
-        .timeout(std::time::Duration::from_secs(30))
-        .build()?;
+    let http = crate::http::client(std::time::Duration::from_secs(30))?;
     let bot = Arc::new(Bot {
         secrets,
         token,

@@ -110,7 +110,7 @@ impl Model {
         let mut manifest = self.manifest.clone();
         manifest.sha256 = files
             .iter()
-            .map(|(name, bytes)| ((*name).to_owned(), hex(&Sha256::digest(bytes))))
+            .map(|(name, bytes)| ((*name).to_owned(), hex::encode(Sha256::digest(bytes))))
             .collect();
         files.push(("kpipe-model.json", serde_json::to_vec_pretty(&manifest)?));
         for (name, bytes) in &files {
@@ -178,7 +178,7 @@ impl Model {
             let bytes =
                 fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             if let Some(want) = manifest.sha256.get(name)
-                && hex(&Sha256::digest(&bytes)) != *want
+                && hex::encode(Sha256::digest(&bytes)) != *want
             {
                 bail!(
                     "{} is damaged (checksum mismatch); retrain or restore the model",
@@ -220,10 +220,6 @@ fn sibling(dir: &Path, suffix: &str) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".to_owned());
     dir.with_file_name(format!(".{name}.{suffix}"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn encode_weights(w: &Weights) -> Vec<u8> {
