@@ -121,6 +121,7 @@ fn every_command() -> Vec<Command> {
             canary_percent: 25,
             timeout_seconds: 30,
             dry_run: true,
+            poll_ms: 30,
         }),
         Command::Serve(ServeArgs {
             model: p("/m"),

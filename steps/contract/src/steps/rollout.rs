@@ -23,6 +23,10 @@ pub struct RolloutArgs {
     /// Print the objects that would be applied; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Milliseconds to wait before watching the InferenceService again after
+    /// a failed watch (tests shorten it).
+    #[arg(long, hide = true, default_value_t = 2000)]
+    pub poll_ms: u64,
 }
 
 impl ToArgs for RolloutArgs {
@@ -34,6 +38,7 @@ impl ToArgs for RolloutArgs {
             .opt("canary-percent", self.canary_percent)
             .opt("timeout-seconds", self.timeout_seconds)
             .flag("dry-run", self.dry_run)
+            .opt_some("poll-ms", (self.poll_ms != 2000).then_some(self.poll_ms))
             .finish()
     }
 }
@@ -69,6 +74,7 @@ impl Step for Rollout {
             canary_percent: self.canary_percent,
             timeout_seconds: 600,
             dry_run: self.dry_run,
+            poll_ms: 2000,
         };
         (args, ())
     }
