@@ -66,7 +66,7 @@ mod tests {
             predictor: Predictor::Remote {
                 url: "http://model/v1/models/m:predict".to_owned(),
             },
-            threshold: 0.6,
+            threshold: None,
             dry_run: true,
             http: crate::http::client(std::time::Duration::from_secs(1))
                 .unwrap_or_else(|e| panic!("{e:#}")),

@@ -28,6 +28,8 @@ const SECRET: &str = "'*':\n- value: wildcard-secret\n  created_at: 2020-01-01T0
 #[derive(Default)]
 struct Fake {
     probability: f64,
+    /// The threshold the fake model server reports with each result.
+    threshold: Option<f64>,
     model_fails: bool,
     labels: BTreeMap<u64, Vec<String>>,
     comments: BTreeMap<u64, (u64, String)>,
@@ -71,6 +73,7 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Fake> {
 fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
     let state: Shared = Arc::new(Mutex::new(Fake {
         next_id: 100,
+        threshold: Some(0.6),
         ..Fake::default()
     }));
     let app = Router::new()
@@ -81,7 +84,11 @@ fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
                 if f.model_fails {
                     return (StatusCode::INTERNAL_SERVER_ERROR, "boom".to_owned());
                 }
-                (StatusCode::OK, json!({"result": f.probability}).to_string())
+                let mut answer = json!({"result": f.probability});
+                if let Some(t) = f.threshold {
+                    answer["threshold"] = json!(t);
+                }
+                (StatusCode::OK, answer.to_string())
             }),
         )
         .route(
@@ -204,11 +211,11 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
             "bot",
             &format!("--hmac-secret-file={}", dir.path().join("hmac").display()),
             &format!("--github-token-file={}", dir.path().join("token").display()),
-            &format!("--predict-url={predict}"),
             &format!("--github-api-url={api}"),
             "--host=127.0.0.1",
             "--port=0",
         ])
+        .args((!predict.is_empty()).then(|| format!("--predict-url={predict}")))
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -494,6 +501,85 @@ fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
         f.comments.contains_key(&2)
     });
     assert_eq!(request(bot.port, "GET", "/", "").0, 200);
+}
+
+#[test]
+fn the_bot_decides_at_the_models_threshold_unless_told_otherwise() {
+    let (addr, gh, _rt) = fake_github();
+    let api = format!("http://{addr}");
+    let predict = format!("http://{addr}/predict");
+    let secret = "hello-world-secret";
+    let opened = |note: &str| {
+        with_note(
+            payload("pull_request_opened.payload.json"),
+            "pull_request",
+            note,
+        )
+        .to_string()
+    };
+    let comment = |gh: &Shared| {
+        lock(gh)
+            .comments
+            .get(&2)
+            .map(|c| c.1.clone())
+            .unwrap_or_default()
+    };
+    let labelled = |gh: &Shared| {
+        lock(gh)
+            .labels
+            .get(&2)
+            .is_some_and(|l| l.contains(&"kind/bug".into()))
+    };
+
+    // The served model's threshold (reported with each result) decides.
+    {
+        let mut f = lock(&gh);
+        f.probability = 0.9;
+        f.threshold = Some(0.95);
+    }
+    let remote = start_bot(&api, &predict, &[]);
+    remote.deliver_and_wait("pull_request", &opened("Fixed x."), secret);
+    assert!(
+        !labelled(&gh) && comment(&gh).contains("at least 95%"),
+        "{}",
+        comment(&gh)
+    );
+    // --threshold overrides it.
+    let told = start_bot(&api, &predict, &["--threshold=0.5"]);
+    told.deliver_and_wait("pull_request", &opened("Fixed y."), secret);
+    assert!(
+        labelled(&gh) && comment(&gh).contains("at least 50%"),
+        "{}",
+        comment(&gh)
+    );
+    // A model server that reports no threshold, and no --threshold: an error, not a guess.
+    lock(&gh).threshold = None;
+    remote.deliver_and_wait("pull_request", &opened("Fixed z."), secret);
+    assert!(
+        comment(&gh).starts_with("Unable to run prediction plugin:**")
+            && comment(&gh).contains("reports no \"threshold\""),
+        "{}",
+        comment(&gh)
+    );
+
+    // In process: the threshold stored with the model.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let model = crate::serve::model_with_threshold(dir.path(), 1.0);
+    let local = start_bot(&api, "", &[&format!("--model={}", model.display())]);
+    local.deliver_and_wait("pull_request", &opened("Fixed a kubelet panic."), secret);
+    assert!(
+        !labelled(&gh) && comment(&gh).contains("at least 100%"),
+        "{}",
+        comment(&gh)
+    );
+    let model = crate::serve::model_with_threshold(dir.path(), 0.0);
+    let local = start_bot(&api, "", &[&format!("--model={}", model.display())]);
+    local.deliver_and_wait("pull_request", &opened("Added a flag."), secret);
+    assert!(
+        labelled(&gh) && comment(&gh).contains("at least 0%"),
+        "{}",
+        comment(&gh)
+    );
 }
 
 #[test]

@@ -217,3 +217,51 @@ fn bad_inputs_fail_clearly() {
     let out = step(&["train", "--data=/x", "--out=/y", "--device=cuda"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn predict_decides_at_the_models_threshold_unless_told_otherwise() {
+    let dir = tmp();
+    let decide = |stored: f64, extra: &[&str]| {
+        let model = crate::serve::model_with_threshold(dir.path(), stored);
+        let mut args = vec!["predict".to_owned(), format!("--model={}", model.display())];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = step(&args);
+        (out.status.code(), stderr(&out))
+    };
+    let text = "Fixed a panic in kubelet";
+    let (code, log) = decide(0.0, &[text]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("deciding at threshold 0 (the model's)") && log.ends_with(": bug\n"),
+        "{log}"
+    );
+    let (code, log) = decide(1.0, &[text]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.ends_with(": not bug\n"), "{log}");
+    let (code, log) = decide(1.0, &["--threshold=0", text]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("deciding at threshold 0 (--threshold)") && log.ends_with(": bug\n"),
+        "{log}"
+    );
+    // predict-test: a model whose own threshold calls everything a bug misses the negative note.
+    let (code, log) = decide(0.0, &["--test"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("predict-test failed at threshold 0: the model misclassifies the negative"),
+        "{log}"
+    );
+    let (code, log) = decide(1.5, &["--test"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("the threshold 1.5 is not a probability"),
+        "{log}"
+    );
+    let (code, log) = decide(0.5, &["--threshold=-1", text]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("--threshold must be in [0, 1], got -1"),
+        "{log}"
+    );
+}

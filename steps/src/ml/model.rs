@@ -80,7 +80,21 @@ pub struct Model {
     pub weights: Weights,
 }
 
+/// Checks a `--threshold` given on the command line.
+pub fn checked_threshold(flag: Option<f64>) -> anyhow::Result<Option<f64>> {
+    match flag {
+        Some(t) if !(0.0..=1.0).contains(&t) => bail!("--threshold must be in [0, 1], got {t}"),
+        _ => Ok(flag),
+    }
+}
+
 impl Model {
+    /// The threshold to decide at: `flag` when the user gave one, else the
+    /// one stored with the model (chosen when it was trained).
+    pub fn threshold(&self, flag: Option<f64>) -> f64 {
+        flag.unwrap_or(self.manifest.threshold)
+    }
+
     /// The bug probability of `text`.
     pub fn predict(&self, text: &str) -> f64 {
         f64::from(self.weights.predict(&self.features.transform_one(text)))
@@ -173,6 +187,13 @@ impl Model {
         }
         let manifest: Manifest = serde_json::from_value(head)
             .with_context(|| format!("{} is damaged", manifest_path.display()))?;
+        if !(0.0..=1.0).contains(&manifest.threshold) {
+            bail!(
+                "{} is damaged: the threshold {} is not a probability",
+                manifest_path.display(),
+                manifest.threshold
+            );
+        }
         let read = |name: &str| -> anyhow::Result<Vec<u8>> {
             let path = dir.join(name);
             let bytes =

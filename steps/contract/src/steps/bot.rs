@@ -23,9 +23,10 @@ pub struct BotArgs {
     /// Base URL of the GitHub REST API.
     #[arg(long, default_value = "https://api.github.com")]
     pub github_api_url: String,
-    /// Probability at or above which a PR gets `kind/bug`.
-    #[arg(long, default_value_t = 0.6)]
-    pub threshold: f64,
+    /// Probability at or above which a PR gets `kind/bug` [default: the
+    /// threshold stored with the model, from --model or the model server].
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Log what would change on GitHub; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -45,7 +46,7 @@ impl ToArgs for BotArgs {
             .opt_some("predict-url", self.predict_url.as_ref())
             .path_some("model", self.model.as_ref())
             .opt("github-api-url", &self.github_api_url)
-            .opt("threshold", self.threshold)
+            .opt_some("threshold", self.threshold)
             .flag("dry-run", self.dry_run)
             .opt("host", &self.host)
             .opt("port", self.port)

@@ -21,9 +21,10 @@ pub struct PredictArgs {
     /// Score the original project's known bug and non-bug notes; exit 1 on a miss.
     #[arg(long)]
     pub test: bool,
-    /// Probability at or above which a note counts as a bug.
-    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
-    pub threshold: f64,
+    /// Probability at or above which a note counts as a bug [default: the
+    /// threshold stored with the model].
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }
 
 impl ToArgs for PredictArgs {
@@ -31,7 +32,7 @@ impl ToArgs for PredictArgs {
         let w = ArgsWriter::new("predict")
             .path("model", &self.model)
             .flag("test", self.test)
-            .opt("threshold", self.threshold);
+            .opt_some("threshold", self.threshold);
         match &self.text {
             Some(t) => w.positional(t),
             None => w,
@@ -63,7 +64,7 @@ impl Step for PredictTest<'_> {
             model,
             text: None,
             test: true,
-            threshold: self.threshold,
+            threshold: Some(self.threshold),
         };
         (args, ())
     }

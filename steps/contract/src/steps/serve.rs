@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use kpipe_compiler::{ArgsWriter, ToArgs};
 
 /// Command line of `kpipe-step serve`.
-#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, Clone, Debug, PartialEq)]
 pub struct ServeArgs {
     /// Model directory written by train.
     #[arg(long, env = "KPIPE_MODEL_DIR")]
@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Requests taking longer are answered 408.
     #[arg(long, default_value_t = 10)]
     pub request_timeout_seconds: u64,
+    /// Probability at or above which a note counts as a bug [default: the
+    /// threshold stored with the model].
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }
 
 impl ToArgs for ServeArgs {
@@ -36,6 +40,7 @@ impl ToArgs for ServeArgs {
             .opt("port", self.port)
             .opt("max-body-bytes", self.max_body_bytes)
             .opt("request-timeout-seconds", self.request_timeout_seconds)
+            .opt_some("threshold", self.threshold)
             .finish()
     }
 }
