@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::secret::{ExposeSecret, SecretSlice, SecretString};
+use crate::secret::{ExposeSecret, SecretSlice, SecretString, read_secret_file};
 
 /// The HMAC secrets, as Prow's hook configures them.
 #[derive(Clone, Debug)]
@@ -29,10 +29,7 @@ impl Secrets {
     /// Reads a secret file: a single token, or Prow's YAML map
     /// `{'org/repo' | 'org' | '*': [{value, created_at}]}`.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = SecretString::from(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the HMAC secret file {}", path.display()))?,
-        );
+        let text = read_secret_file(path, "the HMAC secret")?;
         Self::parse(text.expose_secret())
             .with_context(|| format!("{} holds no usable HMAC secret", path.display()))
     }

@@ -21,31 +21,31 @@ pub struct Auth {
     pub token: Option<SecretString>,
 }
 
-/// The committer identity of kpipe's commits.
+/// The author and committer of kpipe's commits (name, email), unless
+/// `KPIPE_GIT_NAME` / `KPIPE_GIT_EMAIL` say otherwise.
 pub const IDENTITY: (&str, &str) = ("kpipe", "kpipe@users.noreply.github.com");
+
+/// [`IDENTITY`] with the environment's overrides.
+pub fn identity() -> (String, String) {
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    (
+        var("KPIPE_GIT_NAME", IDENTITY.0),
+        var("KPIPE_GIT_EMAIL", IDENTITY.1),
+    )
+}
 
 /// Runs `git ARGS` in `dir` and returns its standard output.
 pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
+    let (name, email) = identity();
     let mut cmd = Command::new("git");
     cmd.args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env(
-            "GIT_AUTHOR_NAME",
-            std::env::var("KPIPE_GIT_NAME").unwrap_or_else(|_| IDENTITY.0.to_owned()),
-        )
-        .env(
-            "GIT_AUTHOR_EMAIL",
-            std::env::var("KPIPE_GIT_EMAIL").unwrap_or_else(|_| IDENTITY.1.to_owned()),
-        )
-        .env(
-            "GIT_COMMITTER_NAME",
-            std::env::var("KPIPE_GIT_NAME").unwrap_or_else(|_| IDENTITY.0.to_owned()),
-        )
-        .env(
-            "GIT_COMMITTER_EMAIL",
-            std::env::var("KPIPE_GIT_EMAIL").unwrap_or_else(|_| IDENTITY.1.to_owned()),
-        );
+        .env("GIT_AUTHOR_NAME", &name)
+        .env("GIT_AUTHOR_EMAIL", &email)
+        .env("GIT_COMMITTER_NAME", &name)
+        .env("GIT_COMMITTER_EMAIL", &email);
     if let Some(key) = &auth.ssh_key {
         cmd.env(
             "GIT_SSH_COMMAND",
