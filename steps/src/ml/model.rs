@@ -209,14 +209,23 @@ impl Model {
             Ok(bytes)
         };
         let vectorizers: Vec<Tfidf> = serde_json::from_slice(&read("vectorizers.json")?)
-            .context("vectorizers.json is damaged")?;
+            .with_context(|| format!("{} is damaged", dir.join("vectorizers.json").display()))?;
         let vectorizers = vectorizers
             .into_iter()
-            .map(|v| Tfidf::from_parts(v.config, v.vocabulary, v.idf))
-            .collect();
-        let selector: Option<Selector> =
-            serde_json::from_slice(&read("selector.json")?).context("selector.json is damaged")?;
-        let features = Features::from_parts(vectorizers, selector);
+            .enumerate()
+            .map(|(i, v)| {
+                Tfidf::from_parts(v.config, v.vocabulary, v.idf).map_err(|e| {
+                    let path = dir.join("vectorizers.json");
+                    anyhow::anyhow!("{} is damaged: block {i}: {e}", path.display())
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let selector: Option<Selector> = serde_json::from_slice(&read("selector.json")?)
+            .with_context(|| format!("{} is damaged", dir.join("selector.json").display()))?;
+        let features = Features::from_parts(vectorizers, selector).map_err(|e| {
+            let path = dir.join("selector.json");
+            anyhow::anyhow!("{} is damaged: {e}", path.display())
+        })?;
         let weights = decode_weights(&read("weights.bin")?)
             .with_context(|| format!("{} is damaged", dir.join("weights.bin").display()))?;
         if weights.first.inputs != features.dim() {
@@ -307,6 +316,12 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            bail!(
+                "tensor {} holds a weight that is not a finite number",
+                String::from_utf8_lossy(name)
+            );
+        }
         let (w, b) = values.split_at(inputs * outputs);
         layers.push(Dense {
             inputs,
