@@ -240,6 +240,17 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
     }
 }
 
+/// A bot whose GitHub and model are the fake's.
+fn bot_with_fake_github() -> (Bot, Shared, tokio::runtime::Runtime) {
+    let (addr, gh, rt) = fake_github();
+    let bot = start_bot(
+        &format!("http://{addr}"),
+        &format!("http://{addr}/predict"),
+        &[],
+    );
+    (bot, gh, rt)
+}
+
 fn payload(name: &str) -> Value {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/webhooks")
@@ -277,12 +288,7 @@ fn calls(state: &Shared) -> Vec<String> {
 
 #[test]
 fn labels_and_comments_follow_the_prediction() {
-    let (addr, gh, _rt) = fake_github();
-    let bot = start_bot(
-        &format!("http://{addr}"),
-        &format!("http://{addr}/predict"),
-        &[],
-    );
+    let (bot, gh, _rt) = bot_with_fake_github();
     let secret = "hello-world-secret";
     // PR #2 (Codertocat/Hello-World) opened with a bug-like note at 0.9: label + comment.
     lock(&gh).probability = 0.9;
@@ -403,12 +409,7 @@ fn labels_and_comments_follow_the_prediction() {
 
 #[test]
 fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
-    let (addr, gh, _rt) = fake_github();
-    let bot = start_bot(
-        &format!("http://{addr}"),
-        &format!("http://{addr}/predict"),
-        &[],
-    );
+    let (bot, gh, _rt) = bot_with_fake_github();
     let body = with_note(
         payload("pull_request_opened.payload.json"),
         "pull_request",

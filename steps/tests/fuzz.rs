@@ -20,7 +20,7 @@ use kpipe_steps::data::{bulk, github_item, release_note};
 use kpipe_steps::ml::data;
 use kpipe_steps::ml::features::{FeatureConfig, Features};
 use kpipe_steps::ml::metrics::Metrics;
-use kpipe_steps::ml::model::{FORMAT, Manifest, Model, VERSION};
+use kpipe_steps::ml::model::{Manifest, Model};
 use kpipe_steps::ml::net_config::NetConfig;
 use kpipe_steps::ml::weights::{Dense, Weights};
 use kpipe_steps::oci::challenge::Challenge;
@@ -42,11 +42,18 @@ fn config() -> ProptestConfig {
     }
 }
 
-fn fixture(path: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+/// The fixture files `names` in `tests/fixtures/dir`.
+fn fixtures(dir: &str, names: &[&str]) -> Vec<Vec<u8>> {
+    names
+        .iter()
+        .map(|name| {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(dir)
+                .join(name);
+            std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        })
+        .collect()
 }
 
 /// Byte edits: (position, kind, byte). Kind 0 replaces, 1 inserts, 2
@@ -122,19 +129,7 @@ fn small_model() -> &'static Model {
             b: vec![0.01; outputs],
         };
         Model {
-            manifest: Manifest {
-                format: FORMAT.to_owned(),
-                version: VERSION,
-                created_by: "kpipe-step fuzz".to_owned(),
-                features: config,
-                network: NetConfig::default(),
-                threshold: 0.6,
-                seed: 1,
-                best_epoch: 1,
-                train_examples: notes.len(),
-                validation_examples: 0,
-                sha256: Default::default(),
-            },
+            manifest: Manifest::new(config, NetConfig::default(), 0.6),
             weights: Weights {
                 first: dense(features.dim(), 5),
                 units: 4,
@@ -265,17 +260,17 @@ fn the_bot() -> &'static (tokio::runtime::Runtime, Arc<Bot>) {
 fn webhooks() -> &'static Vec<Vec<u8>> {
     static ALL: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     ALL.get_or_init(|| {
-        [
-            "issues_opened.payload.json",
-            "issues_edited.payload.json",
-            "pull_request_opened.payload.json",
-            "pull_request_opened.with-null-body.json",
-            "pull_request_synchronize.payload.json",
-            "pull_request_closed.payload.json",
-        ]
-        .iter()
-        .map(|f| fixture(&format!("webhooks/{f}")))
-        .collect()
+        fixtures(
+            "webhooks",
+            &[
+                "issues_opened.payload.json",
+                "issues_edited.payload.json",
+                "pull_request_opened.payload.json",
+                "pull_request_opened.with-null-body.json",
+                "pull_request_synchronize.payload.json",
+                "pull_request_closed.payload.json",
+            ],
+        )
     })
 }
 
@@ -361,16 +356,16 @@ proptest! {
 fn api_pages() -> &'static Vec<Vec<u8>> {
     static ALL: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     ALL.get_or_init(|| {
-        [
-            "octokit-paginate-issues-normalized.json",
-            "pygithub-PyGithub-issues-2024.json",
-            "pygithub-PyGithub-issues-state-closed-type-2025.json",
-            "pygithub-openFrameworks-issues-2012-legacy.json",
-            "pygithub-openFrameworks-issues-2018.json",
-        ]
-        .iter()
-        .map(|f| fixture(&format!("github-api/{f}")))
-        .collect()
+        fixtures(
+            "github-api",
+            &[
+                "octokit-paginate-issues-normalized.json",
+                "pygithub-PyGithub-issues-2024.json",
+                "pygithub-PyGithub-issues-state-closed-type-2025.json",
+                "pygithub-openFrameworks-issues-2012-legacy.json",
+                "pygithub-openFrameworks-issues-2018.json",
+            ],
+        )
     })
 }
 

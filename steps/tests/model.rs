@@ -28,6 +28,18 @@ fn tmp() -> tempfile::TempDir {
     }
 }
 
+/// The files in `dir`.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    all.sort();
+    all
+}
+
 /// The first `n` lines of the training file.
 fn sample(dir: &Path, n: usize) -> PathBuf {
     let text =
@@ -91,12 +103,7 @@ fn trains_evaluates_and_predicts() {
     assert_eq!(ui["outputs"][0]["type"], "confusion_matrix");
 
     // --eval scores another file and writes nothing.
-    let before: Vec<_> = std::fs::read_dir(&model)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let before = files(&model);
     let dev = data("release-notes-dev-1.28-1.33.jsonl");
     let out = step(&[
         "train",
@@ -107,13 +114,8 @@ fn trains_evaluates_and_predicts() {
     let eval: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(eval["n"], 1661);
     assert!(eval["roc_auc"].as_f64().unwrap_or(0.0) > 0.75, "{eval}");
-    let after: Vec<_> = std::fs::read_dir(&model)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(before.len(), after.len());
+    let after = files(&model);
+    assert_eq!(before, after, "--eval writes nothing");
 
     // predict prints a probability; clear bug text scores high.
     let out = step(&[

@@ -131,6 +131,28 @@ fn apiserver() -> (String, Shared, tokio::runtime::Runtime) {
     (format!("http://{addr}"), state, rt)
 }
 
+/// The fake API server and a kubeconfig pointing at it.
+struct FakeCluster {
+    state: Shared,
+    kubeconfig: std::path::PathBuf,
+    _server: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl FakeCluster {
+    fn start() -> Self {
+        let (server, state, rt) = apiserver();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let kubeconfig = kpipe_testkit::kubeconfig(dir.path(), &server);
+        Self {
+            state,
+            kubeconfig,
+            _server: rt,
+            _dir: dir,
+        }
+    }
+}
+
 fn rollout(kubeconfig: &Path, image: &str, timeout: u32) -> Output {
     Command::new(BIN)
         .args([
@@ -173,16 +195,15 @@ fn err(o: &Output) -> String {
 
 #[test]
 fn creates_then_canaries_and_promotes() {
-    let (server, cluster, _rt) = apiserver();
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let kc = kpipe_testkit::kubeconfig(tmp.path(), &server);
+    let fake = FakeCluster::start();
+    let (cluster, kc) = (&fake.state, &fake.kubeconfig);
     let schema = validator();
 
-    let out = rollout(&kc, "ghcr.io/kpipe/serving:aaa", 10);
+    let out = rollout(kc, "ghcr.io/kpipe/serving:aaa", 10);
     assert!(out.status.success(), "{}", err(&out));
     assert!(err(&out).contains("Created InferenceService kubeflow/kubernetes-analysis"));
     {
-        let c = lock(&cluster);
+        let c = lock(cluster);
         assert_eq!(c.requests.len(), 1);
         let (m, path, _, body) = &c.requests[0];
         assert_eq!(
@@ -196,7 +217,7 @@ fn creates_then_canaries_and_promotes() {
         );
     }
 
-    let out = rollout(&kc, "ghcr.io/kpipe/serving:bbb", 10);
+    let out = rollout(kc, "ghcr.io/kpipe/serving:bbb", 10);
     assert!(out.status.success(), "{}", err(&out));
     assert!(
         err(&out).contains(
@@ -206,7 +227,7 @@ fn creates_then_canaries_and_promotes() {
         err(&out)
     );
     assert!(err(&out).contains("Promoted ghcr.io/kpipe/serving:bbb to 100%"));
-    let c = lock(&cluster);
+    let c = lock(cluster);
     let patches: Vec<&(String, String, String, Value)> = c.requests.iter().skip(1).collect();
     assert_eq!(patches.len(), 2);
     for (m, path, ctype, _) in &patches {
@@ -253,16 +274,15 @@ fn creates_then_canaries_and_promotes() {
 
 #[test]
 fn a_canary_that_never_gets_ready_times_out_and_rolls_back() {
-    let (server, cluster, _rt) = apiserver();
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let kc = kpipe_testkit::kubeconfig(tmp.path(), &server);
+    let fake = FakeCluster::start();
+    let (cluster, kc) = (&fake.state, &fake.kubeconfig);
     assert!(
-        rollout(&kc, "ghcr.io/kpipe/serving:good", 10)
+        rollout(kc, "ghcr.io/kpipe/serving:good", 10)
             .status
             .success()
     );
-    lock(&cluster).controller_works = false;
-    let out = rollout(&kc, "ghcr.io/kpipe/serving:broken", 1);
+    lock(cluster).controller_works = false;
+    let out = rollout(kc, "ghcr.io/kpipe/serving:broken", 1);
     assert_eq!(out.status.code(), Some(1));
     let e = err(&out);
     assert!(
@@ -270,7 +290,7 @@ fn a_canary_that_never_gets_ready_times_out_and_rolls_back() {
         "{e}"
     );
     assert!(e.contains("Rolled back InferenceService kubeflow/kubernetes-analysis to ghcr.io/kpipe/serving:good"), "{e}");
-    let c = lock(&cluster);
+    let c = lock(cluster);
     let image = c
         .object
         .as_ref()
@@ -280,20 +300,19 @@ fn a_canary_that_never_gets_ready_times_out_and_rolls_back() {
 
 #[test]
 fn a_failed_watch_is_retried_after_the_poll_interval() {
-    let (server, cluster, _rt) = apiserver();
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let kc = kpipe_testkit::kubeconfig(tmp.path(), &server);
-    lock(&cluster).failing_watches = 3;
-    let out = rollout(&kc, "ghcr.io/kpipe/serving:aaa", 10);
+    let fake = FakeCluster::start();
+    let (cluster, kc) = (&fake.state, &fake.kubeconfig);
+    lock(cluster).failing_watches = 3;
+    let out = rollout(kc, "ghcr.io/kpipe/serving:aaa", 10);
     assert!(out.status.success(), "{}", err(&out));
-    let c = lock(&cluster);
+    let c = lock(cluster);
     assert_eq!(c.failing_watches, 0, "every failed watch was retried");
     assert!(c.watch_queries.len() > 3, "{:?}", c.watch_queries);
 
     // Watches that keep failing end at the deadline, saying why.
     drop(c);
-    lock(&cluster).failing_watches = u32::MAX;
-    let out = rollout(&kc, "ghcr.io/kpipe/serving:bbb", 1);
+    lock(cluster).failing_watches = u32::MAX;
+    let out = rollout(kc, "ghcr.io/kpipe/serving:bbb", 1);
     assert_eq!(out.status.code(), Some(1));
     let e = err(&out);
     assert!(

@@ -132,19 +132,13 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
 
 fn write_kfp(dir: &Path, m: &Metrics) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let metrics = serde_json::to_vec_pretty(&kfp::metrics(m))?;
-    write_bytes_atomic(&dir.join("mlpipeline-metrics.json"), &metrics).with_context(|| {
-        format!(
-            "cannot write {}",
-            dir.join("mlpipeline-metrics.json").display()
-        )
-    })?;
-    let ui = serde_json::to_vec_pretty(&kfp::ui_metadata(m))?;
-    write_bytes_atomic(&dir.join("mlpipeline-ui-metadata.json"), &ui).with_context(|| {
-        format!(
-            "cannot write {}",
-            dir.join("mlpipeline-ui-metadata.json").display()
-        )
-    })?;
+    for (name, v) in [
+        ("mlpipeline-metrics.json", kfp::metrics(m)),
+        ("mlpipeline-ui-metadata.json", kfp::ui_metadata(m)),
+    ] {
+        let path = dir.join(name);
+        write_bytes_atomic(&path, &serde_json::to_vec_pretty(&v)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(())
 }

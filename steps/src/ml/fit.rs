@@ -246,27 +246,38 @@ mod tests {
         (x, y)
     }
 
+    /// Fits the toy problem on rows `..split`, validating on the rest.
+    fn fit_toy(
+        x: &Csr,
+        y: &[bool],
+        split: usize,
+        units: usize,
+        epochs: usize,
+        seed: u64,
+    ) -> Trained {
+        let train: Vec<usize> = (0..split).collect();
+        let val: Vec<usize> = (split..x.rows()).collect();
+        let set = TrainSet {
+            x,
+            y,
+            train: &train,
+            val: &val,
+        };
+        let cfg = NetConfig {
+            units,
+            max_epochs: epochs,
+            ..NetConfig::default()
+        };
+        fit_epochs::<B>(&NdArrayDevice::Cpu, &set, &cfg, seed, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
     #[test]
     fn learns_and_exported_weights_match_burn() {
         let _serial = lock();
         let (x, y) = toy();
-        let train_rows: Vec<usize> = (0..160).collect();
+        let trained = fit_toy(&x, &y, 160, 8, 30, 7);
         let val_rows: Vec<usize> = (160..200).collect();
-        let set = TrainSet {
-            x: &x,
-            y: &y,
-            train: &train_rows,
-            val: &val_rows,
-        };
-        let cfg = NetConfig {
-            units: 8,
-            max_epochs: 30,
-            ..NetConfig::default()
-        };
-        let trained = match fit_epochs::<B>(&NdArrayDevice::Cpu, &set, &cfg, 7, &mut |_| {}) {
-            Ok(t) => t,
-            Err(e) => panic!("{e:#}"),
-        };
         let last = &trained.history[trained.best_epoch - 1];
         assert!(last.val_auc > 0.99, "{:?}", trained.history);
         assert_eq!(trained.weights.check_shapes(), Ok(()));

@@ -69,6 +69,26 @@ pub struct Manifest {
     pub sha256: std::collections::BTreeMap<String, String>,
 }
 
+impl Manifest {
+    /// The manifest this build writes for a model of `features` and
+    /// `network` deciding at `threshold`; the run's numbers start at zero.
+    pub fn new(features: FeatureConfig, network: NetConfig, threshold: f64) -> Self {
+        Self {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            created_by: concat!("kpipe-step ", env!("CARGO_PKG_VERSION")).to_owned(),
+            features,
+            network,
+            threshold,
+            seed: 0,
+            best_epoch: 0,
+            train_examples: 0,
+            validation_examples: 0,
+            sha256: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
 /// A trained model, ready to predict.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -414,17 +434,8 @@ mod tests {
         };
         Model {
             manifest: Manifest {
-                format: FORMAT.to_owned(),
                 version,
-                created_by: "kpipe-step test".to_owned(),
-                features: features_config(&features),
-                network: NetConfig::default(),
-                threshold: 0.6,
-                seed: 1,
-                best_epoch: 1,
-                train_examples: 3,
-                validation_examples: 0,
-                sha256: Default::default(),
+                ..Manifest::new(features_config(&features), NetConfig::default(), 0.6)
             },
             weights: Weights {
                 first: dense(features.dim(), 3),

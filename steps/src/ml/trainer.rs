@@ -1,6 +1,5 @@
 //! Training end to end: split, features, network, threshold, metrics.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::bail;
@@ -11,7 +10,7 @@ use super::data::Example;
 use super::features::{FeatureConfig, Features};
 use super::fit::{Epoch, TrainSet, Trained};
 use super::metrics::{Metrics, best_f1_threshold, prior_shift_threshold};
-use super::model::{FORMAT, Manifest, Model, VERSION};
+use super::model::{Manifest, Model};
 use super::net_config::NetConfig;
 use super::sparse::Csr;
 use super::split::split;
@@ -303,17 +302,11 @@ fn finish(
     let threshold = decision_threshold(examples, val_rows);
     let metrics = Metrics::compute(&trained.val_probs, &val_y, threshold);
     let manifest = Manifest {
-        format: FORMAT.to_owned(),
-        version: VERSION,
-        created_by: concat!("kpipe-step ", env!("CARGO_PKG_VERSION")).to_owned(),
-        features: opts.features.clone(),
-        network: opts.network.clone(),
-        threshold,
         seed: opts.seed,
         best_epoch: trained.best_epoch,
         train_examples,
         validation_examples: val_rows.len(),
-        sha256: BTreeMap::new(),
+        ..Manifest::new(opts.features.clone(), opts.network.clone(), threshold)
     };
     Ok(Outcome {
         model: Model {
