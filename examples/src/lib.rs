@@ -11,7 +11,6 @@
 //! The snapshot tests compile every example and pin its YAML; the pipelines'
 //! tests run every example locally and check its outputs.
 
-
 use kpipe::Pipeline;
 
 pub mod condition;
