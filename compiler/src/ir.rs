@@ -101,6 +101,10 @@ pub(crate) struct TaskNode {
     /// The command is the pipeline's step program (the step did not name one).
     pub(crate) uses_step_program: bool,
     pub(crate) args: Vec<String>,
+    /// Arguments that carry [`KFP_EXECUTOR_INPUT`](crate::step::KFP_EXECUTOR_INPUT)
+    /// are KFP-only ([`Io::kfp_executor_input`](crate::Io::kfp_executor_input)):
+    /// the Argo target leaves them out.
+    pub(crate) kfp_only_args: bool,
     pub(crate) inputs: Vec<InputArtifact>,
     pub(crate) outputs: Vec<OutputArtifact>,
     pub(crate) output_params: Vec<OutputParamDecl>,
@@ -122,6 +126,7 @@ impl TaskNode {
             command,
             uses_step_program: false,
             args: Vec::new(),
+            kfp_only_args: false,
             inputs: Vec::new(),
             outputs: Vec::new(),
             output_params: Vec::new(),

@@ -90,8 +90,8 @@ pub use render::GraphFormat;
 pub use resources::{NVIDIA_GPU, Resources};
 pub use retry::{Backoff, Retry, RetryPolicy};
 pub use step::{
-    ArgsWriter, INPUTS_ROOT, Io, KFP_METRICS, KFP_UI_METADATA, OUTPUTS_ROOT, STEP_PROGRAM, Step,
-    ToArgs,
+    ArgsWriter, INPUTS_ROOT, Io, KFP_EXECUTOR_INPUT, KFP_METRICS, KFP_UI_METADATA, OUTPUTS_ROOT,
+    STEP_PROGRAM, Step, ToArgs,
 };
 pub use svg::{EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 pub use task::{AsTask, Task, TaskLinkHandle};

@@ -8,7 +8,7 @@ use crate::graph;
 use crate::ir::{Loop, PipelineData, TaskNode};
 use crate::lifecycle::EnvSource;
 use crate::options::{ArgoVersion, CompileOptions, OutputKind, Target};
-use crate::step::OUTPUTS_ROOT;
+use crate::step::{KFP_EXECUTOR_INPUT, OUTPUTS_ROOT};
 use crate::volume::{Volume, VolumeSource};
 
 /// The annotation Kubeflow Pipelines v1 reads a pipeline's parameters from.
@@ -345,7 +345,12 @@ fn container_template(
             image: image_of(d, t, opts).unwrap_or_default(),
             image_pull_policy: s.image_pull_policy.clone(),
             command: t.command.clone(),
-            args: t.args.iter().map(|a| globalise(a)).collect(),
+            args: t
+                .args
+                .iter()
+                .filter(|a| !(t.kfp_only_args && a.contains(KFP_EXECUTOR_INPUT)))
+                .map(|a| globalise(a))
+                .collect(),
             env,
             resources: (!s.resources.is_empty()).then(|| argo::Resources {
                 requests: s.resources.requests.clone(),

@@ -27,6 +27,9 @@ pub const OUTPUTS_ROOT: &str = "/kpipe/outputs";
 pub const KFP_METRICS: &str = "mlpipeline-metrics";
 /// Output artifact KFP v1 reads UI metadata (e.g. a confusion matrix) from.
 pub const KFP_UI_METADATA: &str = "mlpipeline-ui-metadata";
+/// KFP v2's placeholder of the executor input: its launcher replaces it with
+/// the task's `ExecutorInput` as JSON ([`Io::kfp_executor_input`]).
+pub const KFP_EXECUTOR_INPUT: &str = "{{$}}";
 /// The program every typed step runs unless the pipeline or the step says
 /// otherwise.
 pub const STEP_PROGRAM: &str = "kpipe-step";
@@ -228,6 +231,23 @@ impl Io<'_> {
     /// `system.ClassificationMetrics` artifact in KFP v2); returns its path.
     pub fn kfp_ui_metadata(&mut self) -> PathBuf {
         self.kfp_file(KFP_UI_METADATA, KFP_CLASSIFICATION_METRICS_TYPE)
+    }
+
+    /// KFP v2's executor input as an argument value: [`KFP_EXECUTOR_INPUT`]
+    /// (`{{$}}`), which KFP's launcher replaces with the task's
+    /// `ExecutorInput` JSON. It holds what only the launcher knows: each
+    /// output artifact's type and URI, and `outputs.outputFile`, where the
+    /// step may write an `ExecutorOutput` (artifact metadata such as the
+    /// scalar metrics and ROC curve the KFP v2 UI draws). KFP 2.17's launcher
+    /// substitutes `{{$}}` in the command line but not the SDK's
+    /// `{{$.outputs.output_file}}`, so the file is only known through this.
+    ///
+    /// Only the KFP target has it: the Argo target (and so `kpipe run
+    /// --local`) leaves out every argument of this step that carries it, so
+    /// pass it through an optional flag.
+    pub fn kfp_executor_input(&mut self) -> String {
+        self.node.kfp_only_args = true;
+        KFP_EXECUTOR_INPUT.to_owned()
     }
 
     fn kfp_file(&mut self, name: &str, kfp_type: &'static str) -> PathBuf {

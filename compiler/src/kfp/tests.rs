@@ -166,6 +166,68 @@ fn paths_and_parameters_become_placeholders() {
     assert_eq!(compile(&p).yaml, c.yaml);
 }
 
+/// A step that reports metadata to KFP v2: the executor input only on KFP.
+struct Report;
+impl Step for Report {
+    type Args = Vec<String>;
+    type Outputs = ();
+    fn name(&self) -> String {
+        "report".to_owned()
+    }
+    fn wire(self, io: &mut Io<'_>) -> (Vec<String>, ()) {
+        let metrics = io.kfp_metrics();
+        let input = io.kfp_executor_input();
+        let args = vec![
+            format!("--metrics={}", metrics.display()),
+            format!("--kfp-executor-input={input}"),
+            "--seed=1".to_owned(),
+        ];
+        (args, ())
+    }
+}
+
+#[test]
+fn the_executor_input_is_a_kfp_only_argument() {
+    let p = Pipeline::new("report");
+    p.image("alpine:3.20");
+    p.add(Report);
+    let s = spec(&compile(&p));
+    assert_eq!(
+        s["deploymentSpec"]["executors"]["exec-report"]["container"]["args"],
+        serde_json::json!([
+            "--metrics={{$.outputs.artifacts['mlpipeline-metrics'].path}}",
+            "--kfp-executor-input={{$}}",
+            "--seed=1"
+        ])
+    );
+    // Argo has no executor input: the argument is left out, the rest kept.
+    assert_eq!(
+        argo_args(&p, "report"),
+        serde_json::json!([
+            "--metrics=/kpipe/outputs/mlpipeline-metrics.json",
+            "--seed=1"
+        ])
+    );
+    // A `{{$}}` the step did not ask for through `Io` stays where it is.
+    let q = Pipeline::new("raw");
+    q.image("alpine:3.20");
+    q.add(ContainerStep::new("raw", ["echo"]).arg("{{$}}"));
+    assert_eq!(argo_args(&q, "raw"), serde_json::json!(["{{$}}"]));
+}
+
+/// The container args of Argo template `name`.
+fn argo_args(p: &Pipeline, name: &str) -> Json {
+    let yaml = p
+        .compile(&crate::CompileOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let docs = crate::emit::parse_yaml_documents(&yaml).unwrap_or_else(|e| panic!("{e:?}"));
+    docs[0]["spec"]["templates"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["name"] == name))
+        .map(|t| t["container"]["args"].clone())
+        .unwrap_or_else(|| panic!("no template {name}:\n{yaml}"))
+}
+
 #[test]
 fn tasks_with_one_condition_share_a_dag_unless_that_makes_a_cycle() {
     let p = Pipeline::new("grouped");
