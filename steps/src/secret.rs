@@ -26,7 +26,6 @@ pub fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<SecretString>
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::path::PathBuf;
 
     use super::*;
     use crate::bot::signature::Secrets;
@@ -75,7 +74,7 @@ mod tests {
         let repo = crate::bot::github::Repo::new(bot.http.clone(), &bot.api, &token, "o/r", false);
         assert_redacted("bot::github::Repo", format!("{repo:?}"));
         let auth = Auth {
-            ssh_key: Some(PathBuf::from("/k")),
+            ssh_key: None,
             token: Some(SecretString::from(SECRET)),
         };
         assert_redacted("git::Auth", format!("{auth:?}"));

@@ -206,3 +206,120 @@ fn commit_changes_pushes_only_when_told() {
     assert_eq!(out.status.code(), Some(1));
     assert!(err(&out).contains("is not a git working tree"));
 }
+
+/// A stand-in for `ssh` (first on PATH): logs the key it is given with
+/// its mode, lets OpenSSH's own key loader judge it (`ssh-keygen -y` refuses
+/// a key others can read, as `ssh -i` does), then runs the remote git
+/// command here, so git over "SSH" reaches the local bare repository.
+const FAKE_SSH: &str = r#"#!/bin/sh
+key=""
+while [ $# -gt 1 ]; do
+  case "$1" in
+    -i) key="$2"; shift 2 ;;
+    -o|-p) shift 2 ;;
+    *) shift ;;
+  esac
+done
+echo "$key $(stat -c %a "$key")" >> "$KPIPE_FAKE_SSH_LOG"
+ssh-keygen -y -f "$key" > /dev/null || exit 255
+exec sh -c "$1"
+"#;
+
+/// OpenSSH's verdict on a key file: `ssh-keygen -y` (loads it as `ssh -i`).
+fn openssh_loads(key: &Path) -> Output {
+    Command::new("ssh-keygen")
+        .args(["-y", "-f"])
+        .arg(key)
+        .output_within(RUN)
+}
+
+/// Under KFP v2 the mounted key is 0644 (no `defaultMode`) and may lack its
+/// final newline: checkout and commit-changes give git a private copy that
+/// OpenSSH accepts, and remove it afterwards.
+#[test]
+#[cfg(unix)]
+fn a_mounted_ssh_key_others_can_read_works_through_a_private_copy() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let origin = github(tmp.path());
+    let key = tmp.path().join("ssh-privatekey");
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "kpipe-test", "-f"])
+        .arg(&key)
+        .output_within(RUN);
+    assert!(
+        keygen.status.success(),
+        "this test needs OpenSSH's ssh-keygen (Debian: openssh-client): {}",
+        err(&keygen)
+    );
+    // As KFP mounts it: 0644, and (from a literal) without the final newline.
+    let text = std::fs::read_to_string(&key).unwrap_or_default();
+    std::fs::write(&key, text.trim_end()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = openssh_loads(&key);
+    assert!(
+        !refused.status.success() && err(&refused).contains("bad permissions"),
+        "OpenSSH must refuse the mounted key itself, or this test proves nothing: {}",
+        err(&refused)
+    );
+
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    let ssh = bin.join("ssh");
+    std::fs::write(&ssh, FAKE_SSH).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = tmp.path().join("ssh.log");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |args: Vec<String>| {
+        Command::new(BIN)
+            .args(args)
+            .env("PATH", &path)
+            .env("KPIPE_FAKE_SSH_LOG", &log)
+            .output_within(RUN)
+    };
+
+    let work = tmp.path().join("work-ssh");
+    let out = run(vec![
+        "checkout".into(),
+        format!("--repo=ssh://git@example.invalid{}", origin.display()),
+        format!("--out={}", work.display()),
+        format!("--ssh-key={}", key.display()),
+    ]);
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(
+        std::fs::read_to_string(work.join("README.md")).unwrap_or_default(),
+        "changed on master\n"
+    );
+    let store = tmp.path().join("store");
+    std::fs::create_dir_all(&store).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(store.join("store.json"), "{\"ssh\": true}").unwrap_or_else(|e| panic!("{e}"));
+    let out = run(vec![
+        "commit-changes".into(),
+        format!("--repo={}", work.display()),
+        format!("--api-store={}", store.display()),
+        "--push".into(),
+        format!("--ssh-key={}", key.display()),
+    ]);
+    assert!(out.status.success(), "{}", err(&out));
+    let committed = format!("master:{}/store.json", kpipe_step_contract::REPO_STORE_DIR);
+    assert_eq!(sh(&origin, &["show", &committed]), "{\"ssh\": true}");
+
+    // Every ssh call (clone, push) got a 0600 copy, never the mounted key,
+    // and no copy is left behind.
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(calls.lines().count() >= 2, "{calls}");
+    for line in calls.lines() {
+        let (used, mode) = line.rsplit_once(' ').unwrap_or_default();
+        assert_ne!(Path::new(used), key, "{calls}");
+        assert_eq!(mode, "600", "{calls}");
+        assert!(!Path::new(used).exists(), "{used} is left behind");
+    }
+    let meta = std::fs::metadata(&key).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(meta.ok(), Some(0o644), "the mounted key is left as it is");
+}

@@ -21,18 +21,16 @@ pub(super) fn run(args: CheckoutArgs) -> anyhow::Result<()> {
             out.display()
         );
     }
-    let auth = Auth {
-        ssh_key: args.ssh_key.clone(),
-        token: match &args.token_file {
-            Some(f) => Some(read_secret_file(f, "the git token")?),
-            None => None,
-        },
-    };
     if let Some(k) = &args.ssh_key
         && !k.is_file()
     {
         bail!("the SSH key {} does not exist", k.display());
     }
+    let token = match &args.token_file {
+        Some(f) => Some(read_secret_file(f, "the git token")?),
+        None => None,
+    };
+    let auth = Auth::new(args.ssh_key.as_deref(), token)?;
     let pr = args.pr.trim();
     if !pr.is_empty() && !pr.chars().all(|c| c.is_ascii_digit()) {
         bail!("--pr must be a pull request number, got `{pr}`");

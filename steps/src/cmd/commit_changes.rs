@@ -43,10 +43,7 @@ fn copy(src: &Path, dest: &Path) -> std::io::Result<()> {
 /// Runs `commit-changes`.
 pub(super) fn run(args: CommitChangesArgs) -> anyhow::Result<()> {
     let repo = &args.repo;
-    let auth = Auth {
-        ssh_key: args.ssh_key.clone(),
-        token: None,
-    };
+    let auth = Auth::new(args.ssh_key.as_deref(), None)?;
     if git(repo, &["rev-parse", "--is-inside-work-tree"], &auth).is_err() {
         bail!(
             "{} is not a git working tree; pass the checkout step's output",

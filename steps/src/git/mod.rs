@@ -1,9 +1,11 @@
 //! git through its command line: clone, fetch a pull request, merge, commit,
 //! push. Credentials come from mounted secrets and reach git through its
 //! environment (`GIT_SSH_COMMAND`, `GIT_CONFIG_*`), never through arguments
-//! or logs.
+//! or logs; the SSH key through a private copy ([`ssh_key`]).
 
-use std::path::{Path, PathBuf};
+mod ssh_key;
+
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -12,13 +14,26 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::secret::{ExposeSecret, SecretString};
 
+pub use ssh_key::SshKey;
+
 /// How to authenticate to the remote.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Auth {
-    /// SSH private key file.
-    pub ssh_key: Option<PathBuf>,
+    /// A private copy of the SSH private key (removed with the `Auth`).
+    pub ssh_key: Option<SshKey>,
     /// A token for HTTPS (sent as a basic-auth header).
     pub token: Option<SecretString>,
+}
+
+impl Auth {
+    /// Auth with the SSH key file `ssh_key` (copied, see [`SshKey`]) and
+    /// the HTTPS `token`.
+    pub fn new(ssh_key: Option<&Path>, token: Option<SecretString>) -> anyhow::Result<Self> {
+        Ok(Self {
+            ssh_key: ssh_key.map(SshKey::private_copy).transpose()?,
+            token,
+        })
+    }
 }
 
 /// The author and committer of kpipe's commits (name, email), unless
@@ -51,7 +66,7 @@ pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
             "GIT_SSH_COMMAND",
             format!(
                 "ssh -i '{}' -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new",
-                key.display()
+                key.path().display()
             ),
         );
     }
