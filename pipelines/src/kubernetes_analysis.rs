@@ -20,8 +20,8 @@ use kpipe::{
     Schedule, TaintEffect, Toleration, Ttl, Value, Volume,
 };
 use kpipe_step_contract::{
-    Analyze, BuildImage, Checkout, CommitChanges, DEFAULT_THRESHOLD, Device, GITHUB_API,
-    PredictTest, Rollout, STEP_BINARY, SecretPaths, Train, UpdateApi, UpdateData,
+    Analyze, BuildImage, Checkout, CommitChanges, Device, GITHUB_API, PredictTest, Rollout,
+    STEP_BINARY, SecretPaths, Train, UpdateApi, UpdateData,
 };
 
 use crate::Profile;
@@ -148,9 +148,11 @@ pub fn pipeline(profile: &Profile) -> Pipeline {
                 .toleration(Toleration::exists("nvidia.com/gpu").effect(TaintEffect::NoSchedule))
         });
 
+    // Decides at the threshold train stored with the model, as serve and
+    // the bot do.
     let test = p.add(PredictTest {
         model: &train.out.model,
-        threshold: DEFAULT_THRESHOLD,
+        threshold: None,
     });
 
     let image = p

@@ -672,3 +672,34 @@ fn github_calls_match_the_openapi_contract() {
         "a GitHub call broke the OpenAPI contract: {failed:?}"
     );
 }
+
+/// `pipelines/deploy/bot.yaml` runs a command line the bot accepts, which
+/// decides at the threshold the served model reports (no `--threshold`).
+#[test]
+fn the_deployed_bot_decides_at_the_models_threshold() {
+    let manifest = include_str!("../../pipelines/deploy/bot.yaml");
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple(manifest).unwrap_or_else(|e| panic!("bot.yaml: {e}"));
+    let args: Vec<String> = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment")
+        .and_then(|d| d["spec"]["template"]["spec"]["containers"][0]["args"].as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let cli = kpipe_step_contract::StepCli::parse_args(&args)
+        .unwrap_or_else(|e| panic!("bot.yaml's args {args:?}: {e}"));
+    let kpipe_step_contract::Command::Bot(bot) = cli.command else {
+        panic!("bot.yaml does not run the bot: {args:?}");
+    };
+    assert_eq!(bot.threshold, None, "{args:?}");
+    assert!(
+        bot.predict_url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("/v1/models/kubernetes-analysis:predict")),
+        "{args:?}"
+    );
+}

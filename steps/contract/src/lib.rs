@@ -30,7 +30,7 @@ pub use steps::commit_changes::{
     CommitChanges, CommitChangesArgs, DEFAULT_MESSAGE, REPO_ASSETS_DIR, REPO_DATASET_FILE,
     REPO_MODEL_DIR,
 };
-pub use steps::predict::{DEFAULT_THRESHOLD, PredictArgs, PredictTest};
+pub use steps::predict::{PredictArgs, PredictTest};
 pub use steps::rollout::{Rollout, RolloutArgs};
 pub use steps::serve::ServeArgs;
 pub use steps::train::{Device, Train, TrainArgs, TrainOutputs};

@@ -6,9 +6,6 @@ use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::Model;
 
-/// The probability at or above which a note is predicted `kind/bug`.
-pub const DEFAULT_THRESHOLD: f64 = 0.6;
-
 /// Command line of `kpipe-step predict`.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
 #[kpipe(step = "predict")]
@@ -33,8 +30,9 @@ pub struct PredictArgs {
 pub struct PredictTest<'a> {
     /// The model to test.
     pub model: &'a Artifact<Model>,
-    /// Decision threshold.
-    pub threshold: f64,
+    /// Decision threshold; `None` decides at the threshold stored with the
+    /// model (what serve and the bot use too).
+    pub threshold: Option<f64>,
 }
 
 impl Step for PredictTest<'_> {
@@ -51,7 +49,7 @@ impl Step for PredictTest<'_> {
             model,
             text: None,
             test: true,
-            threshold: Some(self.threshold),
+            threshold: self.threshold,
         };
         (args, ())
     }
