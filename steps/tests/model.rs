@@ -101,6 +101,31 @@ fn trains_evaluates_and_predicts() {
     )
     .unwrap_or_default();
     assert_eq!(ui["outputs"][0]["type"], "confusion_matrix");
+    // The ROC curve, inline: `fpr,tpr,threshold` rows from threshold 1 to 0,
+    // the model's threshold among them with the validation recall.
+    let roc = &ui["outputs"][1];
+    assert_eq!(
+        (&roc["type"], &roc["storage"]),
+        (&serde_json::json!("roc"), &serde_json::json!("inline")),
+        "{ui}"
+    );
+    let rows: Vec<Vec<f64>> = roc["source"]
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect())
+        .collect();
+    assert_eq!(rows.len(), 101, "{roc}");
+    assert_eq!(
+        (rows[0].clone(), rows[100].clone()),
+        (vec![0.0, 0.0, 1.0], vec![1.0, 1.0, 0.0])
+    );
+    let threshold = metrics["threshold"].as_f64().unwrap_or(f64::NAN);
+    let recall = metrics["recall"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        rows.iter().any(|r| r[2] == threshold && r[1] == recall),
+        "no ROC row at threshold {threshold} with recall {recall}: {roc}"
+    );
 
     // --eval scores another file and writes nothing.
     let before = files(&model);

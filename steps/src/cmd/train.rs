@@ -10,7 +10,7 @@ use crate::fsutil::write_bytes_atomic;
 use crate::ml::data::{self, check_trainable};
 use crate::ml::features::FeatureConfig;
 use crate::ml::kfp;
-use crate::ml::metrics::Metrics;
+use crate::ml::metrics::{Metrics, RocPoint};
 use crate::ml::model::Model;
 use crate::ml::net_config::NetConfig;
 use crate::ml::trainer::{self, TrainOptions};
@@ -105,7 +105,7 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         .kfp_ui_metadata
         .clone()
         .unwrap_or_else(|| kfp_dir.join("mlpipeline-ui-metadata.json"));
-    write_kfp(&kfp_metrics, &kfp_ui, &outcome.metrics)?;
+    write_kfp(&kfp_metrics, &kfp_ui, &outcome.metrics, &outcome.roc)?;
     let m = &outcome.metrics;
     eprintln!(
         "Validation: accuracy {:.4}, ROC AUC {:.4}, F1 {:.4}, precision {:.4}, recall {:.4} at threshold {:.2} (n = {})",
@@ -138,9 +138,14 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
     Ok(Metrics::compute(&probs, &labels, model.manifest.threshold))
 }
 
-fn write_kfp(metrics_path: &Path, ui_path: &Path, m: &Metrics) -> anyhow::Result<()> {
+fn write_kfp(
+    metrics_path: &Path,
+    ui_path: &Path,
+    m: &Metrics,
+    roc: &[RocPoint],
+) -> anyhow::Result<()> {
     let metrics = serde_json::to_vec_pretty(&kfp::metrics(m))?;
-    let ui = serde_json::to_vec_pretty(&kfp::ui_metadata(m))?;
+    let ui = serde_json::to_vec_pretty(&kfp::ui_metadata(m, roc))?;
     for (path, bytes) in [(metrics_path, metrics), (ui_path, ui)] {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)

@@ -1,7 +1,9 @@
 //! The train step's Kubeflow Pipelines v1 outputs: the metrics the KFP UI
-//! lists and the confusion matrix it draws.
+//! lists and the confusion matrix and ROC curve it draws.
 
-use super::metrics::Metrics;
+use std::fmt::Write as _;
+
+use super::metrics::{Metrics, RocPoint};
 
 /// Kubeflow Pipelines v1 `mlpipeline-metrics.json`.
 pub fn metrics(m: &Metrics) -> serde_json::Value {
@@ -18,13 +20,31 @@ pub fn metrics(m: &Metrics) -> serde_json::Value {
 }
 
 /// Kubeflow Pipelines v1 `mlpipeline-ui-metadata.json`: the confusion matrix
-/// (inline CSV) and a markdown summary.
-pub fn ui_metadata(m: &Metrics) -> serde_json::Value {
+/// and the ROC curve (inline CSV) and a markdown summary.
+///
+/// The ROC rows are `fpr,tpr,threshold` without a header: KFP 1.8's UI
+/// (`OutputArtifactLoader.buildRocCurveConfig`) finds the columns by the
+/// schema's names `fpr`, `tpr` and `threshold…`, and reads an `inline`
+/// source as the CSV itself. Points with a non-finite number are left out.
+pub fn ui_metadata(m: &Metrics, roc: &[RocPoint]) -> serde_json::Value {
     let labels = ["not bug", "bug"];
     let mut csv = String::new();
     for (t, row) in m.confusion_matrix.iter().enumerate() {
         for (p, count) in row.iter().enumerate() {
             csv.push_str(&format!("{},{},{count}\n", labels[t], labels[p]));
+        }
+    }
+    let mut roc_csv = String::new();
+    for p in roc {
+        if [p.false_positive_rate, p.recall, p.threshold]
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            let _ = writeln!(
+                roc_csv,
+                "{},{},{}",
+                p.false_positive_rate, p.recall, p.threshold
+            );
         }
     }
     serde_json::json!({
@@ -42,6 +62,17 @@ pub fn ui_metadata(m: &Metrics) -> serde_json::Value {
                 "labels": labels,
             },
             {
+                "type": "roc",
+                "format": "csv",
+                "schema": [
+                    {"name": "fpr", "type": "NUMBER"},
+                    {"name": "tpr", "type": "NUMBER"},
+                    {"name": "thresholds", "type": "NUMBER"}
+                ],
+                "storage": "inline",
+                "source": roc_csv,
+            },
+            {
                 "type": "markdown",
                 "storage": "inline",
                 "source": format!(
@@ -51,4 +82,49 @@ pub fn ui_metadata(m: &Metrics) -> serde_json::Value {
             }
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::metrics::roc_curve;
+
+    #[test]
+    fn ui_metadata_has_the_roc_curve_as_kfp_1_8_reads_it() {
+        let probs = [0.9, 0.7, 0.2, 0.1, 0.65];
+        let labels = [true, false, true, false, true];
+        let m = Metrics::compute(&probs, &labels, 0.6);
+        let mut roc = roc_curve(&probs, &labels);
+        let ui = ui_metadata(&m, &roc);
+        let types: Vec<_> = ui["outputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| o["type"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(types, ["confusion_matrix", "roc", "markdown"]);
+        let entry = &ui["outputs"][1];
+        assert_eq!(entry["storage"], "inline");
+        assert_eq!(entry["format"], "csv");
+        let names: Vec<_> = entry["schema"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["name"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["fpr", "tpr", "thresholds"]);
+        let csv = entry["source"].as_str().unwrap_or_default();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows.len(), 101);
+        // Threshold 1 first (0/0), threshold 0 last (1/1); at 0.6 two of
+        // three bugs and one of two non-bugs are at or above it.
+        assert_eq!((rows[0], rows[100]), ("0,0,1", "1,1,0"));
+        assert_eq!(rows[40], format!("0.5,{},0.6", 2.0 / 3.0));
+        // A point KFP could not parse is left out, not written as NaN.
+        roc[3].recall = f64::NAN;
+        let ui = ui_metadata(&m, &roc);
+        let csv = ui["outputs"][1]["source"].as_str().unwrap_or_default();
+        assert_eq!(csv.lines().count(), 100);
+        assert!(!csv.contains("NaN"), "{csv}");
+    }
 }

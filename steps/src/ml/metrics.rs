@@ -52,6 +52,60 @@ impl Metrics {
     }
 }
 
+/// One point of the ROC curve: at `threshold`, the share of bugs predicted
+/// bug (recall, the true positive rate) and of non-bugs predicted bug (the
+/// false positive rate).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RocPoint {
+    /// A note is predicted bug at a probability at or above this.
+    pub threshold: f64,
+    /// True positive rate.
+    pub recall: f64,
+    /// False positive rate.
+    pub false_positive_rate: f64,
+}
+
+/// Steps of the ROC curve between thresholds 0 and 1: every 0.01, the step
+/// the decision threshold is chosen and stored in, so the model's threshold
+/// is a point of the curve (101 points whatever the data's size).
+pub const ROC_STEPS: u32 = 100;
+
+/// The ROC curve of `probs` against `labels` at thresholds 1.00, 0.99, …,
+/// 0.00: false positive rate ascending, as scikit-learn's `roc_curve`
+/// orders it. A note counts as bug at `p ≥ t`, as in [`Metrics::compute`];
+/// with no bugs (or no non-bugs) that rate is 0 throughout.
+pub fn roc_curve(probs: &[f64], labels: &[bool]) -> Vec<RocPoint> {
+    let n = probs.len().min(labels.len());
+    let sorted = |class: bool| {
+        let mut p: Vec<f64> = (0..n)
+            .filter(|&i| labels[i] == class)
+            .map(|i| probs[i])
+            .collect();
+        p.sort_by(f64::total_cmp);
+        p
+    };
+    let (bugs, others) = (sorted(true), sorted(false));
+    // The share of `sorted` at or above `t`.
+    let rate = |sorted: &[f64], t: f64| {
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let below = sorted.partition_point(|&p| p < t);
+        (sorted.len() - below) as f64 / sorted.len() as f64
+    };
+    (0..=ROC_STEPS)
+        .rev()
+        .map(|step| {
+            let threshold = f64::from(step) / f64::from(ROC_STEPS);
+            RocPoint {
+                threshold,
+                recall: rate(&bugs, threshold),
+                false_positive_rate: rate(&others, threshold),
+            }
+        })
+        .collect()
+}
+
 /// ROC AUC by the rank statistic (ties get their average rank), as
 /// scikit-learn's `roc_auc_score`. 0.5 when only one class is present.
 pub fn roc_auc(probs: &[f64], labels: &[bool]) -> f64 {
@@ -127,6 +181,41 @@ mod tests {
         );
         assert!((auc - 0.75).abs() < 1e-12, "{auc}");
         assert_eq!(roc_auc(&[0.2, 0.3], &[true, true]), 0.5);
+    }
+
+    #[test]
+    fn the_roc_curve_agrees_with_the_metrics_at_every_threshold() {
+        let probs = [0.1, 0.4, 0.35, 0.8, 0.4, 0.61, 0.6];
+        let labels = [false, false, true, true, true, false, true];
+        let roc = roc_curve(&probs, &labels);
+        assert_eq!(roc.len(), 101);
+        assert_eq!((roc[0].threshold, roc[100].threshold), (1.0, 0.0));
+        assert_eq!((roc[100].recall, roc[100].false_positive_rate), (1.0, 1.0));
+        assert_eq!((roc[0].recall, roc[0].false_positive_rate), (0.0, 0.0));
+        for point in &roc {
+            let m = Metrics::compute(&probs, &labels, point.threshold);
+            let [[tn, fp], [_, _]] = m.confusion_matrix;
+            assert_eq!(point.recall, m.recall, "{point:?}");
+            assert_eq!(
+                point.false_positive_rate,
+                fp as f64 / (fp + tn) as f64,
+                "{point:?}"
+            );
+        }
+        // At 0.6 (a probability equal to the threshold counts as bug):
+        // bugs 0.8, 0.6 of 4; non-bugs 0.61 of 3.
+        let at = roc.iter().find(|p| p.threshold == 0.6);
+        assert_eq!(
+            at.map(|p| (p.recall, p.false_positive_rate)),
+            Some((0.5, 1.0 / 3.0))
+        );
+        // Rates never fall as the threshold falls.
+        assert!(
+            roc.windows(2).all(|w| w[1].recall >= w[0].recall
+                && w[1].false_positive_rate >= w[0].false_positive_rate)
+        );
+        let one_class = roc_curve(&[0.2, 0.9], &[true, true]);
+        assert!(one_class.iter().all(|p| p.false_positive_rate == 0.0));
     }
 
     #[test]

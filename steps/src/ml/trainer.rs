@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::data::Example;
 use super::features::{FeatureConfig, Features};
 use super::fit::{Epoch, TrainSet, Trained};
-use super::metrics::{Metrics, best_f1_threshold, prior_shift_threshold};
+use super::metrics::{Metrics, RocPoint, best_f1_threshold, prior_shift_threshold, roc_curve};
 use super::model::{Manifest, Model};
 use super::net_config::NetConfig;
 use super::sparse::Csr;
@@ -40,6 +40,8 @@ pub struct Outcome {
     pub model: Model,
     /// Metrics on the validation split at the model's threshold.
     pub metrics: Metrics,
+    /// The ROC curve on the validation split.
+    pub roc: Vec<RocPoint>,
     /// Per-epoch numbers.
     pub history: Vec<Epoch>,
     /// Seconds spent on features and on the network.
@@ -301,6 +303,7 @@ fn finish(
     let trained = fitted.trained;
     let threshold = decision_threshold(examples, val_rows);
     let metrics = Metrics::compute(&trained.val_probs, &val_y, threshold);
+    let roc = roc_curve(&trained.val_probs, &val_y);
     let manifest = Manifest {
         seed: opts.seed,
         best_epoch: trained.best_epoch,
@@ -315,6 +318,7 @@ fn finish(
             weights: trained.weights,
         },
         metrics,
+        roc,
         history: trained.history,
         feature_seconds,
         network_seconds: fitted.seconds,
