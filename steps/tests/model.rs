@@ -40,6 +40,27 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     all
 }
 
+/// A KFP v2 executor input (as its launcher writes it) with a Metrics and a
+/// ClassificationMetrics output, whose executor output goes to `file`.
+fn executor_input(file: &Path) -> String {
+    let artifact = |name: &str, title: &str| {
+        serde_json::json!({"artifacts": [{
+            "name": name,
+            "uri": format!("minio://b/train/{name}"),
+            "type": {"schemaTitle": title, "schemaVersion": "0.0.1"}
+        }]})
+    };
+    serde_json::json!({"outputs": {
+        "artifacts": {
+            "metrics": artifact("metrics", "system.Metrics"),
+            "classification": artifact("classification", "system.ClassificationMetrics"),
+            "model": artifact("model", "system.Model"),
+        },
+        "outputFile": file,
+    }})
+    .to_string()
+}
+
 /// The first `n` lines of the training file.
 fn sample(dir: &Path, n: usize) -> PathBuf {
     let text =
@@ -56,11 +77,13 @@ fn trains_evaluates_and_predicts() {
     let train = sample(dir.path(), 1200);
     let model = dir.path().join("model");
     let kfp = dir.path().join("kfp");
+    let v2 = dir.path().join("kfp-v2/output_metadata.json");
     let out = step(&[
         "train",
         &format!("--data={}", train.display()),
         &format!("--out={}", model.display()),
         &format!("--kfp-out={}", kfp.display()),
+        &format!("--kfp-executor-input={}", executor_input(&v2)),
         "--max-epochs=4",
         "--seed=3",
     ]);
@@ -126,6 +149,45 @@ fn trains_evaluates_and_predicts() {
         rows.iter().any(|r| r[2] == threshold && r[1] == recall),
         "no ROC row at threshold {threshold} with recall {recall}: {roc}"
     );
+    // KFP v2: the same numbers as artifact metadata in the executor output.
+    let v2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&v2).unwrap_or_default()).unwrap_or_default();
+    let scalars = &v2["artifacts"]["metrics"]["artifacts"][0]["metadata"];
+    for (kfp, ours) in [
+        ("accuracy", "accuracy"),
+        ("roc-auc", "roc_auc"),
+        ("f1", "f1"),
+        ("precision", "precision"),
+        ("recall", "recall"),
+        ("threshold", "threshold"),
+    ] {
+        assert_eq!(scalars[kfp], metrics[ours], "{kfp}: {v2}");
+    }
+    // The model output gets no metadata: only the two metrics outputs.
+    assert_eq!(
+        v2["artifacts"]
+            .as_object()
+            .map(|a| a.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["classification".to_owned(), "metrics".to_owned()]),
+        "{v2}"
+    );
+    let classification = &v2["artifacts"]["classification"]["artifacts"][0];
+    assert_eq!(classification["uri"], "minio://b/train/classification");
+    let cm = &classification["metadata"]["confusionMatrix"];
+    assert_eq!(cm["rows"].as_array().map(Vec::len), Some(2), "{cm}");
+    for (i, row) in cm["rows"].as_array().into_iter().flatten().enumerate() {
+        assert_eq!(row["row"], metrics["confusion_matrix"][i], "{cm}");
+    }
+    let at_threshold = classification["metadata"]["confidenceMetrics"]
+        .as_array()
+        .and_then(|points| {
+            points
+                .iter()
+                .find(|p| p["confidenceThreshold"] == metrics["threshold"])
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(at_threshold["recall"], metrics["recall"], "{at_threshold}");
 
     // --eval scores another file and writes nothing.
     let before = files(&model);
@@ -243,6 +305,19 @@ fn bad_inputs_fail_clearly() {
     assert_eq!(out.status.code(), Some(1));
     let out = step(&["train", "--data=/x", "--out=/y", "--device=cuda"]);
     assert_eq!(out.status.code(), Some(1));
+    // KFP's placeholder where its executor input belongs: before training.
+    let out = step(&[
+        "train",
+        &format!("--data={}", one_class.display()),
+        &format!("--out={}", d.join("m").display()),
+        "--kfp-executor-input={{$}}",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("only KFP's launcher fills it in"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

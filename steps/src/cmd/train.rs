@@ -10,6 +10,7 @@ use crate::fsutil::write_bytes_atomic;
 use crate::ml::data::{self, check_trainable};
 use crate::ml::features::FeatureConfig;
 use crate::ml::kfp;
+use crate::ml::kfp_v2::{self, ExecutorInput};
 use crate::ml::metrics::{Metrics, RocPoint};
 use crate::ml::model::Model;
 use crate::ml::net_config::NetConfig;
@@ -31,6 +32,12 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
     let (Some(data), Some(out)) = (&args.data, &args.out) else {
         bail!("train needs --data FILE and --out DIR (or --eval FILE --model DIR)");
     };
+    // Before training: a bad executor input fails in a second, not after it.
+    let kfp_input = args
+        .kfp_executor_input
+        .as_deref()
+        .map(ExecutorInput::parse)
+        .transpose()?;
     let started = Instant::now();
     let examples = data::load(data)?;
     check_trainable(&examples, data)?;
@@ -106,6 +113,9 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| kfp_dir.join("mlpipeline-ui-metadata.json"));
     write_kfp(&kfp_metrics, &kfp_ui, &outcome.metrics, &outcome.roc)?;
+    if let Some(input) = kfp_input {
+        write_kfp_v2(input, &outcome.metrics, &outcome.roc)?;
+    }
     let m = &outcome.metrics;
     eprintln!(
         "Validation: accuracy {:.4}, ROC AUC {:.4}, F1 {:.4}, precision {:.4}, recall {:.4} at threshold {:.2} (n = {})",
@@ -154,5 +164,27 @@ fn write_kfp(
         write_bytes_atomic(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    Ok(())
+}
+
+/// Writes the KFP v2 executor output: the metrics as artifact metadata.
+fn write_kfp_v2(input: ExecutorInput, m: &Metrics, roc: &[RocPoint]) -> anyhow::Result<()> {
+    let (path, output) = kfp_v2::executor_output(input, m, roc)?;
+    write_bytes_atomic(&path, &serde_json::to_vec_pretty(&output)?).with_context(|| {
+        format!(
+            "cannot write the KFP executor output {} (outputs.outputFile of --kfp-executor-input)",
+            path.display()
+        )
+    })?;
+    eprintln!(
+        "Reported the metrics to Kubeflow Pipelines as metadata of {} in {}",
+        output
+            .artifacts
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" and "),
+        path.display()
+    );
     Ok(())
 }

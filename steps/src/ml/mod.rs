@@ -12,6 +12,7 @@ pub mod features;
 pub mod fit;
 pub mod head;
 pub mod kfp;
+pub mod kfp_v2;
 pub mod metrics;
 pub mod model;
 pub mod net_config;

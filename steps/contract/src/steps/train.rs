@@ -64,6 +64,12 @@ pub struct TrainArgs {
     /// Write Kubeflow's UI metadata file here (default: mlpipeline-ui-metadata.json in --kfp-out).
     #[arg(long)]
     pub kfp_ui_metadata: Option<PathBuf>,
+    /// Kubeflow Pipelines v2's executor input (the JSON its launcher puts for `{{$}}`): also
+    /// report the validation metrics as artifact metadata, which the KFP v2 UI draws (scalar
+    /// metrics on the system.Metrics output, confusion matrix and ROC curve on the
+    /// system.ClassificationMetrics output), in the ExecutorOutput file it names.
+    #[arg(long, value_name = "JSON", conflicts_with = "eval")]
+    pub kfp_executor_input: Option<String>,
     /// Hidden layers of the MLP.
     #[arg(long)]
     pub layers: Option<usize>,
@@ -92,6 +98,7 @@ impl TrainArgs {
             kfp_out: None,
             kfp_metrics: None,
             kfp_ui_metadata: None,
+            kfp_executor_input: None,
             layers: None,
             units: None,
             dropout: None,
@@ -138,6 +145,8 @@ impl Step for Train<'_> {
         args.device = self.device;
         args.kfp_metrics = Some(metrics);
         args.kfp_ui_metadata = Some(ui_metadata);
+        // KFP v2 only (left out on Argo): the v2 UI reads artifact metadata.
+        args.kfp_executor_input = Some(io.kfp_executor_input());
         (args, TrainOutputs { model })
     }
 }
