@@ -460,6 +460,80 @@ fn every_ir_parses_with_kfp_2_17() {
     );
 }
 
+/// Only train gets KFP's executor input (`{{$}}`), and only on KFP: the
+/// Argo workflow (and so `kpipe run --local`) leaves the argument out.
+#[test]
+fn train_gets_the_executor_input_only_on_kfp() {
+    let spec = &docs(&kfp_compiled().yaml)[0];
+    let mut given = Vec::new();
+    for (label, exec) in spec["deploymentSpec"]["executors"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        for arg in exec["container"]["args"].as_array().into_iter().flatten() {
+            if arg.as_str().is_some_and(|a| a.contains("{{$}}")) {
+                given.push((label.as_str(), arg.clone()));
+            }
+        }
+    }
+    assert_eq!(given, [("exec-train", json!("--kfp-executor-input={{$}}"))]);
+    // It reports on these two outputs, found by their type.
+    let outputs = &spec["components"]["comp-train"]["outputDefinitions"]["artifacts"];
+    for (name, title) in [
+        ("mlpipeline-metrics", "system.Metrics"),
+        ("mlpipeline-ui-metadata", "system.ClassificationMetrics"),
+    ] {
+        assert_eq!(outputs[name]["artifactType"]["schemaTitle"], title);
+    }
+    let argo_yaml = kubernetes_analysis::pipeline(&Profile::Cluster)
+        .compile(&CompileOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!argo_yaml.contains("kfp-executor-input"), "{argo_yaml}");
+    let train = template(&docs(&argo_yaml)[0], "train");
+    assert_eq!(
+        train["container"]["args"].as_array().map(Vec::len),
+        spec["deploymentSpec"]["executors"]["exec-train"]["container"]["args"]
+            .as_array()
+            .map(|a| a.len() - 1)
+    );
+}
+
+/// train under KFP 2.17's launcher, emulated from its sources with kfp
+/// 2.17.3's protos (`kfp_executor_check.py`): given the executor input
+/// through `{{$}}`, it writes an `ExecutorOutput` that parses strictly and
+/// holds the scalar metrics, confusion matrix and ROC curve as kfp's own
+/// `Metrics` and `ClassificationMetrics` write them.
+#[test]
+#[ignore = "needs kfp 2.17.3: KPIPE_KFP2_PYTHON (.ci/run sets it)"]
+fn train_reports_its_metrics_through_kfp_2_17s_executor_output() {
+    let python = std::env::var("KPIPE_KFP2_PYTHON").unwrap_or_else(|_| {
+        panic!("set KPIPE_KFP2_PYTHON to a python with kfp==2.17.3 and kfp-pipeline-spec==2.17.3")
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ir = dir.path().join("ka.yaml");
+    std::fs::write(&ir, kfp_compiled().yaml).unwrap_or_else(|e| panic!("{e}"));
+    // The first 600 training notes: enough for both classes on both sides
+    // of the split, quick to train.
+    let notes = read(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/release-notes-train-1.14-1.27.jsonl"),
+    );
+    let data = dir.path().join("notes.jsonl");
+    let sample: String = notes.lines().take(600).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&data, sample).unwrap_or_else(|e| panic!("{e}"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kfp_executor_check.py");
+    let out = Command::new(&python)
+        .arg(script)
+        .arg(&ir)
+        .arg(crate::local_run::step_binary())
+        .arg(&data)
+        .arg(dir.path().join("work"))
+        .output_within(kpipe_testkit::RUN);
+    let report = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("executor output: ok"), "{report}");
+}
+
 /// The examples that use Argo-only features: `retries` passes Argo's
 /// attempt number (`{{retries}}`), which KFP v2 does not have.
 const ARGO_ONLY: [&str; 1] = ["retries"];

@@ -13,7 +13,7 @@ const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
 /// sources (only this package's tests were built), it is built here (about
 /// 3 minutes cold on 2 cores, hence this test's longer timeout in
 /// .config/nextest.toml).
-fn step_binary() -> &'static Path {
+pub(crate) fn step_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let dir = Path::new(KPIPE)
