@@ -293,3 +293,6 @@ pub fn run(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;
