@@ -143,7 +143,10 @@ fn compile_lists_pipelines_and_rejects_unknown_ones() {
     let out = kpipe(&["compile", "--list"]);
     assert!(out.status.success());
     let list = text(&out.stdout);
-    let names: Vec<&str> = list.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert_eq!(
         names,
         [
@@ -177,7 +180,12 @@ fn new_refuses_bad_names_and_non_empty_directories_and_changes_nothing() {
         ("My_Demo", "cannot name the crate and its pipeline"),
         ("kpipe", "is reserved"),
     ] {
-        let out = kpipe(&["new", name, "--dir", &tmp.path().join("x").to_string_lossy()]);
+        let out = kpipe(&[
+            "new",
+            name,
+            "--dir",
+            &tmp.path().join("x").to_string_lossy(),
+        ]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
         assert!(!tmp.path().join("x").exists(), "nothing written for {name}");
@@ -187,14 +195,29 @@ fn new_refuses_bad_names_and_non_empty_directories_and_changes_nothing() {
     std::fs::write(busy.join("notes.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
     let out = kpipe(&["new", "demo", "--dir", &busy.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("is not empty"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not empty"),
+        "{}",
+        text(&out.stderr)
+    );
     let left: Vec<_> = std::fs::read_dir(&busy)
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert_eq!(left, ["notes.txt"]);
-    let out = kpipe(&["new", "demo", "--dir", &tmp.path().join("ok").to_string_lossy(), "--kpipe-path", "/nonexistent"]);
+    let out = kpipe(&[
+        "new",
+        "demo",
+        "--dir",
+        &tmp.path().join("ok").to_string_lossy(),
+        "--kpipe-path",
+        "/nonexistent",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("--kpipe-path /nonexistent does not exist"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--kpipe-path /nonexistent does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -217,7 +240,10 @@ fn new_writes_a_crate_depending_on_the_released_kpipe() {
     }
     let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
     assert!(
-        cargo.contains(&format!("kpipe = {{ version = \"{}\" }}", env!("CARGO_PKG_VERSION"))),
+        cargo.contains(&format!(
+            "kpipe = {{ version = \"{}\" }}",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{cargo}"
     );
 }

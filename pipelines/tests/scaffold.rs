@@ -84,7 +84,15 @@ fn a_new_crate_tests_compiles_and_runs_with_caching() {
     let yaml = demo.join("demo.yaml");
     cargo(
         &demo,
-        &["run", "--offline", "--quiet", "--", "compile", "-o", "demo.yaml"],
+        &[
+            "run",
+            "--offline",
+            "--quiet",
+            "--",
+            "compile",
+            "-o",
+            "demo.yaml",
+        ],
     );
     let lint = Command::new(KPIPE)
         .args(["lint", "--argo", "all"])

@@ -240,7 +240,10 @@ mod tests {
 
     fn registry(names: &[&str], default: Option<&str>) -> Registry {
         Registry {
-            entries: names.iter().map(|n| Entry::new(*n, "s", pipeline)).collect(),
+            entries: names
+                .iter()
+                .map(|n| Entry::new(*n, "s", pipeline))
+                .collect(),
             default: default.map(str::to_owned),
         }
     }
@@ -248,10 +251,22 @@ mod tests {
     #[test]
     fn lookup_uses_the_name_the_default_or_the_only_pipeline() {
         let one = registry(&["a"], None);
-        assert_eq!(one.lookup(None).map(|e| e.name.clone()).ok().as_deref(), Some("a"));
+        assert_eq!(
+            one.lookup(None).map(|e| e.name.clone()).ok().as_deref(),
+            Some("a")
+        );
         let two = registry(&["a", "b"], Some("b"));
-        assert_eq!(two.lookup(None).map(|e| e.name.clone()).ok().as_deref(), Some("b"));
-        assert_eq!(two.lookup(Some("a")).map(|e| e.name.clone()).ok().as_deref(), Some("a"));
+        assert_eq!(
+            two.lookup(None).map(|e| e.name.clone()).ok().as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            two.lookup(Some("a"))
+                .map(|e| e.name.clone())
+                .ok()
+                .as_deref(),
+            Some("a")
+        );
         let err = |r: &Registry, n: Option<&str>| {
             r.lookup(n).err().map(|e| e.to_string()).unwrap_or_default()
         };
@@ -271,7 +286,13 @@ mod tests {
         assert!(registry(&["a", "b"], Some("a")).problems().is_empty());
         let dup = registry(&["a", "b", "a"], None).problems();
         assert_eq!(dup.len(), 1, "{dup:?}");
-        assert!(dup[0].starts_with("two pipelines are registered as `a` (pipelines/kpipe/src/registry.rs:"), "{}", dup[0]);
+        assert!(
+            dup[0].starts_with(
+                "two pipelines are registered as `a` (pipelines/kpipe/src/registry.rs:"
+            ),
+            "{}",
+            dup[0]
+        );
         let missing = registry(&["a"], Some("z")).problems();
         assert_eq!(
             missing,

@@ -134,7 +134,10 @@ fn outputs_and_name_come_from_the_attributes() {
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn text(&mut self) -> String {
@@ -155,7 +158,11 @@ fn random_values_round_trip() {
             git_ref: maybe(&mut rng).then(|| rng.text()),
             rows: Arg::new(rng.next() as i64 - (1 << 30)),
             share: (rng.next() % 1000) as f64 / 7.0,
-            mode: if maybe(&mut rng) { Mode::Fast } else { Mode::VerySlow },
+            mode: if maybe(&mut rng) {
+                Mode::Fast
+            } else {
+                Mode::VerySlow
+            },
             out: PathBuf::from(format!("/o/{}", rng.text())),
             report: maybe(&mut rng).then(|| PathBuf::from(rng.text() + "r")),
             dry_run: maybe(&mut rng),
@@ -163,7 +170,8 @@ fn random_values_round_trip() {
             v: (rng.next() % 4) as u8,
             // (clap reads a Vec option given no value as empty, so none or more)
             tags: (0..rng.next() % 3).map(|_| rng.text()).collect(),
-            ids: maybe(&mut rng).then(|| (0..1 + rng.next() % 3).map(|_| rng.next() as u32).collect()),
+            ids: maybe(&mut rng)
+                .then(|| (0..1 + rng.next() % 3).map(|_| rng.next() as u32).collect()),
             extra: Extra {
                 verbose: maybe(&mut rng),
                 level: maybe(&mut rng).then(|| (rng.next() % 200) as u8),

@@ -262,13 +262,24 @@ mod tests {
         let steps = Steps::new().step(write);
         let code = steps.main_from(
             "t",
-            ["t", "write", "--text=hello", &format!("--out={}", out.display())],
+            [
+                "t",
+                "write",
+                "--text=hello",
+                &format!("--out={}", out.display()),
+            ],
         );
         assert_eq!(code, ExitCode::SUCCESS);
         assert_eq!(std::fs::read_to_string(&out).unwrap_or_default(), "hello");
-        let failed = Steps::new()
-            .step(write)
-            .main_from("t", ["t", "write", "--text=fail", &format!("--out={}", out.display())]);
+        let failed = Steps::new().step(write).main_from(
+            "t",
+            [
+                "t",
+                "write",
+                "--text=fail",
+                &format!("--out={}", out.display()),
+            ],
+        );
         assert_eq!(failed, ExitCode::from(1));
         let usage = Steps::new().step(write).main_from("t", ["t", "write"]);
         assert_eq!(usage, ExitCode::from(2));
@@ -279,7 +290,11 @@ mod tests {
         let steps = Steps::new().step(write).step(write);
         let dup = steps.duplicates();
         assert_eq!(dup.len(), 1);
-        assert!(dup[0].starts_with("two steps are registered as `write`"), "{}", dup[0]);
+        assert!(
+            dup[0].starts_with("two steps are registered as `write`"),
+            "{}",
+            dup[0]
+        );
         assert_eq!(steps.main_from("t", ["t", "write"]), ExitCode::from(2));
     }
 
