@@ -152,7 +152,7 @@ impl Rng {
 fn random_values_round_trip() {
     let mut rng = Rng(42);
     for _ in 0..500 {
-        let maybe = |rng: &mut Rng| rng.next() % 2 == 0;
+        let maybe = |rng: &mut Rng| rng.next().is_multiple_of(2);
         let expected = EveryShape {
             name: rng.text(),
             git_ref: maybe(&mut rng).then(|| rng.text()),
