@@ -105,6 +105,7 @@ mod app;
 mod cli;
 pub mod prow;
 mod registry;
+pub mod report;
 pub mod run;
 mod scaffold;
 pub mod step;

@@ -122,8 +122,8 @@ fn run(
         cache,
     };
     let reports = super::run(&wf, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
-    let log = String::from_utf8_lossy(&sink.0.lock().map(|v| v.clone()).unwrap_or_default())
-        .into_owned();
+    let log =
+        String::from_utf8_lossy(&sink.0.lock().map(|v| v.clone()).unwrap_or_default()).into_owned();
     (reports, log)
 }
 
@@ -151,12 +151,23 @@ fn unchanged_steps_are_cached_and_a_parameter_reruns_only_its_dependants() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = diamond();
     let (first, _) = run(&p, tmp.path(), &[], true);
-    assert!(first.iter().all(|r| r.status == Status::Succeeded), "{:?}", statuses(&first));
+    assert!(
+        first.iter().all(|r| r.status == Status::Succeeded),
+        "{:?}",
+        statuses(&first)
+    );
     assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
 
     let (second, log) = run(&p, tmp.path(), &[], true);
-    assert!(second.iter().all(|r| r.status == Status::Cached), "{:?}", statuses(&second));
-    assert!(log.contains("[join] cached: inputs unchanged, outputs reused"), "{log}");
+    assert!(
+        second.iter().all(|r| r.status == Status::Cached),
+        "{:?}",
+        statuses(&second)
+    );
+    assert!(
+        log.contains("[join] cached: inputs unchanged, outputs reused"),
+        "{log}"
+    );
     assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
 
     let (third, _) = run(&p, tmp.path(), &[("b", "2")], true);
@@ -166,7 +177,10 @@ fn unchanged_steps_are_cached_and_a_parameter_reruns_only_its_dependants() {
     assert_eq!(joined(tmp.path()), "left 1\nright 2\n");
 
     let (all, _) = run(&p, tmp.path(), &[("b", "2")], false);
-    assert!(all.iter().all(|r| r.status == Status::Succeeded), "--no-cache runs all");
+    assert!(
+        all.iter().all(|r| r.status == Status::Succeeded),
+        "--no-cache runs all"
+    );
 }
 
 #[test]
@@ -176,10 +190,16 @@ fn a_corrupt_entry_is_ignored_with_a_warning_and_the_step_reruns() {
     run(&p, tmp.path(), &[], true);
     // What a writer killed halfway would have left, if entries were not
     // written atomically.
-    std::fs::write(tmp.path().join("steps/left/cache.json"), "{\"version\":1,\"ke")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        tmp.path().join("steps/left/cache.json"),
+        "{\"version\":1,\"ke",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let (reports, log) = run(&p, tmp.path(), &[], true);
-    assert!(log.contains("[left] warning: ignoring its cache entry"), "{log}");
+    assert!(
+        log.contains("[left] warning: ignoring its cache entry"),
+        "{log}"
+    );
     assert!(log.contains("is not valid JSON"), "{log}");
     assert_eq!(status(&reports, "left"), Status::Succeeded);
     // Its output is the same as before, so its dependant stays cached.
@@ -192,16 +212,26 @@ fn changed_outputs_and_failed_runs_are_not_reused() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = diamond();
     run(&p, tmp.path(), &[], true);
-    std::fs::write(tmp.path().join("steps/right/root/kpipe/outputs/text"), "edited\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        tmp.path().join("steps/right/root/kpipe/outputs/text"),
+        "edited\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let (reports, _) = run(&p, tmp.path(), &[], true);
-    assert_eq!(status(&reports, "right"), Status::Succeeded, "output changed: rerun");
+    assert_eq!(
+        status(&reports, "right"),
+        Status::Succeeded,
+        "output changed: rerun"
+    );
     assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
 
     // A step that fails leaves no entry: the next run runs it again.
     let failing = Pipeline::new("fails");
     failing.image("alpine:3.20");
-    failing.add(ContainerStep::new("flaky", ["sh", "-c", "test -e marker || { touch marker; exit 3; }"]));
+    failing.add(ContainerStep::new(
+        "flaky",
+        ["sh", "-c", "test -e marker || { touch marker; exit 3; }"],
+    ));
     let (first, _) = run(&failing, tmp.path(), &[], true);
     assert!(matches!(status(&first, "flaky"), Status::Failed(_)));
     assert!(!tmp.path().join("steps/flaky/cache.json").exists());
@@ -212,13 +242,22 @@ fn a_missing_program_names_the_step_and_the_program() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = Pipeline::new("missing");
     p.image("python:3.12");
-    p.add(ContainerStep::new("train", ["kpipe-no-such-program", "train.py"]));
+    p.add(ContainerStep::new(
+        "train",
+        ["kpipe-no-such-program", "train.py"],
+    ));
     let (reports, _) = run(&p, tmp.path(), &[], true);
     let Status::Failed(why) = status(&reports, "train") else {
         panic!("{:?}", statuses(&reports));
     };
-    assert!(why.contains("step `train`: the program `kpipe-no-such-program` is not on this machine"), "{why}");
-    assert!(why.contains("does not pull its image (python:3.12)"), "{why}");
+    assert!(
+        why.contains("step `train`: the program `kpipe-no-such-program` is not on this machine"),
+        "{why}"
+    );
+    assert!(
+        why.contains("does not pull its image (python:3.12)"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -228,7 +267,12 @@ fn retries_wait_out_their_backoff_and_see_the_attempt_number() {
     p.image("alpine:3.20");
     p.add(ContainerStep::new(
         "flaky",
-        ["sh", "-c", r#"echo "attempt $0"; [ "$0" -ge 2 ]"#, "{{retries}}"],
+        [
+            "sh",
+            "-c",
+            r#"echo "attempt $0"; [ "$0" -ge 2 ]"#,
+            "{{retries}}",
+        ],
     ))
     .retry(Retry::limit(3).backoff("100ms", 2, None));
     let started = std::time::Instant::now();
@@ -238,5 +282,8 @@ fn retries_wait_out_their_backoff_and_see_the_attempt_number() {
     assert!(log.contains("retry 1/3 in 0.1s"), "{log}");
     assert!(log.contains("retry 2/3 in 0.2s"), "{log}");
     assert!(log.contains("attempt 2"), "{log}");
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300), "backoff waited");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "backoff waited"
+    );
 }
