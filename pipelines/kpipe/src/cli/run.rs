@@ -134,8 +134,24 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         cache: !args.no_cache,
     };
     let reports = run::run(&wf, &cfg, Box::new(std::io::stderr()))?;
-    print_summary(&reports, started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    print_summary(&reports, seconds);
     print_metrics(&workdir, &wf);
+    let writing = Instant::now();
+    let report = crate::report::write(&crate::report::Run {
+        pipeline: &entry.name,
+        workdir: &workdir,
+        workflow: &wf,
+        graph: &pipeline,
+        params: &cfg.params,
+        reports: &reports,
+        seconds,
+    })?;
+    println!(
+        "\nreport: {} (written in {:.0} ms)",
+        report.display(),
+        writing.elapsed().as_secs_f64() * 1e3
+    );
     let failed: Vec<&str> = reports
         .iter()
         .filter(|r| matches!(r.status, Status::Failed(_)))
