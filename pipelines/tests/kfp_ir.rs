@@ -490,7 +490,8 @@ fn train_gets_the_executor_input_only_on_kfp() {
         .compile(&CompileOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!argo_yaml.contains("kfp-executor-input"), "{argo_yaml}");
-    let train = template(&docs(&argo_yaml)[0], "train");
+    let argo = docs(&argo_yaml);
+    let train = template(&argo[0], "train");
     assert_eq!(
         train["container"]["args"].as_array().map(Vec::len),
         spec["deploymentSpec"]["executors"]["exec-train"]["container"]["args"]

@@ -136,7 +136,11 @@ fn trains_evaluates_and_predicts() {
         .as_str()
         .unwrap_or_default()
         .lines()
-        .map(|l| l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
     assert_eq!(rows.len(), 101, "{roc}");
     assert_eq!(

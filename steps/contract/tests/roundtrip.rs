@@ -64,6 +64,10 @@ fn every_command() -> Vec<Command> {
             kfp_out: Some(p("/out")),
             kfp_metrics: Some(p("/out/m.json")),
             kfp_ui_metadata: None,
+            // KFP's executor input: JSON with spaces, quotes and braces.
+            kfp_executor_input: Some(
+                r#"{"outputs": {"outputFile": "/tmp/kfp outputs/o.json", "artifacts": {}}}"#.into(),
+            ),
             layers: Some(3),
             units: Some(128),
             dropout: Some(0.35),
@@ -80,6 +84,7 @@ fn every_command() -> Vec<Command> {
             kfp_out: None,
             kfp_metrics: None,
             kfp_ui_metadata: Some(p("/ui.json")),
+            kfp_executor_input: None,
             layers: None,
             units: None,
             dropout: None,
