@@ -106,6 +106,18 @@ fn the_whole_pipeline_runs_on_the_embedded_defaults() {
     }
     assert!(stdout.contains("train metrics"), "{stdout}");
     assert!(stdout.contains("roc-auc"));
+    // The run report draws train's confusion matrix and its ROC curve (the
+    // v1 UI metadata's inline `roc` entry, 101 thresholds).
+    let report = std::fs::read_to_string(tmp.path().join("report.html")).unwrap_or_default();
+    assert!(
+        report.contains("<table class=\"confusion-matrix\">"),
+        "no confusion matrix in report.html"
+    );
+    assert!(
+        report.contains("<figure class=\"roc\">")
+            && report.contains("<figcaption>101 points</figcaption>"),
+        "no ROC curve of 101 points in report.html"
+    );
     assert!(
         stderr.contains("[update-data] Parsed 0 issues and 6290 pull requests (6290 items)"),
         "{stderr}"
