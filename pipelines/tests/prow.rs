@@ -334,16 +334,26 @@ fn run_job(job: &Value, env: &[(&str, &str)], kubeconfig: &Path, cwd: &Path) -> 
         .chain(strings(&container["args"]))
         .map(|a| expand(&a, env))
         .collect();
-    let bin_dir = Path::new(KPIPE)
-        .parent()
-        .unwrap_or_else(|| panic!("{KPIPE}"));
+    // `kpipe` on PATH polls fast (the hidden --poll-ms) and is otherwise
+    // the binary under test.
+    let bin = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wrapper = bin.path().join("kpipe");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = submit ]; then shift; exec '{KPIPE}' submit --poll-ms=50 \"$@\"; fi\nexec '{KPIPE}' \"$@\"\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
     let path = format!(
         "{}:{}",
-        bin_dir.display(),
+        bin.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let program = if argv[0] == "kpipe" {
-        KPIPE.to_owned()
+        wrapper.to_string_lossy().into_owned()
     } else {
         argv[0].clone()
     };
@@ -352,7 +362,6 @@ fn run_job(job: &Value, env: &[(&str, &str)], kubeconfig: &Path, cwd: &Path) -> 
         .envs(env.iter().copied())
         .env("PATH", path)
         .env("KUBECONFIG", kubeconfig)
-        .env("KPIPE_POLL_MS", "50")
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("ARGO_TOKEN")
         .current_dir(cwd)

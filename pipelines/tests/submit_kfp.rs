@@ -347,9 +347,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
 
 fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(KPIPE);
-    cmd.args(["submit", "--kfp", url])
+    cmd.args(["submit", "--kfp", url, "--kfp-api", "v1", "--poll-ms=20"])
         .args(args)
-        .env("KPIPE_POLL_MS", "20")
         .env(
             "KF_PIPELINES_SA_TOKEN_PATH",
             "/nonexistent/kpipe-test-token",
