@@ -447,7 +447,11 @@ fn an_expired_watch_lists_again() {
     let c = lock(&cluster);
     assert_eq!((c.lists, c.watches), (2, 2), "{stderr}");
     let selector = format!("metadata.name=kubernetes-analysis-{SUFFIX}");
-    assert!(c.selectors.iter().all(|s| *s == selector), "{:?}", c.selectors);
+    assert!(
+        c.selectors.iter().all(|s| *s == selector),
+        "{:?}",
+        c.selectors
+    );
 }
 
 #[test]

@@ -167,6 +167,11 @@ impl Client {
                         .map(str::to_owned)
                 })
                 .unwrap_or_else(|| text.trim().chars().take(500).collect());
+            let message = if message.is_empty() {
+                "(no message)".to_owned()
+            } else {
+                message
+            };
             return Err(ApiError {
                 what: what.to_owned(),
                 status,

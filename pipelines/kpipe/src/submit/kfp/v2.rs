@@ -161,21 +161,9 @@ impl Api for V2 {
     }
 
     async fn create_run(&self, run: &NewRun<'_>) -> anyhow::Result<String> {
-        let parameters: Map<String, Value> = run.parameters.iter().cloned().collect();
-        let mut body = json!({
-            "display_name": run.name,
-            "description": "submitted by kpipe",
-            "experiment_id": run.experiment,
-            "pipeline_version_reference": {
-                "pipeline_id": run.pipeline,
-                "pipeline_version_id": run.version,
-            },
-            "runtime_config": {"parameters": parameters},
-        });
-        if let Some(sa) = run.service_account {
-            body["service_account"] = Value::String(sa.to_owned());
-        }
-        let request = self.0.request(Method::POST, &["runs"]).json(&body);
+        let request = (self.0)
+            .request(Method::POST, &["runs"])
+            .json(&run_body(run));
         let created = (self.0)
             .send(&format!("create run {}", run.name), request)
             .await?;
@@ -184,28 +172,11 @@ impl Api for V2 {
 
     async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>> {
         let request = self.0.request(Method::GET, &["runs", id]);
-        let run = match self.0.send(&format!("read run {id}"), request).await {
-            Ok(run) => run,
-            Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let state = run["state"].as_str().unwrap_or("").to_owned();
-        let outcome = match state.as_str() {
-            "SUCCEEDED" | "SKIPPED" => Outcome::Succeeded,
-            "FAILED" | "CANCELED" => Outcome::Failed,
-            _ => Outcome::Running,
-        };
-        let tasks = (run["run_details"]["task_details"].as_array())
-            .into_iter()
-            .flatten()
-            .map(task)
-            .collect();
-        Ok(Some(RunView {
-            outcome,
-            message: run["error"]["message"].as_str().unwrap_or("").to_owned(),
-            state,
-            tasks,
-        }))
+        match self.0.send(&format!("read run {id}"), request).await {
+            Ok(run) => Ok(Some(view(&run))),
+            Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn terminate(&self, id: &str) -> anyhow::Result<()> {
@@ -213,6 +184,48 @@ impl Api for V2 {
         let request = self.0.request(Method::POST, &["runs", &action]);
         let what = format!("terminate run {id}");
         self.0.send(&what, request).await.map(|_| ())
+    }
+}
+
+/// The `v2beta1Run` to create: the version to run, the experiment, and the
+/// parameters as typed `runtime_config.parameters`.
+fn run_body(run: &NewRun<'_>) -> Value {
+    let parameters: Map<String, Value> = run.parameters.iter().cloned().collect();
+    let mut body = json!({
+        "display_name": run.name,
+        "description": "submitted by kpipe",
+        "experiment_id": run.experiment,
+        "pipeline_version_reference": {
+            "pipeline_id": run.pipeline,
+            "pipeline_version_id": run.version,
+        },
+        "runtime_config": {"parameters": parameters},
+    });
+    if let Some(sa) = run.service_account {
+        body["service_account"] = Value::String(sa.to_owned());
+    }
+    body
+}
+
+/// A `v2beta1Run` as kpipe follows it: its `state`, `error` and
+/// `run_details.task_details`.
+fn view(run: &Value) -> RunView {
+    let state = run["state"].as_str().unwrap_or("").to_owned();
+    let outcome = match state.as_str() {
+        "SUCCEEDED" | "SKIPPED" => Outcome::Succeeded,
+        "FAILED" | "CANCELED" => Outcome::Failed,
+        _ => Outcome::Running,
+    };
+    let tasks = (run["run_details"]["task_details"].as_array())
+        .into_iter()
+        .flatten()
+        .map(task)
+        .collect();
+    RunView {
+        outcome,
+        message: run["error"]["message"].as_str().unwrap_or("").to_owned(),
+        state,
+        tasks,
     }
 }
 
@@ -234,4 +247,117 @@ fn task(t: &Value) -> (String, Node) {
         message: text(&t["error"]["message"]).unwrap_or_default(),
     };
     (id, node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::submit::kfp::client::ApiError;
+
+    #[test]
+    fn runs_carry_typed_parameters_under_runtime_config() {
+        let parameters = [
+            ("pr".to_owned(), json!("42")),
+            ("epochs".to_owned(), json!(7)),
+            ("rate".to_owned(), json!(0.25)),
+            ("dry-run".to_owned(), json!(true)),
+        ];
+        let run = NewRun {
+            name: "test-42-abc",
+            experiment: "e-1",
+            pipeline: "p-1",
+            version: "v-2",
+            parameters: &parameters,
+            service_account: Some("pipeline-runner"),
+        };
+        assert_eq!(
+            run_body(&run),
+            json!({
+                "display_name": "test-42-abc",
+                "description": "submitted by kpipe",
+                "experiment_id": "e-1",
+                "pipeline_version_reference": {"pipeline_id": "p-1", "pipeline_version_id": "v-2"},
+                "runtime_config": {"parameters": {"pr": "42", "epochs": 7, "rate": 0.25, "dry-run": true}},
+                "service_account": "pipeline-runner",
+            })
+        );
+        let run = NewRun {
+            service_account: None,
+            parameters: &[],
+            ..run
+        };
+        let body = run_body(&run);
+        assert_eq!(body["runtime_config"], json!({"parameters": {}}));
+        assert!(body.get("service_account").is_none(), "{body}");
+    }
+
+    #[test]
+    fn filters_are_v2beta1_predicates() {
+        let filter: Value = serde_json::from_str(&equals("display_name", "a \"b\""))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            filter,
+            json!({"predicates": [{"key": "display_name", "operation": "EQUALS", "string_value": "a \"b\""}]})
+        );
+    }
+
+    #[test]
+    fn a_404_on_upload_points_to_the_v1_api() {
+        let refusal = |status: StatusCode| {
+            anyhow::Error::from(ApiError {
+                what: "upload pipeline ci".into(),
+                status,
+                message: "Not Found".into(),
+                hint: None,
+            })
+        };
+        let e = with_hint(refusal(StatusCode::NOT_FOUND), 404, NO_V2);
+        assert_eq!(
+            e.to_string(),
+            "Kubeflow Pipelines refused to upload pipeline ci (404 Not Found): Not Found; KFP 1.x serves only the v1beta1 API: submit the Argo Workflow with --kfp-api v1"
+        );
+        let e = with_hint(refusal(StatusCode::BAD_REQUEST), 404, NO_V2);
+        assert!(!e.to_string().contains("--kfp-api"), "{e}");
+    }
+
+    #[test]
+    fn states_and_task_details_drive_the_outcome() {
+        for (state, outcome) in [
+            ("PENDING", Outcome::Running),
+            ("RUNNING", Outcome::Running),
+            ("CANCELING", Outcome::Running),
+            ("RUNTIME_STATE_UNSPECIFIED", Outcome::Running),
+            ("SUCCEEDED", Outcome::Succeeded),
+            ("SKIPPED", Outcome::Succeeded),
+            ("FAILED", Outcome::Failed),
+            ("CANCELED", Outcome::Failed),
+        ] {
+            assert_eq!(view(&json!({"state": state})).outcome, outcome, "{state}");
+        }
+        let run = view(&json!({
+            "state": "FAILED",
+            "error": {"code": 2, "message": "task train failed"},
+            "run_details": {"task_details": [
+                {"task_id": "t-1", "display_name": "train", "state": "FAILED",
+                 "start_time": "2026-11-26T10:00:00Z", "end_time": "2026-11-26T10:00:09Z",
+                 "error": {"message": "exit code 1"}},
+                {"task_id": "t-2", "display_name": "checkout", "state": "RUNTIME_STATE_UNSPECIFIED"},
+            ]},
+        }));
+        assert_eq!(run.message, "task train failed");
+        let [(id, train), (_, checkout)] = &run.tasks[..] else {
+            panic!("{:?}", run.tasks)
+        };
+        assert_eq!(id, "t-1");
+        assert_eq!(
+            (train.step.as_str(), train.phase.as_str(), train.failed),
+            ("train", "FAILED", true)
+        );
+        assert_eq!(train.message, "exit code 1");
+        assert_eq!(train.finished.as_deref(), Some("2026-11-26T10:00:09Z"));
+        assert_eq!(
+            (checkout.phase.as_str(), checkout.failed),
+            ("PENDING", false)
+        );
+    }
 }
