@@ -1,5 +1,7 @@
-//! Prints the YAML of the `condition` example: `cargo run -p kpipe-examples --example condition`.
+//! The `condition` example as an app of its own:
+//! `cargo run -p kpipe-examples --example condition -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("condition")
+    kpipe_examples::app("condition").main()
 }

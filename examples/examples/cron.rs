@@ -1,5 +1,7 @@
-//! Prints the YAML of the `cron` example: `cargo run -p kpipe-examples --example cron`.
+//! The `cron` example as an app of its own:
+//! `cargo run -p kpipe-examples --example cron -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("cron")
+    kpipe_examples::app("cron").main()
 }

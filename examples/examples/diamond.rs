@@ -1,5 +1,7 @@
-//! Prints the YAML of the `diamond` example: `cargo run -p kpipe-examples --example diamond`.
+//! The `diamond` example as an app of its own:
+//! `cargo run -p kpipe-examples --example diamond -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("diamond")
+    kpipe_examples::app("diamond").main()
 }

@@ -1,5 +1,7 @@
-//! Prints the YAML of the `exit_handler` example: `cargo run -p kpipe-examples --example exit_handler`.
+//! The `exit_handler` example as an app of its own:
+//! `cargo run -p kpipe-examples --example exit_handler -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("exit_handler")
+    kpipe_examples::app("exit_handler").main()
 }

@@ -1,5 +1,7 @@
-//! Prints the YAML of the `gpu` example: `cargo run -p kpipe-examples --example gpu`.
+//! The `gpu` example as an app of its own:
+//! `cargo run -p kpipe-examples --example gpu -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("gpu")
+    kpipe_examples::app("gpu").main()
 }

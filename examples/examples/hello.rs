@@ -1,5 +1,7 @@
-//! Prints the YAML of the `hello` example: `cargo run -p kpipe-examples --example hello`.
+//! The `hello` example as an app of its own:
+//! `cargo run -p kpipe-examples --example hello -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("hello")
+    kpipe_examples::app("hello").main()
 }

@@ -1,5 +1,7 @@
-//! Prints the YAML of the `loops` example: `cargo run -p kpipe-examples --example loops`.
+//! The `loops` example as an app of its own:
+//! `cargo run -p kpipe-examples --example loops -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("loops")
+    kpipe_examples::app("loops").main()
 }

@@ -1,5 +1,7 @@
-//! Prints the YAML of the `retries` example: `cargo run -p kpipe-examples --example retries`.
+//! The `retries` example as an app of its own:
+//! `cargo run -p kpipe-examples --example retries -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
-    kpipe_examples::print("retries")
+    kpipe_examples::app("retries").main()
 }

@@ -1,7 +1,7 @@
 //! `when` conditions: `smoke-test` always runs, `deploy` only for the `prod`
 //! environment when not a dry run, `report` whenever `notify` is set.
 
-use kpipe_compiler::{ContainerStep, Pipeline};
+use kpipe::{ContainerStep, Pipeline};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {

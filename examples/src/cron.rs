@@ -1,7 +1,7 @@
 //! A pipeline that runs on a schedule: compiled with `OutputKind::CronWorkflow`
 //! (or `kpipe compile --kind cron`), it becomes a CronWorkflow.
 
-use kpipe_compiler::{ConcurrencyPolicy, ContainerStep, Pipeline, Schedule};
+use kpipe::{ConcurrencyPolicy, ContainerStep, Pipeline, Schedule};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {

@@ -1,7 +1,7 @@
 //! A diamond DAG whose edges come from typed artifacts: `split` feeds `upper`
 //! and `lower`, both feed `join`. No `.after()` is needed.
 
-use kpipe_compiler::Pipeline;
+use kpipe::Pipeline;
 
 use crate::text::Shell;
 

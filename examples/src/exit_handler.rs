@@ -1,7 +1,7 @@
 //! An exit handler that always runs and reports how the workflow ended, plus
 //! workflow lifecycle settings: service account, pod GC and TTL.
 
-use kpipe_compiler::{ContainerStep, Pipeline, PodGc, Ttl, Value};
+use kpipe::{ContainerStep, Pipeline, PodGc, Ttl, Value};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {

@@ -4,7 +4,7 @@
 //! reach the step as arguments (`--epochs`), which both targets fill in;
 //! Kubeflow Pipelines v2 cannot put one into an environment variable.
 
-use kpipe_compiler::{ContainerStep, Pipeline, Resources, TaintEffect, Toleration, Volume};
+use kpipe::{ContainerStep, Pipeline, Resources, TaintEffect, Toleration, Volume};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {
@@ -13,10 +13,20 @@ pub fn pipeline() -> Pipeline {
         .image("nvcr.io/nvidia/pytorch:24.08-py3");
     p.volume(Volume::secret("wandb", "wandb-credentials").default_mode(0o400));
     let epochs = p.int_param("epochs", 10);
+    // A stand-in for `python train.py --epochs N` that runs anywhere,
+    // including `kpipe run gpu --local` (which ignores the GPU request).
     p.add(
-        ContainerStep::new("train", ["python", "train.py"])
-            .arg("--epochs")
-            .arg(&epochs),
+        ContainerStep::new(
+            "train",
+            [
+                "sh",
+                "-c",
+                "echo \"training for $0 epochs on GPUs: ${NVIDIA_VISIBLE_DEVICES:-none visible}\"; \
+                 test -d /secrets/wandb && echo 'wandb credentials mounted at /secrets/wandb'; \
+                 echo checkpoint > /dev/shm/checkpoint && echo 'scratch space: /dev/shm'",
+            ],
+        )
+        .arg(&epochs),
     )
     .resources(
         Resources::default()

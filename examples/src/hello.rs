@@ -1,7 +1,7 @@
 //! The README's first pipeline: a parameter, a retry, an ordering edge and a
 //! condition.
 
-use kpipe_compiler::{ContainerStep, Pipeline, Retry};
+use kpipe::{ContainerStep, Pipeline, Retry};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {

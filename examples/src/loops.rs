@@ -2,7 +2,7 @@
 //! `process` once per element of a JSON list another step computes at run
 //! time (`withParam`).
 
-use kpipe_compiler::{ContainerStep, Pipeline, Value};
+use kpipe::{ContainerStep, Pipeline, Value};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {

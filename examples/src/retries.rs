@@ -1,20 +1,36 @@
 //! Failure handling: retries with exponential backoff, a timeout, and
 //! memoization so a re-run skips a step whose inputs did not change.
 
-use kpipe_compiler::{ContainerStep, Memoize, Pipeline, Retry, RetryPolicy, Value};
+use kpipe::{ContainerStep, Memoize, Pipeline, Retry, RetryPolicy, Value};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {
     let p = Pipeline::new("retries");
     p.description("retries with backoff, timeouts and memoization")
-        .image("curlimages/curl:8.10.1");
+        .image("alpine:3.20");
     let url = p.string_param("url", "https://example.com/data.csv");
+    // A flaky download: the first two attempts fail, the third succeeds.
+    // `{{retries}}` is Argo's attempt number (0, 1, …); KFP v2 has none, so
+    // this example compiles for Argo only (`--target kfp` says why).
     let fetch = p
-        .add(ContainerStep::new("fetch", ["curl", "-fsSL", "-o", "/tmp/data.csv"]).arg(&url))
+        .add(
+            ContainerStep::new(
+                "fetch",
+                [
+                    "sh",
+                    "-c",
+                    "echo \"attempt $0: fetching $1\"; \
+                     if [ \"$0\" -lt 2 ]; then echo 'the server is busy' >&2; exit 1; fi; \
+                     echo 'region,sales' > /tmp/data.csv && echo fetched",
+                    "{{retries}}",
+                ],
+            )
+            .arg(&url),
+        )
         .retry(
-            Retry::limit(5)
-                .policy(RetryPolicy::OnTransientError)
-                .backoff("10s", 2, Some("5m")),
+            Retry::limit(3)
+                .policy(RetryPolicy::OnFailure)
+                .backoff("1s", 2, Some("1m")),
         )
         .timeout_seconds(600)
         .memoize(Memoize::new(Value::from(&url), "fetch-cache", "24h"));

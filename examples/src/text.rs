@@ -1,7 +1,7 @@
 //! A tiny typed step family used by the examples: shell scripts that pass
 //! text files to each other. Shows how to write a step with typed artifacts.
 
-use kpipe_compiler::{Artifact, ArtifactType, Io, Step, Value};
+use kpipe::{Artifact, ArtifactType, Io, Step, Value};
 
 /// A text file.
 #[derive(Debug)]

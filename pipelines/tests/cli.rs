@@ -142,11 +142,109 @@ fn lint_reports_bad_yaml_and_unknown_kinds_with_exit_1() {
 fn compile_lists_pipelines_and_rejects_unknown_ones() {
     let out = kpipe(&["compile", "--list"]);
     assert!(out.status.success());
-    assert!(text(&out.stdout).starts_with("kubernetes-analysis"));
+    let list = text(&out.stdout);
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kubernetes-analysis",
+            "hello",
+            "diamond",
+            "condition",
+            "loops",
+            "retries",
+            "gpu",
+            "exit_handler",
+            "cron"
+        ],
+        "{list}"
+    );
     let out = kpipe(&["compile", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("unknown pipeline `nope`; known pipelines: kubernetes-analysis")
+        text(&out.stderr).contains(
+            "unknown pipeline `nope`; known pipelines: kubernetes-analysis, hello, diamond, condition, loops, retries, gpu, exit_handler, cron"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn new_refuses_bad_names_and_non_empty_directories_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, message) in [
+        ("My_Demo", "cannot name the crate and its pipeline"),
+        ("kpipe", "is reserved"),
+    ] {
+        let out = kpipe(&[
+            "new",
+            name,
+            "--dir",
+            &tmp.path().join("x").to_string_lossy(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
+        assert!(!tmp.path().join("x").exists(), "nothing written for {name}");
+    }
+    let busy = tmp.path().join("busy");
+    std::fs::create_dir_all(&busy).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(busy.join("notes.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
+    let out = kpipe(&["new", "demo", "--dir", &busy.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(&busy)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert_eq!(left, ["notes.txt"]);
+    let out = kpipe(&[
+        "new",
+        "demo",
+        "--dir",
+        &tmp.path().join("ok").to_string_lossy(),
+        "--kpipe-path",
+        "/nonexistent",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--kpipe-path /nonexistent does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn new_writes_a_crate_depending_on_the_released_kpipe() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("fraud-scoring");
+    let out = kpipe(&["new", "fraud-scoring", "--dir", &dir.to_string_lossy()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for file in [
+        "Cargo.toml",
+        "src/main.rs",
+        "src/pipeline.rs",
+        "src/steps.rs",
+        "src/snapshots/fraud-scoring.snap",
+        "Containerfile",
+        "README.md",
+        ".gitignore",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    assert!(
+        cargo.contains(&format!(
+            "kpipe = {{ version = \"{}\" }}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{cargo}"
     );
 }
 

@@ -101,12 +101,17 @@ fn cron_validates_against_its_target_line() {
 #[test]
 fn every_example_validates() {
     for example in kpipe_examples::all() {
+        let kind = if (example.build)().is_scheduled() {
+            kpipe_compiler::OutputKind::CronWorkflow
+        } else {
+            kpipe_compiler::OutputKind::Workflow
+        };
         for (target, versions) in [
             (ArgoVersion::V3, &SchemaVersion::ALL[..2]),
             (ArgoVersion::V4, &SchemaVersion::ALL[2..]),
         ] {
             let options = CompileOptions {
-                kind: example.kind,
+                kind,
                 argo: target,
                 ..CompileOptions::default()
             };

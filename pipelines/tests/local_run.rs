@@ -193,3 +193,171 @@ fn a_failed_step_stops_its_dependants() {
         assert!(status(task).contains("not run"), "{task}: {}", status(task));
     }
 }
+
+/// `kpipe run NAME --local` in `workdir`: (exit code, stdout, stderr).
+fn run_example(workdir: &Path, name: &str, extra: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(KPIPE)
+        .args(["run", name, "--local"])
+        .arg(format!("--workdir={}", workdir.display()))
+        .args(extra)
+        .output_within(RUN);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+/// The summary row of `task`.
+fn row<'a>(stdout: &'a str, task: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{task} ")))
+        .unwrap_or_else(|| panic!("no row for {task}:\n{stdout}"))
+}
+
+fn output(workdir: &Path, task: &str, path: &str) -> String {
+    std::fs::read_to_string(workdir.join("steps").join(task).join("root").join(path))
+        .unwrap_or_else(|e| panic!("{task}: {path}: {e}"))
+}
+
+#[test]
+fn every_example_runs_locally_and_does_what_it_shows() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = |name: &str| tmp.path().join(name);
+    let ok = |name: &str, extra: &[&str]| {
+        let (code, stdout, stderr) = run_example(&dir(name), name, extra);
+        assert_eq!(code, Some(0), "{name}\n{stdout}\n{stderr}");
+        assert!(
+            stderr.starts_with(&format!("Running {name} locally in"))
+                && stderr.contains("container images are not pulled"),
+            "{stderr}"
+        );
+        (stdout, stderr)
+    };
+
+    let (_, err) = ok("hello", &[]);
+    assert!(
+        err.contains("[greet] hello world") && err.contains("[cheer] hooray for world"),
+        "{err}"
+    );
+
+    ok("diamond", &[]);
+    assert_eq!(
+        output(&dir("diamond"), "join", "kpipe/outputs/text"),
+        "HELLO\thello\nTYPED\ttyped\nPIPELINES\tpipelines\n"
+    );
+
+    let (out, _) = ok("condition", &[]);
+    assert!(
+        row(&out, "deploy").contains("skipped") && row(&out, "report").contains("skipped"),
+        "{out}"
+    );
+    let (out, err) = ok(
+        "condition",
+        &["-p", "environment=prod", "-p", "notify=#ops"],
+    );
+    assert!(
+        row(&out, "deploy").contains(" ok ") && row(&out, "report").contains(" ok "),
+        "{out}"
+    );
+    assert!(
+        err.contains("[deploy] deploying to prod") && err.contains("[report] notifying #ops"),
+        "{err}"
+    );
+
+    let (out, err) = ok("loops", &[]);
+    assert!(row(&out, "shard").contains("2 iterations"), "{out}");
+    assert!(row(&out, "process").contains("3 iterations"), "{out}");
+    for line in [
+        "[shard] region eu size 3",
+        "[shard] region us size 5",
+        "[process] a",
+        "[process] b",
+        "[process] c",
+    ] {
+        assert!(err.contains(line), "{line}\n{err}");
+    }
+
+    let (out, err) = ok("retries", &[]);
+    assert!(row(&out, "fetch").contains("2 retries"), "{out}");
+    assert!(err.contains("[fetch] retry 1/3 in 1.0s after:"), "{err}");
+    assert!(err.contains("[fetch] retry 2/3 in 2.0s after:"), "{err}");
+    assert!(
+        err.contains("[fetch] attempt 2: fetching https://example.com/data.csv"),
+        "{err}"
+    );
+
+    let (_, err) = ok("gpu", &[]);
+    let note = err
+        .lines()
+        .find(|l| l.starts_with("[train] note: resources are ignored locally ("))
+        .unwrap_or_else(|| panic!("no resource note:\n{err}"));
+    assert!(
+        note.contains("nvidia.com/gpu=2 requested") && note.contains("cpu=8 requested"),
+        "{note}"
+    );
+    assert!(
+        err.contains("[train] note: node selector and tolerations are ignored locally"),
+        "{err}"
+    );
+    assert!(err.contains("[train] training for 10 epochs"), "{err}");
+
+    let (_, err) = ok("exit_handler", &[]);
+    assert!(
+        err.contains("[notify] exit-handler-local finished with status Succeeded to #ml-builds"),
+        "{err}"
+    );
+
+    let (_, err) = ok("cron", &[]);
+    assert!(
+        err.contains("note: cron is scheduled on a cluster (CronWorkflow); this runs it once, now"),
+        "{err}"
+    );
+
+    // Run again: every step is cached.
+    for name in ["hello", "diamond", "loops", "retries", "gpu"] {
+        let (out, _) = ok(name, &[]);
+        let steps: Vec<&str> = out
+            .lines()
+            .skip_while(|l| !l.starts_with("step "))
+            .skip(1)
+            .take_while(|l| !l.starts_with("total"))
+            .collect();
+        assert!(
+            !steps.is_empty() && steps.iter().all(|l| l.contains(" cached ")),
+            "{name}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_run_killed_halfway_does_not_poison_the_next() {
+    use kpipe_testkit::{LogLines, WAIT, exit_within};
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(KPIPE)
+        .args(["run", "retries", "--local"])
+        .arg(format!("--workdir={}", tmp.path().display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = LogLines::follow(
+        child.stderr.take().unwrap_or_else(|| panic!("no stderr")),
+        "run: ",
+    );
+    // fetch is waiting out its first backoff: kill everything mid-step.
+    log.wait_for("fetch's first retry", WAIT, |l| {
+        l.contains("[fetch] retry 1/3")
+    });
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    exit_within(&mut child, "the killed run", WAIT);
+    let (code, out, err) = run_example(tmp.path(), "retries", &[]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        row(&out, "fetch").contains(" ok "),
+        "fetch ran again:\n{out}"
+    );
+    let (code, out, _) = run_example(tmp.path(), "retries", &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        row(&out, "fetch").contains(" cached ") && row(&out, "summarise").contains(" cached "),
+        "{out}"
+    );
+}

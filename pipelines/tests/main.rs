@@ -13,6 +13,8 @@ mod kubernetes_analysis;
 mod local_run;
 /// `kpipe prow`: the Prow config against Prow's schemas, and every job run.
 mod prow;
+/// `kpipe new` end to end (ignored: builds a crate; .ci/run runs it).
+mod scaffold;
 /// `kpipe submit` to Argo through a fake Kubernetes API server.
 mod submit_argo;
 /// `kpipe submit --kfp --kfp-api v1` through a fake Kubeflow Pipelines API

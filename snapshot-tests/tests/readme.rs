@@ -2,15 +2,51 @@
 
 use kpipe_compiler::CompileOptions;
 
+/// The body of the fenced block right after `marker`: the marker, then (on
+/// the next line) an opening fence with a language, the body, a closing
+/// fence. Anything else — no fence, text in between, an unclosed or empty
+/// block — fails, naming the marker.
 fn block_after<'a>(readme: &'a str, marker: &str) -> &'a str {
     let start = readme
         .find(marker)
         .unwrap_or_else(|| panic!("README lacks {marker}"));
-    let rest = &readme[start..];
-    let open = rest.find("```").unwrap_or(0);
-    let body_start = open + rest[open..].find('\n').unwrap_or(0) + 1;
-    let body_len = rest[body_start..].find("```").unwrap_or(0);
-    &rest[body_start..body_start + body_len]
+    let rest = readme[start + marker.len()..]
+        .strip_prefix('\n')
+        .unwrap_or_else(|| panic!("{marker} is not on a line of its own"));
+    let Some(after_fence) = rest.strip_prefix("```") else {
+        panic!("the line after {marker} is not an opening ``` fence");
+    };
+    let (lang, body) = after_fence
+        .split_once('\n')
+        .unwrap_or_else(|| panic!("the block after {marker} ends at its fence"));
+    assert!(
+        !lang.trim().is_empty() && !lang.contains('`'),
+        "the fence after {marker} names no language"
+    );
+    let end = body
+        .find("\n```")
+        .unwrap_or_else(|| panic!("the block after {marker} is not closed"));
+    let body = &body[..end + 1];
+    assert!(!body.trim().is_empty(), "the block after {marker} is empty");
+    body
+}
+
+#[test]
+fn block_after_rejects_malformed_fences() {
+    let ok = "x\n<!-- m -->\n```rust\nfn a() {}\n```\n";
+    assert_eq!(block_after(ok, "<!-- m -->"), "fn a() {}\n");
+    for bad in [
+        "<!-- m -->\n```rust\n```\n",
+        "<!-- m -->\n```rust\nfn a() {}\n",
+        "<!-- m -->\ntext\n```rust\nfn a() {}\n```\n",
+        "<!-- m -->\n```\nfn a() {}\n```\n",
+        "no marker",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| block_after(bad, "<!-- m -->")).is_err(),
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]

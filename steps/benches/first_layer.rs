@@ -22,7 +22,9 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 use kpipe_steps::ml::data;
 use kpipe_steps::ml::features::{FeatureConfig, Features};
-use kpipe_steps::ml::network::{self, NetConfig};
+use kpipe_steps::ml::fit::{TrainSet, fit_epochs};
+use kpipe_steps::ml::head::bce_with_logits;
+use kpipe_steps::ml::net_config::NetConfig;
 
 type B = Autodiff<NdArray<f32>>;
 
@@ -75,16 +77,13 @@ fn main() -> anyhow::Result<()> {
         ..NetConfig::default()
     };
     let t = Instant::now();
-    network::train::<B>(
-        &NdArrayDevice::Cpu,
-        &cfg,
-        &x,
-        &y,
-        &rows,
-        &[],
-        1,
-        &mut |_| {},
-    )?;
+    let set = TrainSet {
+        x: &x,
+        y: &y,
+        train: &rows,
+        val: &[],
+    };
+    fit_epochs::<B>(&NdArrayDevice::Cpu, &set, &cfg, 1, &mut |_| {})?;
     let sparse = t.elapsed().as_secs_f64();
     let rss_sparse = peak_rss_mib();
 
@@ -109,9 +108,7 @@ fn main() -> anyhow::Result<()> {
         let yb: Vec<f32> = batch.iter().map(|&i| f32::from(u8::from(y[i]))).collect();
         let yb = Tensor::<B, 2>::from_data(TensorData::new(yb, [batch.len(), 1]), &device);
         let logits = model.forward(xb);
-        let loss = (logits.clone().clamp_min(0.0) - logits.clone() * yb
-            + logits.abs().neg().exp().log1p())
-        .mean();
+        let loss = bce_with_logits(logits, yb);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(1e-3, model, grads);
     }

@@ -9,14 +9,11 @@ pub mod data;
 pub mod fsutil;
 pub mod git;
 pub mod github;
+pub mod http;
 pub mod ml;
 pub mod oci;
+pub mod secret;
 pub mod serve;
 pub mod tls;
 
 pub use cmd::run;
-
-/// Base64 (RFC 4648, padded), shared by git and registry auth headers.
-pub fn git_base64(bytes: &[u8]) -> String {
-    git::base64(bytes)
-}

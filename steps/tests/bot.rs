@@ -21,16 +21,47 @@ use serde_json::{Value, json};
 use crate::serve::request;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
+/// The bot account's token: sent to GitHub, never shown.
+const TOKEN: &str = "ghp_bot_token_that_must_never_show";
 const SECRET: &str = "'*':\n- value: wildcard-secret\n  created_at: 2020-01-01T00:00:00Z\nCodertocat/Hello-World:\n- value: hello-world-secret\n  created_at: 2020-01-01T00:00:00Z\n";
 
 #[derive(Default)]
 struct Fake {
     probability: f64,
+    /// The threshold the fake model server reports with each result.
+    threshold: Option<f64>,
     model_fails: bool,
     labels: BTreeMap<u64, Vec<String>>,
     comments: BTreeMap<u64, (u64, String)>,
     next_id: u64,
     calls: Vec<String>,
+    /// The `authorization` header of every GitHub call.
+    authorizations: Vec<String>,
+    /// GitHub answers 502 to every call.
+    github_fails: bool,
+}
+
+/// Records each GitHub call's `authorization` header; fails the call when
+/// the test says GitHub is down.
+async fn github_gate(
+    State(s): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if req.uri().path().starts_with("/repos/") {
+        let mut f = lock(&s);
+        let auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        f.authorizations.push(auth.to_owned());
+        if f.github_fails {
+            return (StatusCode::BAD_GATEWAY, "GitHub is down").into_response();
+        }
+    }
+    next.run(req).await
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -42,6 +73,7 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Fake> {
 fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
     let state: Shared = Arc::new(Mutex::new(Fake {
         next_id: 100,
+        threshold: Some(0.6),
         ..Fake::default()
     }));
     let app = Router::new()
@@ -52,7 +84,11 @@ fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
                 if f.model_fails {
                     return (StatusCode::INTERNAL_SERVER_ERROR, "boom".to_owned());
                 }
-                (StatusCode::OK, json!({"result": f.probability}).to_string())
+                let mut answer = json!({"result": f.probability});
+                if let Some(t) = f.threshold {
+                    answer["threshold"] = json!(t);
+                }
+                (StatusCode::OK, answer.to_string())
             }),
         )
         .route(
@@ -116,6 +152,10 @@ fn fake_github() -> (SocketAddr, Shared, tokio::runtime::Runtime) {
                 StatusCode::NO_CONTENT
             }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            github_gate,
+        ))
         .with_state(state.clone());
     let (addr, rt) = kpipe_testkit::serve(app);
     (addr, state, rt)
@@ -125,6 +165,7 @@ struct Bot {
     child: Child,
     port: u16,
     log: LogLines,
+    stdout: LogLines,
     /// Deliveries the bot has taken on (each ends in one log line).
     taken: Cell<usize>,
     _dir: tempfile::TempDir,
@@ -163,18 +204,20 @@ impl Bot {
 fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("hmac"), SECRET).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("token"), "ghp_test\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("token"), format!("{TOKEN}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(BIN)
         .args([
             "bot",
             &format!("--hmac-secret-file={}", dir.path().join("hmac").display()),
             &format!("--github-token-file={}", dir.path().join("token").display()),
-            &format!("--predict-url={predict}"),
             &format!("--github-api-url={api}"),
             "--host=127.0.0.1",
             "--port=0",
         ])
+        .args((!predict.is_empty()).then(|| format!("--predict-url={predict}")))
         .args(extra)
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -182,14 +225,30 @@ fn start_bot(api: &str, predict: &str, extra: &[&str]) -> Bot {
         child.stderr.take().unwrap_or_else(|| panic!("no stderr")),
         "bot: ",
     );
+    let stdout = LogLines::follow(
+        child.stdout.take().unwrap_or_else(|| panic!("no stdout")),
+        "bot stdout: ",
+    );
     let port = log.listening_port(WAIT);
     Bot {
         child,
         port,
         log,
+        stdout,
         taken: Cell::new(0),
         _dir: dir,
     }
+}
+
+/// A bot whose GitHub and model are the fake's.
+fn bot_with_fake_github() -> (Bot, Shared, tokio::runtime::Runtime) {
+    let (addr, gh, rt) = fake_github();
+    let bot = start_bot(
+        &format!("http://{addr}"),
+        &format!("http://{addr}/predict"),
+        &[],
+    );
+    (bot, gh, rt)
 }
 
 fn payload(name: &str) -> Value {
@@ -229,12 +288,7 @@ fn calls(state: &Shared) -> Vec<String> {
 
 #[test]
 fn labels_and_comments_follow_the_prediction() {
-    let (addr, gh, _rt) = fake_github();
-    let bot = start_bot(
-        &format!("http://{addr}"),
-        &format!("http://{addr}/predict"),
-        &[],
-    );
+    let (bot, gh, _rt) = bot_with_fake_github();
     let secret = "hello-world-secret";
     // PR #2 (Codertocat/Hello-World) opened with a bug-like note at 0.9: label + comment.
     lock(&gh).probability = 0.9;
@@ -355,12 +409,7 @@ fn labels_and_comments_follow_the_prediction() {
 
 #[test]
 fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
-    let (addr, gh, _rt) = fake_github();
-    let bot = start_bot(
-        &format!("http://{addr}"),
-        &format!("http://{addr}/predict"),
-        &[],
-    );
+    let (bot, gh, _rt) = bot_with_fake_github();
     let body = with_note(
         payload("pull_request_opened.payload.json"),
         "pull_request",
@@ -453,6 +502,132 @@ fn bad_deliveries_are_rejected_and_the_bot_keeps_running() {
         f.comments.contains_key(&2)
     });
     assert_eq!(request(bot.port, "GET", "/", "").0, 200);
+}
+
+#[test]
+fn the_bot_decides_at_the_models_threshold_unless_told_otherwise() {
+    let (addr, gh, _rt) = fake_github();
+    let api = format!("http://{addr}");
+    let predict = format!("http://{addr}/predict");
+    let secret = "hello-world-secret";
+    let opened = |note: &str| {
+        with_note(
+            payload("pull_request_opened.payload.json"),
+            "pull_request",
+            note,
+        )
+        .to_string()
+    };
+    let comment = |gh: &Shared| {
+        lock(gh)
+            .comments
+            .get(&2)
+            .map(|c| c.1.clone())
+            .unwrap_or_default()
+    };
+    let labelled = |gh: &Shared| {
+        lock(gh)
+            .labels
+            .get(&2)
+            .is_some_and(|l| l.contains(&"kind/bug".into()))
+    };
+
+    // The served model's threshold (reported with each result) decides.
+    {
+        let mut f = lock(&gh);
+        f.probability = 0.9;
+        f.threshold = Some(0.95);
+    }
+    let remote = start_bot(&api, &predict, &[]);
+    remote.deliver_and_wait("pull_request", &opened("Fixed x."), secret);
+    assert!(
+        !labelled(&gh) && comment(&gh).contains("at least 95%"),
+        "{}",
+        comment(&gh)
+    );
+    // --threshold overrides it.
+    let told = start_bot(&api, &predict, &["--threshold=0.5"]);
+    told.deliver_and_wait("pull_request", &opened("Fixed y."), secret);
+    assert!(
+        labelled(&gh) && comment(&gh).contains("at least 50%"),
+        "{}",
+        comment(&gh)
+    );
+    // A model server that reports no threshold, and no --threshold: an error, not a guess.
+    lock(&gh).threshold = None;
+    remote.deliver_and_wait("pull_request", &opened("Fixed z."), secret);
+    assert!(
+        comment(&gh).starts_with("Unable to run prediction plugin:**")
+            && comment(&gh).contains("reports no \"threshold\""),
+        "{}",
+        comment(&gh)
+    );
+
+    // In process: the threshold stored with the model.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let model = crate::serve::model_with_threshold(dir.path(), 1.0);
+    let local = start_bot(&api, "", &[&format!("--model={}", model.display())]);
+    local.deliver_and_wait("pull_request", &opened("Fixed a kubelet panic."), secret);
+    assert!(
+        !labelled(&gh) && comment(&gh).contains("at least 100%"),
+        "{}",
+        comment(&gh)
+    );
+    let model = crate::serve::model_with_threshold(dir.path(), 0.0);
+    let local = start_bot(&api, "", &[&format!("--model={}", model.display())]);
+    local.deliver_and_wait("pull_request", &opened("Added a flag."), secret);
+    assert!(
+        labelled(&gh) && comment(&gh).contains("at least 0%"),
+        "{}",
+        comment(&gh)
+    );
+}
+
+#[test]
+fn the_token_reaches_github_and_no_log_line() {
+    let (addr, gh, _rt) = fake_github();
+    let api = format!("http://{addr}");
+    let predict = format!("http://{addr}/predict");
+    let secret = "hello-world-secret";
+    let body = with_note(
+        payload("pull_request_opened.payload.json"),
+        "pull_request",
+        "Fixed a kubelet panic.",
+    )
+    .to_string();
+    let bot = start_bot(&api, &predict, &[]);
+    lock(&gh).probability = 0.9;
+    bot.deliver_and_wait("pull_request", &body, secret); // handled
+    lock(&gh).model_fails = true;
+    bot.deliver_and_wait("pull_request", &body, secret); // the model fails
+    lock(&gh).github_fails = true;
+    bot.deliver_and_wait("pull_request", &body, secret); // GitHub fails too
+    let dry = start_bot(&api, &predict, &["--dry-run"]);
+    {
+        let mut f = lock(&gh);
+        f.github_fails = false;
+        f.model_fails = false;
+    }
+    dry.deliver_and_wait("pull_request", &body, secret);
+    let f = lock(&gh);
+    assert!(
+        !f.authorizations.is_empty()
+            && f.authorizations
+                .iter()
+                .all(|a| *a == format!("Bearer {TOKEN}")),
+        "every GitHub call carries the token: {:?}",
+        f.authorizations
+    );
+    assert!(
+        bot.log.count(|l| l.contains("handling failed")) == 2,
+        "both failures were logged: {:?}",
+        bot.log.lines()
+    );
+    for b in [&bot, &dry] {
+        for line in b.log.lines().into_iter().chain(b.stdout.lines()) {
+            assert!(!line.contains(TOKEN), "a log line shows the token: {line}");
+        }
+    }
 }
 
 /// The GitHub calls validated against GitHub's OpenAPI (the subset in the

@@ -282,3 +282,177 @@ fn pushes_to_a_real_registry_and_real_tools_agree() {
         assert!(rootfs.join("model/weights.bin").is_file());
     }
 }
+
+/// A registry on 127.0.0.1 that wants a bearer token (Docker Hub's
+/// challenge, whose scope holds a comma) from a token service that wants
+/// basic credentials; blobs and manifests in memory.
+#[derive(Default)]
+struct FakeRegistry {
+    realm: String,
+    token_queries: Vec<String>,
+    blobs: std::collections::BTreeMap<String, Vec<u8>>,
+    uploads: std::collections::BTreeMap<String, Vec<u8>>,
+    manifests: std::collections::BTreeMap<String, Vec<u8>>,
+    schemes: std::collections::BTreeSet<String>,
+}
+
+const REGISTRY_PASSWORD: &str = "registry-password-must-not-show";
+const REGISTRY_TOKEN: &str = "issued-token-must-not-show";
+
+type SharedRegistry = std::sync::Arc<std::sync::Mutex<FakeRegistry>>;
+
+fn lock(r: &SharedRegistry) -> std::sync::MutexGuard<'_, FakeRegistry> {
+    r.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn fake_registry(
+    axum::extract::State(reg): axum::extract::State<SharedRegistry>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::http::{Method, StatusCode, header};
+    use axum::response::IntoResponse;
+    use base64::Engine;
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let auth = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let mut r = lock(&reg);
+    if path == "/token" {
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("pusher:{REGISTRY_PASSWORD}"));
+        r.token_queries.push(query);
+        if auth != format!("Basic {basic}") {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        return axum::Json(serde_json::json!({"token": REGISTRY_TOKEN})).into_response();
+    }
+    if auth != format!("Bearer {REGISTRY_TOKEN}") {
+        let challenge = format!(
+            r#"Bearer realm="{}",service="fake-registry",scope="repository:kpipe/serving:pull,push""#,
+            r.realm
+        );
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, challenge)],
+        )
+            .into_response();
+    }
+    r.schemes
+        .insert(parts.uri.scheme_str().unwrap_or("http").to_owned());
+    let Some(rest) = path.strip_prefix("/v2/kpipe/serving/") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let location = |id: &str| {
+        [(
+            header::LOCATION,
+            format!("/v2/kpipe/serving/blobs/uploads/{id}"),
+        )]
+    };
+    match (parts.method, rest.split('/').collect::<Vec<_>>().as_slice()) {
+        (Method::HEAD, ["blobs", digest]) if r.blobs.contains_key(*digest) => {
+            StatusCode::OK.into_response()
+        }
+        (Method::HEAD, ["blobs", _]) => StatusCode::NOT_FOUND.into_response(),
+        (Method::POST, ["blobs", "uploads", ""]) => {
+            let id = format!("u{}", r.uploads.len());
+            r.uploads.insert(id.clone(), Vec::new());
+            (StatusCode::ACCEPTED, location(&id)).into_response()
+        }
+        (Method::PATCH, ["blobs", "uploads", id]) => {
+            let id = (*id).to_owned();
+            r.uploads
+                .entry(id.clone())
+                .or_default()
+                .extend_from_slice(&body);
+            (StatusCode::ACCEPTED, location(&id)).into_response()
+        }
+        (Method::PUT, ["blobs", "uploads", id]) => {
+            let digest = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("digest="))
+                .unwrap_or("")
+                .replace("%3A", ":");
+            let data = r.uploads.remove(*id).unwrap_or_default();
+            r.blobs.insert(digest, data);
+            StatusCode::CREATED.into_response()
+        }
+        (Method::PUT, ["manifests", tag]) => {
+            let tag = (*tag).to_owned();
+            r.manifests.insert(tag, body.to_vec());
+            StatusCode::CREATED.into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[test]
+fn pushes_to_a_loopback_registry_over_http_with_a_bearer_token() {
+    let reg: SharedRegistry = Default::default();
+    let app = axum::Router::new()
+        .fallback(fake_registry)
+        .with_state(reg.clone());
+    let (addr, _rt) = kpipe_testkit::serve(app);
+    lock(&reg).realm = format!("http://{addr}/token");
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A small stand-in for the binary: the push, not the image, is tested.
+    let binary = tmp.path().join("kpipe-step");
+    std::fs::write(&binary, "not an ELF file").unwrap_or_else(|e| panic!("{e}"));
+    let config = tmp.path().join("config.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"auths":{{"{addr}":{{"username":"pusher","password":"{REGISTRY_PASSWORD}"}}}}}}"#
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(BIN)
+        .args([
+            "build-image",
+            &format!("--model={}", crate::serve::model().display()),
+            &format!("--base-binary={}", binary.display()),
+            &format!("--layout={}", tmp.path().join("layout").display()),
+            &format!("--image={addr}/kpipe/serving"),
+            "--tag=abc",
+            "--pr=12",
+            "--push",
+            &format!("--registry-auth={}", config.display()),
+        ])
+        .output_within(RUN);
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), err(&out));
+    assert!(
+        out.status.success(),
+        "no --plain-http needed for 127.0.0.1: {log}"
+    );
+    for secret in [REGISTRY_PASSWORD, REGISTRY_TOKEN] {
+        assert!(!log.contains(secret), "the output shows a secret: {log}");
+    }
+    let r = lock(&reg);
+    assert_eq!(r.schemes.iter().collect::<Vec<_>>(), ["http"]);
+    // The whole scope reached the token service, commas and all.
+    assert!(
+        r.token_queries.iter().any(|q| q
+            .contains("scope=repository%3Akpipe%2Fserving%3Apull%2Cpush")
+            && q.contains("service=fake-registry")),
+        "{:?}",
+        r.token_queries
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(r.manifests.get("abc").map_or(&[][..], Vec::as_slice))
+            .unwrap_or_default();
+    let layers = manifest["layers"].as_array().map_or(0, Vec::len);
+    assert_eq!(layers, 2, "binary and model layers: {manifest}");
+    for (digest, bytes) in &r.blobs {
+        use sha2::Digest;
+        let want = format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)));
+        assert_eq!(digest, &want, "blob stored under its digest");
+    }
+    assert_eq!(r.blobs.len(), layers + 1, "layers and the config");
+}

@@ -7,14 +7,16 @@ use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
 
+/// git as the fixtures' author (kpipe's identity), with a deadline.
 fn sh(dir: &Path, args: &[&str]) -> String {
+    let (name, email) = kpipe_steps::git::IDENTITY;
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@t")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_COMMITTER_NAME", name)
+        .env("GIT_COMMITTER_EMAIL", email)
         .output_within(RUN);
     assert!(
         out.status.success(),
@@ -189,7 +191,8 @@ fn commit_changes_pushes_only_when_told() {
         sh(&origin, &["log", "-1", "--format=%s", "master"]),
         "Update data [skip]"
     );
-    assert_eq!(sh(&origin, &["show", "master:data/api/store.json"]), "{}");
+    let committed = format!("master:{}/store.json", kpipe_step_contract::REPO_STORE_DIR);
+    assert_eq!(sh(&origin, &["show", &committed]), "{}");
     let out = commit(&master, &store, true);
     assert!(out.status.success(), "{}", err(&out));
     assert!(err(&out).contains("(0 files changed)"), "{}", err(&out));

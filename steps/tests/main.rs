@@ -4,6 +4,8 @@
 mod bot;
 /// `build-image` with real OCI tools and a real registry.
 mod build_image;
+/// Every parser of outside input under generated and mutated inputs.
+mod fuzz;
 /// `checkout` and `commit-changes` with real git repositories.
 mod git;
 /// `train` and `predict` end to end, and their errors.

@@ -28,6 +28,18 @@ fn tmp() -> tempfile::TempDir {
     }
 }
 
+/// The files in `dir`.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    all.sort();
+    all
+}
+
 /// The first `n` lines of the training file.
 fn sample(dir: &Path, n: usize) -> PathBuf {
     let text =
@@ -91,12 +103,7 @@ fn trains_evaluates_and_predicts() {
     assert_eq!(ui["outputs"][0]["type"], "confusion_matrix");
 
     // --eval scores another file and writes nothing.
-    let before: Vec<_> = std::fs::read_dir(&model)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let before = files(&model);
     let dev = data("release-notes-dev-1.28-1.33.jsonl");
     let out = step(&[
         "train",
@@ -107,13 +114,8 @@ fn trains_evaluates_and_predicts() {
     let eval: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(eval["n"], 1661);
     assert!(eval["roc_auc"].as_f64().unwrap_or(0.0) > 0.75, "{eval}");
-    let after: Vec<_> = std::fs::read_dir(&model)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(before.len(), after.len());
+    let after = files(&model);
+    assert_eq!(before, after, "--eval writes nothing");
 
     // predict prints a probability; clear bug text scores high.
     let out = step(&[
@@ -216,4 +218,52 @@ fn bad_inputs_fail_clearly() {
     assert_eq!(out.status.code(), Some(1));
     let out = step(&["train", "--data=/x", "--out=/y", "--device=cuda"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn predict_decides_at_the_models_threshold_unless_told_otherwise() {
+    let dir = tmp();
+    let decide = |stored: f64, extra: &[&str]| {
+        let model = crate::serve::model_with_threshold(dir.path(), stored);
+        let mut args = vec!["predict".to_owned(), format!("--model={}", model.display())];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = step(&args);
+        (out.status.code(), stderr(&out))
+    };
+    let text = "Fixed a panic in kubelet";
+    let (code, log) = decide(0.0, &[text]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("deciding at threshold 0 (the model's)") && log.ends_with(": bug\n"),
+        "{log}"
+    );
+    let (code, log) = decide(1.0, &[text]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.ends_with(": not bug\n"), "{log}");
+    let (code, log) = decide(1.0, &["--threshold=0", text]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("deciding at threshold 0 (--threshold)") && log.ends_with(": bug\n"),
+        "{log}"
+    );
+    // predict-test: a model whose own threshold calls everything a bug misses the negative note.
+    let (code, log) = decide(0.0, &["--test"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("predict-test failed at threshold 0: the model misclassifies the negative"),
+        "{log}"
+    );
+    let (code, log) = decide(1.5, &["--test"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("the threshold 1.5 is not a probability"),
+        "{log}"
+    );
+    let (code, log) = decide(0.5, &["--threshold=-1", text]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("--threshold must be in [0, 1], got -1"),
+        "{log}"
+    );
 }

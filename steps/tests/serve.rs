@@ -63,6 +63,24 @@ pub(crate) fn model() -> &'static Path {
     })
 }
 
+/// A copy of the shared model in `dir` whose stored threshold is `threshold`
+/// (the manifest's checksums cover the other files, not the manifest).
+pub(crate) fn model_with_threshold(dir: &Path, threshold: f64) -> PathBuf {
+    let copy = dir.join(format!("model-{threshold}"));
+    std::fs::create_dir_all(&copy).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(model()).unwrap_or_else(|e| panic!("{e}")) {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let path = copy.join("kpipe-model.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+    manifest["threshold"] = serde_json::json!(threshold);
+    std::fs::write(&path, manifest.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    copy
+}
+
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) port: u16,
@@ -334,6 +352,54 @@ fn not_ready_until_the_model_is_loaded() {
     app.set_model(kpipe_steps::ml::model::Model::load(model()).unwrap_or_else(|e| panic!("{e}")));
     assert_eq!(call("GET", "/v2/health/ready", ""), 200);
     assert_eq!(call("POST", "/v1/models/m:predict", r#"{"text":"x"}"#), 200);
+}
+
+#[test]
+fn predict_decides_at_the_models_threshold_unless_told_otherwise() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let answer = |stored: f64, flag: Option<f64>| {
+        let model = kpipe_steps::ml::model::Model::load(&model_with_threshold(dir.path(), stored))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let app = kpipe_steps::serve::App::new("m", Duration::from_secs(5)).with_threshold(flag);
+        app.set_model(model);
+        let router = kpipe_steps::serve::router(std::sync::Arc::new(app), 1 << 20);
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/v1/models/m:predict")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(r#"{"text":"Fixed a panic"}"#))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let resp = rt
+            .block_on(router.oneshot(req))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = rt
+            .block_on(axum::body::to_bytes(resp.into_body(), 1 << 20))
+            .unwrap_or_default();
+        let v = json(&String::from_utf8_lossy(&body));
+        (v["bug"].as_bool(), v["threshold"].as_f64())
+    };
+    assert_eq!(answer(0.0, None), (Some(true), Some(0.0)), "the model's 0");
+    assert_eq!(answer(1.0, None), (Some(false), Some(1.0)), "the model's 1");
+    assert_eq!(
+        answer(1.0, Some(0.0)),
+        (Some(true), Some(0.0)),
+        "--threshold wins"
+    );
+    let out = output_within(
+        Command::new(BIN).args([
+            "serve",
+            &format!("--model={}", model().display()),
+            "--threshold=1.5",
+        ]),
+        WAIT,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--threshold must be in [0, 1]"));
 }
 
 /// The real KServe Python client (protocol v1) against our server.

@@ -73,12 +73,7 @@ fn tfidf_and_select_k_best_match_scikit_learn() {
         assert_eq!(x.rows(), rows.len());
         for (r, want) in rows.iter().enumerate() {
             let (cols, vals) = x.row(r);
-            let want_cols: Vec<u32> = want["indices"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|i| i.as_u64().map(|i| i as u32))
-                .collect();
+            let want_cols = u32s(&want["indices"]);
             let mut pairs: Vec<(u32, f64)> = want_cols
                 .iter()
                 .copied()
@@ -117,12 +112,16 @@ fn tfidf_and_select_k_best_match_scikit_learn() {
         }
         let k = c["k"].as_u64().unwrap_or(0) as usize;
         let sel = Selector::fit(&fitted, &labels, k);
-        let want: Vec<u32> = c["selected"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| i.as_u64().map(|i| i as u32))
-            .collect();
+        let want = u32s(&c["selected"]);
         assert_eq!(sel.keep, want, "{name}: SelectKBest");
     }
+}
+
+/// A JSON array of column numbers.
+fn u32s(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.as_u64().and_then(|i| u32::try_from(i).ok()))
+        .collect()
 }

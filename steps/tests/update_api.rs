@@ -54,9 +54,12 @@ fn snapshot(store: &Path) -> Vec<(String, usize, u64)> {
         .collect()
 }
 
+/// The token the tests give update-api: sent to GitHub, never shown.
+const SECRET_TOKEN: &str = "ghp_not_a_real_token";
+
 fn token_file(dir: &Path) -> PathBuf {
     let p = dir.join("token");
-    std::fs::write(&p, "ghp_not_a_real_token\n").ok();
+    std::fs::write(&p, format!("{SECRET_TOKEN}\n")).ok();
     p
 }
 
@@ -174,6 +177,78 @@ fn exports_every_page_then_updates_conditionally() {
         .find(|i| i.number == 4)
         .map(|i| i.title.clone());
     assert_eq!(changed.as_deref(), Some("changed title"));
+}
+
+#[test]
+fn the_token_reaches_github_and_no_output() {
+    let dir = tmp();
+    let token = token_file(dir.path());
+    let output = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let cases = [
+        (None, true),
+        (Some(Fault::ServerError(502)), true),
+        (Some(Fault::RateLimitReset), true),
+        (Some(Fault::Unauthorized), false),
+        (Some(Fault::NotJson), false),
+    ];
+    for (fault, succeeds) in cases {
+        let server = Replay::start(fixture_items());
+        let store = dir.path().join(format!("store-{fault:?}"));
+        match &fault {
+            Some(Fault::Unauthorized | Fault::NotJson) => {
+                server.script().always = fault.clone();
+            }
+            Some(f) => server.script().next.push_back(f.clone()),
+            None => {}
+        }
+        let by_file = update_api(
+            &server,
+            &store,
+            &[&format!("--token-file={}", token.display())],
+        );
+        assert_eq!(
+            by_file.status.success(),
+            succeeds,
+            "{fault:?}: {}",
+            err(&by_file)
+        );
+        let by_env = Command::new(BIN)
+            .args([
+                "update-api",
+                "--repo=kubernetes/kubernetes",
+                &format!(
+                    "--store={}",
+                    dir.path().join(format!("env-{fault:?}")).display()
+                ),
+                &format!("--api-url={}", server.url()),
+            ])
+            .env("KPIPE_GITHUB_BACKOFF_MS", "20")
+            .env("GITHUB_TOKEN", SECRET_TOKEN)
+            .output_within(RUN);
+        assert_eq!(
+            by_env.status.success(),
+            succeeds,
+            "{fault:?}: {}",
+            err(&by_env)
+        );
+        assert!(
+            server.script().seen.iter().all(|(_, _, auth)| *auth),
+            "{fault:?}: the token is sent"
+        );
+        for out in [&by_file, &by_env] {
+            let text = output(out);
+            assert!(
+                !text.contains(SECRET_TOKEN),
+                "{fault:?}: the token shows: {text}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! pub struct PrepareArgs {
 //!     /// Rows to generate.
 //!     #[arg(long)]
-//!     pub rows: kpipe::Arg<u32>,
+//!     pub rows: kpipe::Arg<i64>,
 //!     /// Where to write the data set.
 //!     #[arg(long)]
 //!     #[kpipe(output)]

@@ -5,6 +5,9 @@
 //! it on your machine, submits it to a cluster and turns it into Prow jobs —
 //! all from one binary that you write in a few lines:
 //!
+//! The parameter's type and the argument's agree (`Param<i64>` gives an
+//! `Arg<i64>`; an `Arg<u32>` field would not compile):
+//!
 //! ```no_run
 //! use kpipe::{App, Artifact, ArtifactType, Io, Param, Pipeline, Step, Steps};
 //! use std::path::PathBuf;
@@ -21,7 +24,7 @@
 //! pub struct PrepareArgs {
 //!     /// Rows to generate.
 //!     #[arg(long)]
-//!     pub rows: kpipe::Arg<u32>,
+//!     pub rows: kpipe::Arg<i64>,
 //!     /// Where to write them.
 //!     #[arg(long)]
 //!     #[kpipe(output)]
@@ -102,6 +105,7 @@ mod app;
 mod cli;
 pub mod prow;
 mod registry;
+pub mod report;
 pub mod run;
 mod scaffold;
 pub mod step;

@@ -229,3 +229,75 @@ impl Registry {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> Pipeline {
+        Pipeline::new("p")
+    }
+
+    fn registry(names: &[&str], default: Option<&str>) -> Registry {
+        Registry {
+            entries: names
+                .iter()
+                .map(|n| Entry::new(*n, "s", pipeline))
+                .collect(),
+            default: default.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn lookup_uses_the_name_the_default_or_the_only_pipeline() {
+        let one = registry(&["a"], None);
+        assert_eq!(
+            one.lookup(None).map(|e| e.name.clone()).ok().as_deref(),
+            Some("a")
+        );
+        let two = registry(&["a", "b"], Some("b"));
+        assert_eq!(
+            two.lookup(None).map(|e| e.name.clone()).ok().as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            two.lookup(Some("a"))
+                .map(|e| e.name.clone())
+                .ok()
+                .as_deref(),
+            Some("a")
+        );
+        let err = |r: &Registry, n: Option<&str>| {
+            r.lookup(n).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert_eq!(
+            err(&two, Some("c")),
+            "unknown pipeline `c`; known pipelines: a, b (see `compile --list`)"
+        );
+        assert_eq!(
+            err(&registry(&["a", "b"], None), None),
+            "name a pipeline; known pipelines: a, b (see `compile --list`)"
+        );
+        assert!(err(&Registry::default(), None).contains("known pipelines: none"));
+    }
+
+    #[test]
+    fn two_pipelines_under_one_name_and_a_missing_default_are_problems() {
+        assert!(registry(&["a", "b"], Some("a")).problems().is_empty());
+        let dup = registry(&["a", "b", "a"], None).problems();
+        assert_eq!(dup.len(), 1, "{dup:?}");
+        assert!(
+            dup[0].starts_with(
+                "two pipelines are registered as `a` (pipelines/kpipe/src/registry.rs:"
+            ),
+            "{}",
+            dup[0]
+        );
+        let missing = registry(&["a"], Some("z")).problems();
+        assert_eq!(
+            missing,
+            ["the default pipeline `z` is not registered; known pipelines: a"]
+        );
+        assert_eq!(registry(&["two words"], None).problems().len(), 1);
+    }
+}

@@ -1,4 +1,5 @@
-//! Mis-wired artifacts do not compile: the golden rustc errors live in
+//! Mis-wired artifacts, and `#[derive(ToArgs)]` misuses, do not compile: the
+//! golden rustc errors live in
 //! `tests/ui/*.stderr` (regenerate with `TRYBUILD=overwrite` and review).
 
 #[test]

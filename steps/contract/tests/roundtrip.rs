@@ -89,13 +89,13 @@ fn every_command() -> Vec<Command> {
             model: p("/m"),
             text: Some("--looks like a flag: fixes a crash".into()),
             test: false,
-            threshold: 0.75,
+            threshold: Some(0.75),
         }),
         Command::Predict(PredictArgs {
             model: p("/m"),
             text: None,
             test: true,
-            threshold: 0.5,
+            threshold: Some(0.5),
         }),
         Command::BuildImage(BuildImageArgs {
             model: p("/in/model"),
@@ -125,6 +125,7 @@ fn every_command() -> Vec<Command> {
             canary_percent: 25,
             timeout_seconds: 30,
             dry_run: true,
+            poll_ms: Some(30),
         }),
         Command::Serve(ServeArgs {
             model: p("/m"),
@@ -133,6 +134,7 @@ fn every_command() -> Vec<Command> {
             port: 9000,
             max_body_bytes: 1000,
             request_timeout_seconds: 3,
+            threshold: Some(0.65),
         }),
         Command::Bot(BotArgs {
             hmac_secret_file: p("/s/hmac"),
@@ -140,7 +142,7 @@ fn every_command() -> Vec<Command> {
             predict_url: Some("http://serve/v1/models/m:predict".into()),
             model: None,
             github_api_url: "http://localhost:4010".into(),
-            threshold: 0.7,
+            threshold: Some(0.7),
             dry_run: true,
             host: "127.0.0.1".into(),
             port: 9999,

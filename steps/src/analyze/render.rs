@@ -48,8 +48,6 @@ pub fn render(data: &ChartData, title: &str, path: &Path, format: Format) -> any
         ChartData::Monthly { .. } => (1280, 720),
         ChartData::Ranking { bars, .. } => (1280, 160 + 28 * bars.len().max(1) as u32),
     };
-    // The bitmap encoder picks the format from the extension: keep `.png` last.
-    let tmp = path.with_extension(format!("tmp.{}", format.ext()));
     let result = match format {
         Format::Svg => {
             let mut svg = String::new();
@@ -60,19 +58,14 @@ pub fn render(data: &ChartData, title: &str, path: &Path, format: Format) -> any
             }
             crate::fsutil::write_bytes_atomic(path, svg.as_bytes()).map_err(anyhow::Error::from)
         }
-        Format::Png => (|| {
-            {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                draw(&root, data, title)?;
-                root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
-            std::fs::rename(&tmp, path)?;
-            Ok(())
-        })(),
+        // The bitmap encoder picks the format from the temporary file's
+        // extension, which replace_atomically keeps.
+        Format::Png => crate::fsutil::replace_atomically(path, |tmp| {
+            let root = BitMapBackend::new(tmp, size).into_drawing_area();
+            draw(&root, data, title)?;
+            root.present().map_err(|e| anyhow::anyhow!("{e}"))
+        }),
     };
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     result.with_context(|| format!("cannot draw {}", path.display()))
 }
 

@@ -30,6 +30,15 @@ pub struct State {
     pub comment: Option<u64>,
 }
 
+/// A release note's bug probability and the threshold it is decided at.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prediction {
+    /// Probability that the note is a bug.
+    pub probability: f64,
+    /// At or above it the note is a bug.
+    pub threshold: f64,
+}
+
 /// The comment text (the original plugin's wording) plus the marker.
 pub fn message(user: &str, probability: f64, threshold: f64, did: &str) -> String {
     format!(
@@ -39,10 +48,14 @@ pub fn message(user: &str, probability: f64, threshold: f64, did: &str) -> Strin
     )
 }
 
-/// The actions for a note predicted `probability` (`None`: no release note,
-/// or NONE — then only the bot's comment goes away).
-pub fn plan(user: &str, probability: Option<f64>, threshold: f64, state: &State) -> Vec<Action> {
-    let Some(p) = probability else {
+/// The actions for a note's `prediction` (`None`: no release note, or
+/// NONE — then only the bot's comment goes away).
+pub fn plan(user: &str, prediction: Option<Prediction>, state: &State) -> Vec<Action> {
+    let Some(Prediction {
+        probability: p,
+        threshold,
+    }) = prediction
+    else {
         return state
             .comment
             .map(Action::DeleteComment)
@@ -75,6 +88,13 @@ pub fn error_comment(error: &str) -> String {
 mod tests {
     use super::*;
 
+    fn at(probability: f64) -> Option<Prediction> {
+        Some(Prediction {
+            probability,
+            threshold: 0.6,
+        })
+    }
+
     fn state(label: bool, comment: Option<u64>) -> State {
         State {
             has_bug_label: label,
@@ -84,28 +104,28 @@ mod tests {
 
     #[test]
     fn every_transition() {
-        let add = plan("u", Some(0.9), 0.6, &state(false, None));
+        let add = plan("u", at(0.9), &state(false, None));
         assert_eq!(add[0], Action::AddLabel);
         assert!(
             matches!(&add[1], Action::CreateComment(t) if t.contains("**90.00%**") && t.contains("I added the label") && t.ends_with(MARKER))
         );
-        let remove = plan("u", Some(0.2), 0.6, &state(true, Some(7)));
+        let remove = plan("u", at(0.2), &state(true, Some(7)));
         assert_eq!(remove[0], Action::RemoveLabel);
         assert!(
             matches!(&remove[1], Action::EditComment(7, t) if t.contains("I removed the label"))
         );
-        let keep = plan("u", Some(0.9), 0.6, &state(true, Some(7)));
+        let keep = plan("u", at(0.9), &state(true, Some(7)));
         assert_eq!(keep.len(), 1);
         assert!(matches!(&keep[0], Action::EditComment(7, _)));
-        let low = plan("u", Some(0.1), 0.6, &state(false, None));
+        let low = plan("u", at(0.1), &state(false, None));
         assert!(matches!(&low[..], [Action::CreateComment(t)] if t.contains("at least 60%")));
         assert_eq!(
-            plan("u", None, 0.6, &state(true, Some(9))),
+            plan("u", None, &state(true, Some(9))),
             [Action::DeleteComment(9)]
         );
-        assert_eq!(plan("u", None, 0.6, &state(true, None)), []);
+        assert_eq!(plan("u", None, &state(true, None)), []);
         assert_eq!(
-            plan("u", Some(0.6), 0.6, &state(false, None))[0],
+            plan("u", at(0.6), &state(false, None))[0],
             Action::AddLabel,
             "the threshold counts as bug"
         );

@@ -1,30 +1,21 @@
 //! The GitHub REST calls of the bot (issue labels and comments).
 
 use anyhow::{Context, bail};
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde_json::{Value, json};
 
 use super::decide::{Action, BUG_LABEL, MARKER, State};
+use crate::github::Token;
 
 /// A GitHub REST client for one repository.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Repo {
     http: reqwest::Client,
     api: String,
-    token: String,
+    token: Token,
     /// OWNER/NAME.
     pub full_name: String,
     dry_run: bool,
-}
-
-impl std::fmt::Debug for Repo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Repo({}, {}, token <redacted>)",
-            self.api, self.full_name
-        )
-    }
 }
 
 impl Repo {
@@ -32,31 +23,52 @@ impl Repo {
     pub fn new(
         http: reqwest::Client,
         api: &str,
-        token: &str,
+        token: &Token,
         full_name: &str,
         dry_run: bool,
     ) -> Self {
         Self {
             http,
             api: api.trim_end_matches('/').to_owned(),
-            token: token.to_owned(),
+            token: token.clone(),
             full_name: full_name.to_owned(),
             dry_run,
         }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        let url = format!("{}/repos/{}{path}", self.api, self.full_name);
+    /// `API/repos/OWNER/NAME/SEGMENTS…`, each segment percent-encoded
+    /// (`kind/bug` is one segment: `kind%2Fbug`).
+    fn endpoint(&self, segments: &[&str]) -> anyhow::Result<Url> {
+        let mut url = Url::parse(&self.api)
+            .with_context(|| format!("--github-api-url `{}` is not a URL", self.api))?;
+        url.path_segments_mut()
+            .map_err(|()| anyhow::anyhow!("--github-api-url `{}` cannot take a path", self.api))?
+            .pop_if_empty()
+            .push("repos")
+            .extend(self.full_name.split('/'))
+            .extend(segments);
+        Ok(url)
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let url = self.endpoint(segments)?;
         let mut req = self
             .http
-            .request(method.clone(), &url)
+            .request(method.clone(), url.clone())
+            .query(query)
             // GitHub's media type first; plain JSON is what its OpenAPI declares.
             .header(
                 "accept",
                 "application/vnd.github+json, application/json;q=0.9",
             )
             .header("x-github-api-version", "2022-11-28")
-            .header("authorization", format!("Bearer {}", self.token));
+            .header("authorization", self.token.header_value()?);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -82,8 +94,9 @@ impl Repo {
 
     /// Labels and the bot's comment on issue/PR `number`.
     pub async fn state(&self, number: u64) -> anyhow::Result<State> {
+        let number = number.to_string();
         let labels = self
-            .call(Method::GET, &format!("/issues/{number}/labels"), None)
+            .call(Method::GET, &["issues", &number, "labels"], &[], None)
             .await?;
         let has_bug_label = labels
             .as_array()
@@ -95,7 +108,8 @@ impl Repo {
             let comments = self
                 .call(
                     Method::GET,
-                    &format!("/issues/{number}/comments?per_page=100&page={page}"),
+                    &["issues", &number, "comments"],
+                    &[("per_page", "100".to_owned()), ("page", page.to_string())],
                     None,
                 )
                 .await?;
@@ -117,6 +131,7 @@ impl Repo {
 
     /// Carries out `actions` on issue/PR `number` (logged only in dry-run).
     pub async fn apply(&self, number: u64, actions: &[Action]) -> anyhow::Result<()> {
+        let issue = number.to_string();
         for a in actions {
             let what = format!("{a:?}");
             if self.dry_run {
@@ -131,7 +146,8 @@ impl Repo {
                 Action::AddLabel => {
                     self.call(
                         Method::POST,
-                        &format!("/issues/{number}/labels"),
+                        &["issues", &issue, "labels"],
+                        &[],
                         Some(json!({"labels": [BUG_LABEL]})),
                     )
                     .await?;
@@ -139,7 +155,8 @@ impl Repo {
                 Action::RemoveLabel => {
                     self.call(
                         Method::DELETE,
-                        &format!("/issues/{number}/labels/{}", BUG_LABEL.replace('/', "%2F")),
+                        &["issues", &issue, "labels", BUG_LABEL],
+                        &[],
                         None,
                     )
                     .await?;
@@ -147,7 +164,8 @@ impl Repo {
                 Action::CreateComment(body) => {
                     self.call(
                         Method::POST,
-                        &format!("/issues/{number}/comments"),
+                        &["issues", &issue, "comments"],
+                        &[],
                         Some(json!({"body": body})),
                     )
                     .await?;
@@ -155,14 +173,20 @@ impl Repo {
                 Action::EditComment(id, body) => {
                     self.call(
                         Method::PATCH,
-                        &format!("/issues/comments/{id}"),
+                        &["issues", "comments", &id.to_string()],
+                        &[],
                         Some(json!({"body": body})),
                     )
                     .await?;
                 }
                 Action::DeleteComment(id) => {
-                    self.call(Method::DELETE, &format!("/issues/comments/{id}"), None)
-                        .await?;
+                    self.call(
+                        Method::DELETE,
+                        &["issues", "comments", &id.to_string()],
+                        &[],
+                        None,
+                    )
+                    .await?;
                 }
             }
             crate::serve::log(

@@ -29,9 +29,10 @@ use kpipe_step_contract::BotArgs;
 use serde_json::{Value, json};
 
 use crate::data::release_note;
+use crate::github::Token;
 use crate::ml::model::Model;
 use crate::serve::log;
-use decide::{Action, plan};
+use decide::{Action, Prediction, plan};
 use signature::Secrets;
 
 /// The largest webhook accepted.
@@ -55,13 +56,13 @@ pub struct Bot {
     /// HMAC secrets.
     pub secrets: Secrets,
     /// GitHub token.
-    pub token: String,
+    pub token: Token,
     /// GitHub API base URL.
     pub api: String,
     /// Prediction.
     pub predictor: Predictor,
-    /// Decision threshold.
-    pub threshold: f64,
+    /// `--threshold`: decide at it instead of the model's own threshold.
+    pub threshold: Option<f64>,
     /// Log instead of changing GitHub.
     pub dry_run: bool,
     /// HTTP client.
@@ -69,9 +70,14 @@ pub struct Bot {
 }
 
 impl Bot {
-    async fn predict(&self, note: &str) -> anyhow::Result<f64> {
+    /// The note's probability, and the threshold to decide at: `--threshold`,
+    /// else the model's (the served model reports it with each result).
+    async fn predict(&self, note: &str) -> anyhow::Result<Prediction> {
         match &self.predictor {
-            Predictor::Local(m) => Ok(m.predict(note)),
+            Predictor::Local(m) => Ok(Prediction {
+                probability: m.predict(note),
+                threshold: m.threshold(self.threshold),
+            }),
             Predictor::Remote { url } => {
                 let resp = self
                     .http
@@ -88,9 +94,24 @@ impl Bot {
                     .json()
                     .await
                     .context("the model's answer is not JSON")?;
-                v["result"]
-                    .as_f64()
-                    .with_context(|| format!("the model's answer has no numeric \"result\": {v}"))
+                let probability = v["result"].as_f64().with_context(|| {
+                    format!("the model's answer has no numeric \"result\": {v}")
+                })?;
+                let threshold = match self.threshold {
+                    Some(t) => t,
+                    None => v["threshold"]
+                        .as_f64()
+                        .filter(|t| (0.0..=1.0).contains(t))
+                        .with_context(|| {
+                            format!(
+                                "the model at {url} reports no \"threshold\" with its result (kpipe-step serve does): pass --threshold"
+                            )
+                        })?,
+                };
+                Ok(Prediction {
+                    probability,
+                    threshold,
+                })
             }
         }
     }
@@ -149,14 +170,16 @@ impl Bot {
         );
         let result: anyhow::Result<Vec<Action>> = async {
             let note = item["body"].as_str().and_then(release_note::extract);
-            let probability = match &note {
+            let prediction = match &note {
                 Some(n) => Some(self.predict(n).await.context("predicting the release note")?),
                 None => None,
             };
             let state = repo.state(number).await.context("reading labels and comments")?;
-            let actions = plan(user, probability, self.threshold, &state);
+            let actions = plan(user, prediction, &state);
+            let probability = prediction.map(|p| p.probability);
+            let threshold = prediction.map(|p| p.threshold);
             repo.apply(number, &actions).await.context("updating labels and comments")?;
-            log("info", "handled", json!({"repo": repo_name, "number": number, "event": event, "action": action, "probability": probability, "actions": actions.len()}));
+            log("info", "handled", json!({"repo": repo_name, "number": number, "event": event, "action": action, "probability": probability, "threshold": threshold, "actions": actions.len()}));
             Ok(actions)
         }
         .await;
@@ -277,41 +300,21 @@ pub fn router(bot: Arc<Bot>) -> Router {
 
 /// Runs `bot` until SIGTERM/SIGINT.
 pub fn run(args: BotArgs) -> anyhow::Result<()> {
-    crate::tls::install_crypto_provider();
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!("--threshold must be in [0, 1], got {}", args.threshold);
-    }
+    let threshold = crate::ml::model::checked_threshold(args.threshold)?;
     let secrets = Secrets::read(&args.hmac_secret_file)?;
-    let token = std::fs::read_to_string(&args.github_token_file)
-        .with_context(|| {
-            format!(
-                "cannot read the GitHub token file {}",
-                args.github_token_file.display()
-            )
-        })?
-        .trim()
-        .to_owned();
-    if token.is_empty() {
-        bail!(
-            "the GitHub token file {} is empty",
-            args.github_token_file.display()
-        );
-    }
+    let token = Token::read(&args.github_token_file)?;
     let predictor = match (&args.predict_url, &args.model) {
         (_, Some(dir)) => Predictor::Local(Box::new(Model::load(dir)?)),
         (Some(url), None) => Predictor::Remote { url: url.clone() },
         (None, None) => bail!("give --predict-url URL or --model DIR"),
     };
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("kpipe-bot/", env!("CARGO_PKG_VERSION")))
-        .timeout(std::time::Duration::from_secs(30))
-        .build()?;
+    let http = crate::http::client(std::time::Duration::from_secs(30))?;
     let bot = Arc::new(Bot {
         secrets,
         token,
         api: args.github_api_url.clone(),
         predictor,
-        threshold: args.threshold,
+        threshold,
         dry_run: args.dry_run,
         http,
     });

@@ -9,40 +9,28 @@ use anyhow::{Context, bail};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::secret::{ExposeSecret, SecretSlice, SecretString, read_secret_file};
+
 /// The HMAC secrets, as Prow's hook configures them.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum Secrets {
     /// One token for every repository.
-    Single(Vec<u8>),
+    Single(SecretSlice<u8>),
     /// `org/repo` / `org` / `*` → tokens (several during a rotation).
-    Map(BTreeMap<String, Vec<Vec<u8>>>),
-}
-
-impl std::fmt::Debug for Secrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Secrets::Single(_) => f.write_str("Secrets::Single(<redacted>)"),
-            Secrets::Map(m) => write!(
-                f,
-                "Secrets::Map({:?} → <redacted>)",
-                m.keys().collect::<Vec<_>>()
-            ),
-        }
-    }
+    Map(BTreeMap<String, Vec<SecretSlice<u8>>>),
 }
 
 #[derive(serde::Deserialize)]
 struct Entry {
-    value: String,
+    value: SecretString,
 }
 
 impl Secrets {
     /// Reads a secret file: a single token, or Prow's YAML map
     /// `{'org/repo' | 'org' | '*': [{value, created_at}]}`.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the HMAC secret file {}", path.display()))?;
-        Self::parse(&text)
+        let text = read_secret_file(path, "the HMAC secret")?;
+        Self::parse(text.expose_secret())
             .with_context(|| format!("{} holds no usable HMAC secret", path.display()))
     }
 
@@ -53,14 +41,15 @@ impl Secrets {
             bail!("the secret is empty");
         }
         if let Ok(map) = serde_saphyr::from_str::<BTreeMap<String, Vec<Entry>>>(trimmed) {
-            let map: BTreeMap<String, Vec<Vec<u8>>> = map
+            let map: BTreeMap<String, Vec<SecretSlice<u8>>> = map
                 .into_iter()
                 .map(|(k, v)| {
                     (
                         k,
                         v.into_iter()
-                            .map(|e| e.value.into_bytes())
+                            .map(|e| e.value.expose_secret().as_bytes().to_vec())
                             .filter(|v| !v.is_empty())
+                            .map(SecretSlice::from)
                             .collect(),
                     )
                 })
@@ -70,34 +59,24 @@ impl Secrets {
             }
             return Ok(Secrets::Map(map));
         }
-        Ok(Secrets::Single(trimmed.as_bytes().to_vec()))
+        Ok(Secrets::Single(trimmed.as_bytes().to_vec().into()))
     }
 
     /// The tokens that may sign events of `repo` (OWNER/NAME): the most
     /// specific key present wins.
     pub fn for_repo(&self, repo: &str) -> Vec<&[u8]> {
         match self {
-            Secrets::Single(s) => vec![s.as_slice()],
+            Secrets::Single(s) => vec![s.expose_secret()],
             Secrets::Map(m) => {
                 let org = repo.split('/').next().unwrap_or("");
                 [repo, org, "*"]
                     .iter()
                     .find_map(|k| m.get(*k).filter(|v| !v.is_empty()))
-                    .map(|v| v.iter().map(Vec::as_slice).collect())
+                    .map(|v| v.iter().map(|s| s.expose_secret()).collect())
                     .unwrap_or_default()
             }
         }
     }
-}
-
-fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// True when `header` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under one
@@ -106,7 +85,7 @@ pub fn verify(header: &str, body: &[u8], secrets: &[&[u8]]) -> bool {
     let Some(hex) = header.strip_prefix("sha256=") else {
         return false;
     };
-    let Some(sig) = from_hex(hex.trim()) else {
+    let Ok(sig) = hex::decode(hex.trim()) else {
         return false;
     };
     secrets.iter().any(|secret| {
@@ -127,11 +106,7 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
         Err(_) => return String::new(),
     };
     mac.update(body);
-    let bytes = mac.finalize().into_bytes();
-    format!(
-        "sha256={}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 use anyhow::{Context, bail};
 use kpipe_step_contract::BuildImageArgs;
 
+use crate::oci::credentials::Credentials;
 use crate::oci::image;
-use crate::oci::registry::{self, Credentials, Reference};
+use crate::oci::reference::Reference;
+use crate::oci::registry;
 
 /// Runs `build-image`.
 pub(super) fn run(args: BuildImageArgs) -> anyhow::Result<()> {
@@ -50,7 +52,7 @@ pub(super) fn run(args: BuildImageArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let credentials = match &args.registry_auth {
-        Some(f) => Credentials::from_docker_config(f, &reference.registry)?,
+        Some(f) => Credentials::from_docker_config(f, &reference)?,
         None => None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use kpipe_step_contract::CheckoutArgs;
 
 use crate::git::{Auth, clone_url, git};
+use crate::secret::read_secret_file;
 
 /// Runs `checkout`.
 pub(super) fn run(args: CheckoutArgs) -> anyhow::Result<()> {
@@ -23,12 +24,7 @@ pub(super) fn run(args: CheckoutArgs) -> anyhow::Result<()> {
     let auth = Auth {
         ssh_key: args.ssh_key.clone(),
         token: match &args.token_file {
-            Some(f) => Some(
-                std::fs::read_to_string(f)
-                    .with_context(|| format!("cannot read the git token file {}", f.display()))?
-                    .trim()
-                    .to_owned(),
-            ),
+            Some(f) => Some(read_secret_file(f, "the git token")?),
             None => None,
         },
     };

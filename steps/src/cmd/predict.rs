@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use kpipe_step_contract::PredictArgs;
 
-use crate::ml::model::Model;
+use crate::ml::model::{Model, checked_threshold};
 
 /// The original project's positive test: the release note of
 /// <https://github.com/kubernetes/kubernetes/pull/65327> (kind/bug).
@@ -37,15 +37,19 @@ pub const NEGATIVE_TEST_TEXT: &str = "
 
 /// Runs `predict`.
 pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!("--threshold must be in [0, 1], got {}", args.threshold);
-    }
+    let flag = checked_threshold(args.threshold)?;
     let started = Instant::now();
     let model = Model::load(&args.model)?;
+    let threshold = model.threshold(flag);
     eprintln!(
-        "Loaded model from {} in {:.1} ms",
+        "Loaded model from {} in {:.1} ms; deciding at threshold {threshold} ({})",
         args.model.display(),
-        started.elapsed().as_secs_f64() * 1e3
+        started.elapsed().as_secs_f64() * 1e3,
+        if flag.is_some() {
+            "--threshold"
+        } else {
+            "the model's"
+        }
     );
     if args.test {
         let mut misses = Vec::new();
@@ -62,7 +66,7 @@ pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
             ),
         ] {
             let p = model.predict(text);
-            let predicted = p >= args.threshold;
+            let predicted = p >= threshold;
             let ok = predicted == bug;
             eprintln!(
                 "Testing {name} text: probability {p:.4} → {} (expected {}) {}",
@@ -76,8 +80,7 @@ pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
         }
         if !misses.is_empty() {
             bail!(
-                "predict-test failed at threshold {}: the model misclassifies the {} text",
-                args.threshold,
+                "predict-test failed at threshold {threshold}: the model misclassifies the {} text",
                 misses.join(" and the ")
             );
         }
@@ -103,11 +106,7 @@ pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
     eprintln!(
         "Predicted in {:.3} ms: {}",
         started.elapsed().as_secs_f64() * 1e3,
-        if p >= args.threshold {
-            "bug"
-        } else {
-            "not bug"
-        }
+        if p >= threshold { "bug" } else { "not bug" }
     );
     println!("{p:.6}");
     Ok(())

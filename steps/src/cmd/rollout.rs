@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use kpipe_step_contract::RolloutArgs;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
+use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 
 /// The InferenceService API resource (serving.kserve.io/v1beta1).
@@ -98,6 +99,7 @@ async fn rollout(args: &RolloutArgs) -> anyhow::Result<()> {
     let api: Api<DynamicObject> =
         Api::namespaced_with(client, &args.namespace, &inference_service());
     let timeout = Duration::from_secs(args.timeout_seconds);
+    let poll = Duration::from_millis(args.poll_ms.unwrap_or(2000));
     let what = format!("InferenceService {}/{}", args.namespace, args.name);
     let existing = api
         .get_opt(&args.name)
@@ -109,7 +111,7 @@ async fn rollout(args: &RolloutArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot create {what}"))?;
         eprintln!("Created {what} serving {}", args.image);
-        wait_ready(&api, &args.name, timeout, &what).await?;
+        wait_ready(&api, &args.name, timeout, poll, &what).await?;
         eprintln!("{what} is Ready");
         return Ok(());
     };
@@ -136,7 +138,7 @@ async fn rollout(args: &RolloutArgs) -> anyhow::Result<()> {
         args.image,
         old_image.as_deref().unwrap_or("previous revision")
     );
-    if let Err(e) = wait_ready(&api, &args.name, timeout, &what).await {
+    if let Err(e) = wait_ready(&api, &args.name, timeout, poll, &what).await {
         if let Some(old) = &old_image {
             let back = json!({"spec": {"predictor": {"canaryTrafficPercent": null, "containers": [container(old)]}}});
             match api.patch(&args.name, &params, &Patch::Merge(back)).await {
@@ -152,7 +154,7 @@ async fn rollout(args: &RolloutArgs) -> anyhow::Result<()> {
     api.patch(&args.name, &params, &Patch::Merge(promote_patch()))
         .await
         .with_context(|| format!("cannot promote {what}"))?;
-    wait_ready(&api, &args.name, timeout, &what).await?;
+    wait_ready(&api, &args.name, timeout, poll, &what).await?;
     eprintln!("Promoted {} to 100% of {what}", args.image);
     Ok(())
 }
@@ -181,35 +183,41 @@ fn readiness(obj: &DynamicObject) -> (bool, String) {
     (ready, detail.trim().to_owned())
 }
 
+/// Waits until `name` is Ready for its current spec: a watch through
+/// kube's `await_condition`, under our own deadline. A watch that fails
+/// (the API server restarts, RBAC lacks `watch`) is tried again after `poll`
+/// until the deadline; at the deadline one read says why it is not Ready.
 async fn wait_ready(
     api: &Api<DynamicObject>,
     name: &str,
     timeout: Duration,
+    poll: Duration,
     what: &str,
 ) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let poll = Duration::from_millis(
-        std::env::var("KPIPE_POLL_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2000),
-    );
-    let mut last: String;
+    let deadline = Instant::now() + timeout;
+    let ready_or_gone = |obj: Option<&DynamicObject>| obj.is_none_or(|o| readiness(o).0);
+    let mut watch_error = None;
     loop {
-        match api.get_opt(name).await {
-            Ok(Some(obj)) => {
-                let (ready, detail) = readiness(&obj);
-                if ready {
-                    return Ok(());
-                }
-                last = detail;
-            }
-            Ok(None) => bail!("{what} was deleted while waiting for it"),
-            Err(e) => last = format!("cannot read it: {e}"),
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, await_condition(api.clone(), name, ready_or_gone)).await {
+            Ok(Ok(Some(_))) => return Ok(()),
+            Ok(Ok(None)) => bail!("{what} was deleted while waiting for it"),
+            Ok(Err(e)) => watch_error = Some(e),
+            Err(_) => break,
         }
-        if started.elapsed() >= timeout {
-            bail!("{what} is not Ready after {}s: {last}", timeout.as_secs());
+        if Instant::now() + poll >= deadline {
+            break;
         }
         tokio::time::sleep(poll).await;
     }
+    let last = match api.get_opt(name).await {
+        Ok(Some(obj)) => readiness(&obj).1,
+        Ok(None) => bail!("{what} was deleted while waiting for it"),
+        Err(e) => format!("cannot read it: {e}"),
+    };
+    let last = match watch_error {
+        Some(w) => format!("{last}; the last watch failed: {w}"),
+        None => last,
+    };
+    bail!("{what} is not Ready after {}s: {last}", timeout.as_secs())
 }

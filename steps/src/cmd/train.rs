@@ -9,9 +9,10 @@ use kpipe_step_contract::TrainArgs;
 use crate::fsutil::write_bytes_atomic;
 use crate::ml::data::{self, check_trainable};
 use crate::ml::features::FeatureConfig;
+use crate::ml::kfp;
 use crate::ml::metrics::Metrics;
 use crate::ml::model::Model;
-use crate::ml::network::NetConfig;
+use crate::ml::net_config::NetConfig;
 use crate::ml::trainer::{self, TrainOptions};
 
 /// Share of the training data held out for early stopping and the threshold.
@@ -75,7 +76,7 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         let (o, rows) = trainer::tune(&examples, &opts, &mut log)?;
         (o, Some(rows))
     } else {
-        (trainer::train(&examples, &opts, &mut log)?, None)
+        (trainer::train_model(&examples, &opts, &mut log)?, None)
     };
     outcome
         .model
@@ -138,8 +139,8 @@ pub fn evaluate(data: &Path, model_dir: &Path) -> anyhow::Result<Metrics> {
 }
 
 fn write_kfp(metrics_path: &Path, ui_path: &Path, m: &Metrics) -> anyhow::Result<()> {
-    let metrics = serde_json::to_vec_pretty(&trainer::kfp_metrics(m))?;
-    let ui = serde_json::to_vec_pretty(&trainer::kfp_ui_metadata(m))?;
+    let metrics = serde_json::to_vec_pretty(&kfp::metrics(m))?;
+    let ui = serde_json::to_vec_pretty(&kfp::ui_metadata(m))?;
     for (path, bytes) in [(metrics_path, metrics), (ui_path, ui)] {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)

@@ -25,9 +25,28 @@ struct Batch {
     spans: Vec<(usize, usize)>,
 }
 
-/// Splits a JSON array into its elements' byte spans, block by block.
+/// Where the splitter is in the array's own syntax (outside its elements).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Top {
+    /// Before the opening `[`.
+    Before,
+    /// After `[`: an element or `]`.
+    FirstOrEnd,
+    /// After an element: `,` or `]`.
+    CommaOrEnd,
+    /// After `,`: an element.
+    Next,
+    /// After the closing `]`: only white space.
+    After,
+}
+
+/// Splits a JSON array into its elements' byte spans, block by block. It
+/// checks the array's syntax itself (brackets, commas, nothing after the
+/// end), exactly as strictly as serde would; each element is checked by the
+/// item parser.
 struct Splitter {
-    started: bool,
+    top: Top,
+    /// Nesting inside the current element (0: between elements).
     depth: u32,
     in_string: bool,
     escaped: bool,
@@ -37,7 +56,7 @@ struct Splitter {
 impl Splitter {
     fn new() -> Self {
         Self {
-            started: false,
+            top: Top::Before,
             depth: 0,
             in_string: false,
             escaped: false,
@@ -47,68 +66,64 @@ impl Splitter {
 
     /// Feeds `block`; calls `done` with every complete element.
     fn feed(&mut self, block: &[u8], mut done: impl FnMut(&[u8])) -> anyhow::Result<()> {
-        let mut start = if self.depth >= 2 { Some(0) } else { None };
+        let mut start = if self.depth > 0 { Some(0) } else { None };
         for (i, &b) in block.iter().enumerate() {
-            if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
+            if self.depth > 0 {
+                if self.in_string {
+                    if self.escaped {
+                        self.escaped = false;
+                    } else if b == b'\\' {
+                        self.escaped = true;
+                    } else if b == b'"' {
+                        self.in_string = false;
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => self.in_string = true,
+                    b'[' | b'{' => self.depth += 1,
+                    b']' | b'}' => {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            let s = start.take().unwrap_or(0);
+                            if self.current.is_empty() {
+                                done(&block[s..=i]);
+                            } else {
+                                self.current.extend_from_slice(&block[s..=i]);
+                                done(&self.current);
+                                self.current.clear();
+                            }
+                            self.top = Top::CommaOrEnd;
+                        }
+                    }
+                    _ => {}
                 }
                 continue;
             }
-            match b {
-                b'"' => {
-                    if self.depth < 2 {
-                        bail!(
-                            "a JSON array of objects was expected, found a string at the top level"
-                        );
-                    }
-                    self.in_string = true;
-                }
-                b'[' | b'{' => {
-                    if !self.started {
-                        if b != b'[' {
-                            bail!("the dump must be a JSON array of issue objects");
-                        }
-                        self.started = true;
-                        self.depth = 1;
-                        continue;
-                    }
-                    if self.depth == 1 {
-                        if b != b'{' {
-                            bail!("the array holds a non-object element");
-                        }
-                        start = Some(i);
-                    }
-                    self.depth += 1;
-                }
-                b']' | b'}' => {
-                    if self.depth == 0 {
-                        bail!("unbalanced JSON");
-                    }
-                    self.depth -= 1;
-                    if self.depth == 1 {
-                        let s = start.take().unwrap_or(0);
-                        if self.current.is_empty() {
-                            done(&block[s..=i]);
-                        } else {
-                            self.current.extend_from_slice(&block[s..=i]);
-                            done(&self.current);
-                            self.current.clear();
-                        }
-                    }
-                }
-                b' ' | b'\n' | b'\r' | b'\t' | b',' | b':' => {}
-                _ if !self.started => bail!("the dump must start with `[`"),
-                _ if self.depth == 1 => bail!("the array holds a non-object element"),
-                _ => {}
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                continue;
             }
+            self.top = match (self.top, b) {
+                (Top::Before, b'[') => Top::FirstOrEnd,
+                (Top::Before, _) => {
+                    bail!("the dump must be a JSON array of issue objects (start with `[`)")
+                }
+                (Top::FirstOrEnd | Top::Next, b'{') => {
+                    start = Some(i);
+                    self.depth = 1;
+                    continue;
+                }
+                (Top::CommaOrEnd, b',') => Top::Next,
+                (Top::FirstOrEnd | Top::CommaOrEnd, b']') => Top::After,
+                (Top::Next, b']') => bail!("a comma ends the array (`,]`)"),
+                (Top::CommaOrEnd, b'{') => bail!("two items without a comma between them"),
+                (Top::FirstOrEnd | Top::Next, b',') => bail!("a comma where an item belongs"),
+                (Top::After, _) => bail!("text follows the array's closing `]`"),
+                _ => bail!("the array holds a non-object element"),
+            };
         }
         if let Some(s) = start
-            && self.depth >= 2
+            && self.depth > 0
         {
             self.current.extend_from_slice(&block[s..]);
         }
@@ -116,13 +131,11 @@ impl Splitter {
     }
 
     fn finish(&self) -> anyhow::Result<()> {
-        if !self.started {
-            bail!("empty input: not a JSON array");
+        match self.top {
+            Top::After => Ok(()),
+            Top::Before => bail!("empty input: not a JSON array"),
+            _ => bail!("the JSON array is truncated"),
         }
-        if self.depth != 0 || self.in_string {
-            bail!("the JSON array is truncated");
-        }
-        Ok(())
     }
 }
 
@@ -151,7 +164,8 @@ pub fn parse_dump(path: &Path) -> anyhow::Result<Vec<Item>> {
                             let item =
                                 github_item::parse(&batch.bytes[a..b]).with_context(|| {
                                     format!(
-                                        "item {} of the array is not a GitHub issue",
+                                        "{}: item {} of the array is not a GitHub issue",
+                                        path.display(),
                                         batch.first_item + k + 1
                                     )
                                 })?;
@@ -252,7 +266,18 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_array_of_objects() {
-        for bad in [&br#"{"a":1}"#[..], b"[1,2]", b"", b"[{\"a\":1}"] {
+        for bad in [
+            &br#"{"a":1}"#[..],
+            b"[1,2]",
+            b"",
+            b"[{\"a\":1}",
+            b"[{}][]",
+            b"[{}{}]",
+            b"[{},]",
+            b"[,{}]",
+            b"[{}:{}]",
+            b"[{}] x",
+        ] {
             let mut s = Splitter::new();
             let r = s.feed(bad, |_| {}).and_then(|()| s.finish());
             assert!(r.is_err(), "{:?}", String::from_utf8_lossy(bad));

@@ -180,20 +180,13 @@ impl Dataset {
             }
             None => bail!("{} is empty: not a kpipe data set", path.display()),
         };
-        if header.format != FORMAT {
-            bail!(
-                "{}: format `{}` is not `{FORMAT}`",
-                path.display(),
-                header.format
-            );
-        }
-        if header.version != VERSION {
-            bail!(
-                "{}: data set version {} is not supported by this kpipe-step (reads version {VERSION}); rerun update-data with this version",
-                path.display(),
-                header.version
-            );
-        }
+        super::check_format(
+            path,
+            (&header.format, header.version),
+            (FORMAT, VERSION),
+            "data set",
+            "rerun update-data with this version",
+        )?;
         let mut items = Vec::new();
         for (i, line) in lines {
             let line = line.with_context(|| {

@@ -25,7 +25,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -263,20 +263,13 @@ fn read_state(dir: &Path) -> anyhow::Result<Option<StoreState>> {
     let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let state: StoreState = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a kpipe store manifest", path.display()))?;
-    if state.format != FORMAT {
-        bail!(
-            "{}: format `{}` is not `{FORMAT}`",
-            path.display(),
-            state.format
-        );
-    }
-    if state.version != VERSION {
-        bail!(
-            "{}: store version {} is not supported (this kpipe-step reads version {VERSION}); export again with --full",
-            path.display(),
-            state.version
-        );
-    }
+    super::check_format(
+        &path,
+        (&state.format, state.version),
+        (FORMAT, VERSION),
+        "store",
+        "export again with --full",
+    )?;
     Ok(Some(state))
 }
 

@@ -7,68 +7,45 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::secret::{ExposeSecret, SecretString};
 
 /// How to authenticate to the remote.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Auth {
     /// SSH private key file.
     pub ssh_key: Option<PathBuf>,
     /// A token for HTTPS (sent as a basic-auth header).
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
 }
 
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth")
-            .field("ssh_key", &self.ssh_key)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-/// The committer identity of kpipe's commits.
+/// The author and committer of kpipe's commits (name, email), unless
+/// `KPIPE_GIT_NAME` / `KPIPE_GIT_EMAIL` say otherwise.
 pub const IDENTITY: (&str, &str) = ("kpipe", "kpipe@users.noreply.github.com");
 
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                out.push(T[(n >> (18 - 6 * k)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// [`IDENTITY`] with the environment's overrides.
+pub fn identity() -> (String, String) {
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    (
+        var("KPIPE_GIT_NAME", IDENTITY.0),
+        var("KPIPE_GIT_EMAIL", IDENTITY.1),
+    )
 }
 
 /// Runs `git ARGS` in `dir` and returns its standard output.
 pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
+    let (name, email) = identity();
     let mut cmd = Command::new("git");
     cmd.args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env(
-            "GIT_AUTHOR_NAME",
-            std::env::var("KPIPE_GIT_NAME").unwrap_or_else(|_| IDENTITY.0.to_owned()),
-        )
-        .env(
-            "GIT_AUTHOR_EMAIL",
-            std::env::var("KPIPE_GIT_EMAIL").unwrap_or_else(|_| IDENTITY.1.to_owned()),
-        )
-        .env(
-            "GIT_COMMITTER_NAME",
-            std::env::var("KPIPE_GIT_NAME").unwrap_or_else(|_| IDENTITY.0.to_owned()),
-        )
-        .env(
-            "GIT_COMMITTER_EMAIL",
-            std::env::var("KPIPE_GIT_EMAIL").unwrap_or_else(|_| IDENTITY.1.to_owned()),
-        );
+        .env("GIT_AUTHOR_NAME", &name)
+        .env("GIT_AUTHOR_EMAIL", &email)
+        .env("GIT_COMMITTER_NAME", &name)
+        .env("GIT_COMMITTER_EMAIL", &email);
     if let Some(key) = &auth.ssh_key {
         cmd.env(
             "GIT_SSH_COMMAND",
@@ -85,7 +62,7 @@ pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
                 "GIT_CONFIG_VALUE_0",
                 format!(
                     "Authorization: Basic {}",
-                    base64(format!("x-access-token:{token}").as_bytes())
+                    STANDARD.encode(format!("x-access-token:{}", token.expose_secret()))
                 ),
             );
     }
@@ -95,7 +72,7 @@ pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let err = match &auth.token {
-            Some(t) => err.replace(t.as_str(), "<token>"),
+            Some(t) => err.replace(t.expose_secret(), "<token>"),
             None => err.into_owned(),
         };
         bail!("git {} failed: {}", args.first().unwrap_or(&""), err.trim());
@@ -118,14 +95,6 @@ pub fn clone_url(repo: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 
     #[test]
     fn urls() {

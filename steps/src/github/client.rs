@@ -102,19 +102,14 @@ pub struct GithubClient {
     backoff: Backoff,
 }
 
-const USER_AGENT: &str = concat!("kpipe/", env!("CARGO_PKG_VERSION"));
-
 impl GithubClient {
     /// A client authenticating with `token` when given.
     pub fn new(token: Option<Token>, backoff: Backoff) -> anyhow::Result<Self> {
-        crate::tls::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(20))
-            .timeout(Duration::from_secs(120))
-            .build()?;
+        if let Some(t) = &token {
+            t.header_value()?; // fails here, not on every request
+        }
         Ok(Self {
-            http,
+            http: crate::http::client(Duration::from_secs(120))?,
             token,
             backoff,
         })
@@ -137,8 +132,8 @@ impl GithubClient {
                 .get(url)
                 .header("accept", "application/vnd.github+json")
                 .header("x-github-api-version", "2022-11-28");
-            if let Some(t) = &self.token {
-                req = req.header("authorization", t.header_value());
+            if let Some(Ok(a)) = self.token.as_ref().map(Token::header_value) {
+                req = req.header("authorization", a);
             }
             if let Some(e) = etag {
                 req = req.header("if-none-match", e);

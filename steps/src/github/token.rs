@@ -1,48 +1,41 @@
 //! The GitHub token: read from a mounted secret file or `GITHUB_TOKEN`,
-//! never printed (its `Debug` is redacted).
+//! never printed (held as a [`SecretString`]).
 
-use std::fmt;
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use crate::secret::{ExposeSecret, SecretString, read_secret_file};
 
 /// A GitHub token.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
+#[derive(Clone, Debug)]
+pub struct Token(SecretString);
 
 impl Token {
     /// The token from `file` when given (it must exist), else `$GITHUB_TOKEN`,
     /// else none (anonymous requests: 60 per hour).
     pub fn find(file: Option<&Path>) -> anyhow::Result<Option<Self>> {
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the GitHub token file {}", path.display()))?;
-            let t = text.trim();
-            if t.is_empty() {
-                bail!("the GitHub token file {} is empty", path.display());
-            }
-            return Ok(Some(Self(t.to_owned())));
+            return Self::read(path).map(Some);
         }
         Ok(std::env::var("GITHUB_TOKEN")
             .ok()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
+            .map(|t| SecretString::from(t.trim()))
+            .filter(|t| !t.expose_secret().is_empty())
             .map(Self))
+    }
+
+    /// The token in the secret file `path` (it must exist and not be empty).
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        read_secret_file(path, "the GitHub token").map(Self)
     }
 
     /// A token from a string (tests, other secret sources).
     pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
+        Self(SecretString::from(token.into()))
     }
 
-    pub(crate) fn header_value(&self) -> String {
-        format!("Bearer {}", self.0)
+    /// The `authorization` header value, marked sensitive.
+    pub(crate) fn header_value(&self) -> anyhow::Result<reqwest::header::HeaderValue> {
+        crate::http::sensitive_header(&format!("Bearer {}", self.0.expose_secret()))
     }
 }
 
@@ -53,7 +46,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_token() {
         let t = Token::new("ghp_secret");
-        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
+        assert!(!format!("{t:?}").contains("ghp_secret"), "{t:?}");
         assert!(!format!("{:?}", Some(t)).contains("secret"));
     }
 }

@@ -5,33 +5,20 @@ use burn::backend::Autodiff;
 use burn::backend::ndarray::{NdArray, NdArrayDevice};
 use kpipe_step_contract::Device;
 
-use super::network::{self, Epoch, NetConfig, Trained};
-use super::sparse::Csr;
+use super::fit::{Epoch, TrainSet, Trained, fit_epochs};
+use super::net_config::NetConfig;
 
-/// Trains with the backend `device` selects.
-#[allow(clippy::too_many_arguments)]
-pub fn train(
+/// Runs one fit on the backend `device` selects.
+pub fn fit_on_device(
     device: Device,
+    set: &TrainSet<'_>,
     cfg: &NetConfig,
-    x: &Csr,
-    y: &[bool],
-    train_rows: &[usize],
-    val_rows: &[usize],
     seed: u64,
     on_epoch: &mut dyn FnMut(&Epoch),
 ) -> anyhow::Result<Trained> {
     match resolve(device)? {
-        Device::Cuda => cuda::train(cfg, x, y, train_rows, val_rows, seed, on_epoch),
-        _ => network::train::<Autodiff<NdArray<f32>>>(
-            &NdArrayDevice::Cpu,
-            cfg,
-            x,
-            y,
-            train_rows,
-            val_rows,
-            seed,
-            on_epoch,
-        ),
+        Device::Cuda => cuda::fit(set, cfg, seed, on_epoch),
+        _ => fit_epochs::<Autodiff<NdArray<f32>>>(&NdArrayDevice::Cpu, set, cfg, seed, on_epoch),
     }
 }
 
@@ -64,8 +51,8 @@ mod cuda {
     use burn::backend::{Autodiff, Cuda, cuda::CudaDevice};
     use burn::tensor::Tensor;
 
-    use super::super::network::{self, Epoch, NetConfig, Trained};
-    use super::super::sparse::Csr;
+    use super::super::fit::{Epoch, TrainSet, Trained, fit_epochs};
+    use super::super::net_config::NetConfig;
 
     pub(super) const COMPILED: bool = true;
 
@@ -81,24 +68,20 @@ mod cuda {
         .unwrap_or(false)
     }
 
-    pub(super) fn train(
+    pub(super) fn fit(
+        set: &TrainSet<'_>,
         cfg: &NetConfig,
-        x: &Csr,
-        y: &[bool],
-        train_rows: &[usize],
-        val_rows: &[usize],
         seed: u64,
         on_epoch: &mut dyn FnMut(&Epoch),
     ) -> anyhow::Result<Trained> {
-        let device = CudaDevice::default();
-        network::train::<Autodiff<Cuda>>(&device, cfg, x, y, train_rows, val_rows, seed, on_epoch)
+        fit_epochs::<Autodiff<Cuda>>(&CudaDevice::default(), set, cfg, seed, on_epoch)
     }
 }
 
 #[cfg(not(feature = "cuda"))]
 mod cuda {
-    use super::super::network::{Epoch, NetConfig, Trained};
-    use super::super::sparse::Csr;
+    use super::super::fit::{Epoch, TrainSet, Trained};
+    use super::super::net_config::NetConfig;
 
     pub(super) const COMPILED: bool = false;
 
@@ -106,12 +89,9 @@ mod cuda {
         false
     }
 
-    pub(super) fn train(
+    pub(super) fn fit(
+        _: &TrainSet<'_>,
         _: &NetConfig,
-        _: &Csr,
-        _: &[bool],
-        _: &[usize],
-        _: &[usize],
         _: u64,
         _: &mut dyn FnMut(&Epoch),
     ) -> anyhow::Result<Trained> {

@@ -101,12 +101,28 @@ impl Features {
         if let Some(s) = &selector {
             x = s.transform(&x);
         }
-        let features = Self::from_parts(vectorizers, selector);
+        let features = Self::assemble(vectorizers, selector);
         (features, x)
     }
 
-    /// Rebuilds a fitted pipeline from its parts.
-    pub fn from_parts(vectorizers: Vec<Tfidf>, selector: Option<Selector>) -> Self {
+    /// Rebuilds a fitted pipeline from parts read from a model directory,
+    /// checking that the selected columns exist, in order, once each.
+    pub fn from_parts(vectorizers: Vec<Tfidf>, selector: Option<Selector>) -> Result<Self, String> {
+        let total: usize = vectorizers.iter().map(Tfidf::len).sum();
+        if let Some(s) = &selector {
+            if s.keep.windows(2).any(|w| w[0] >= w[1]) {
+                return Err("the selected columns are not in increasing order".to_owned());
+            }
+            if let Some(&last) = s.keep.last().filter(|&&c| c as usize >= total) {
+                return Err(format!(
+                    "column {last} is selected but the vectorizers give {total}"
+                ));
+            }
+        }
+        Ok(Self::assemble(vectorizers, selector))
+    }
+
+    fn assemble(vectorizers: Vec<Tfidf>, selector: Option<Selector>) -> Self {
         let total: usize = vectorizers.iter().map(Tfidf::len).sum();
         let (map, dim) = match &selector {
             Some(s) => {

@@ -24,10 +24,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::features::{FeatureConfig, Features};
+use super::fit::Epoch;
 use super::metrics::Metrics;
-use super::network::{Dense, Epoch, NetConfig, Weights};
+use super::net_config::NetConfig;
 use super::select::Selector;
 use super::tfidf::Tfidf;
+use super::weights::{Dense, Weights};
 
 /// `kpipe-model.json`'s `format`.
 pub const FORMAT: &str = "kpipe-model";
@@ -67,6 +69,26 @@ pub struct Manifest {
     pub sha256: std::collections::BTreeMap<String, String>,
 }
 
+impl Manifest {
+    /// The manifest this build writes for a model of `features` and
+    /// `network` deciding at `threshold`; the run's numbers start at zero.
+    pub fn new(features: FeatureConfig, network: NetConfig, threshold: f64) -> Self {
+        Self {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            created_by: concat!("kpipe-step ", env!("CARGO_PKG_VERSION")).to_owned(),
+            features,
+            network,
+            threshold,
+            seed: 0,
+            best_epoch: 0,
+            train_examples: 0,
+            validation_examples: 0,
+            sha256: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
 /// A trained model, ready to predict.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -78,7 +100,21 @@ pub struct Model {
     pub weights: Weights,
 }
 
+/// Checks a `--threshold` given on the command line.
+pub fn checked_threshold(flag: Option<f64>) -> anyhow::Result<Option<f64>> {
+    match flag {
+        Some(t) if !(0.0..=1.0).contains(&t) => bail!("--threshold must be in [0, 1], got {t}"),
+        _ => Ok(flag),
+    }
+}
+
 impl Model {
+    /// The threshold to decide at: `flag` when the user gave one, else the
+    /// one stored with the model (chosen when it was trained).
+    pub fn threshold(&self, flag: Option<f64>) -> f64 {
+        flag.unwrap_or(self.manifest.threshold)
+    }
+
     /// The bug probability of `text`.
     pub fn predict(&self, text: &str) -> f64 {
         f64::from(self.weights.predict(&self.features.transform_one(text)))
@@ -108,7 +144,7 @@ impl Model {
         let mut manifest = self.manifest.clone();
         manifest.sha256 = files
             .iter()
-            .map(|(name, bytes)| ((*name).to_owned(), hex(&Sha256::digest(bytes))))
+            .map(|(name, bytes)| ((*name).to_owned(), hex::encode(Sha256::digest(bytes))))
             .collect();
         files.push(("kpipe-model.json", serde_json::to_vec_pretty(&manifest)?));
         for (name, bytes) in &files {
@@ -171,12 +207,19 @@ impl Model {
         }
         let manifest: Manifest = serde_json::from_value(head)
             .with_context(|| format!("{} is damaged", manifest_path.display()))?;
+        if !(0.0..=1.0).contains(&manifest.threshold) {
+            bail!(
+                "{} is damaged: the threshold {} is not a probability",
+                manifest_path.display(),
+                manifest.threshold
+            );
+        }
         let read = |name: &str| -> anyhow::Result<Vec<u8>> {
             let path = dir.join(name);
             let bytes =
                 fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             if let Some(want) = manifest.sha256.get(name)
-                && hex(&Sha256::digest(&bytes)) != *want
+                && hex::encode(Sha256::digest(&bytes)) != *want
             {
                 bail!(
                     "{} is damaged (checksum mismatch); retrain or restore the model",
@@ -186,14 +229,23 @@ impl Model {
             Ok(bytes)
         };
         let vectorizers: Vec<Tfidf> = serde_json::from_slice(&read("vectorizers.json")?)
-            .context("vectorizers.json is damaged")?;
+            .with_context(|| format!("{} is damaged", dir.join("vectorizers.json").display()))?;
         let vectorizers = vectorizers
             .into_iter()
-            .map(|v| Tfidf::from_parts(v.config, v.vocabulary, v.idf))
-            .collect();
-        let selector: Option<Selector> =
-            serde_json::from_slice(&read("selector.json")?).context("selector.json is damaged")?;
-        let features = Features::from_parts(vectorizers, selector);
+            .enumerate()
+            .map(|(i, v)| {
+                Tfidf::from_parts(v.config, v.vocabulary, v.idf).map_err(|e| {
+                    let path = dir.join("vectorizers.json");
+                    anyhow::anyhow!("{} is damaged: block {i}: {e}", path.display())
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let selector: Option<Selector> = serde_json::from_slice(&read("selector.json")?)
+            .with_context(|| format!("{} is damaged", dir.join("selector.json").display()))?;
+        let features = Features::from_parts(vectorizers, selector).map_err(|e| {
+            let path = dir.join("selector.json");
+            anyhow::anyhow!("{} is damaged: {e}", path.display())
+        })?;
         let weights = decode_weights(&read("weights.bin")?)
             .with_context(|| format!("{} is damaged", dir.join("weights.bin").display()))?;
         if weights.first.inputs != features.dim() {
@@ -218,10 +270,6 @@ fn sibling(dir: &Path, suffix: &str) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".to_owned());
     dir.with_file_name(format!(".{name}.{suffix}"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn encode_weights(w: &Weights) -> Vec<u8> {
@@ -288,6 +336,12 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            bail!(
+                "tensor {} holds a weight that is not a finite number",
+                String::from_utf8_lossy(name)
+            );
+        }
         let (w, b) = values.split_at(inputs * outputs);
         layers.push(Dense {
             inputs,
@@ -303,15 +357,16 @@ fn decode_weights(bytes: &[u8]) -> anyhow::Result<Weights> {
         .pop()
         .ok_or_else(|| anyhow::anyhow!("no output layer"))?;
     let first = layers.remove(0);
-    if units > first.outputs || output.outputs != 1 {
-        bail!("unexpected layer shapes");
-    }
-    Ok(Weights {
+    let weights = Weights {
         first,
         units,
         hidden: layers,
         output,
-    })
+    };
+    weights
+        .check_shapes()
+        .map_err(|e| anyhow::anyhow!("unexpected layer shapes: {e}"))?;
+    Ok(weights)
 }
 
 #[cfg(test)]
@@ -379,17 +434,8 @@ mod tests {
         };
         Model {
             manifest: Manifest {
-                format: FORMAT.to_owned(),
                 version,
-                created_by: "kpipe-step test".to_owned(),
-                features: features_config(&features),
-                network: NetConfig::default(),
-                threshold: 0.6,
-                seed: 1,
-                best_epoch: 1,
-                train_examples: 3,
-                validation_examples: 0,
-                sha256: Default::default(),
+                ..Manifest::new(features_config(&features), NetConfig::default(), 0.6)
             },
             weights: Weights {
                 first: dense(features.dim(), 3),

@@ -60,7 +60,9 @@ pub fn token_iter(text: &str) -> impl Iterator<Item = &str> {
 pub fn for_each_word_ngram(text: &str, min_n: usize, max_n: usize, mut f: impl FnMut(&str)) {
     let toks = tokens(text);
     let mut buf = String::new();
-    for n in min_n.max(1)..=max_n {
+    // No n-gram is longer than the text (and a damaged model's max_n of
+    // billions must not loop billions of times).
+    for n in min_n.max(1)..=max_n.min(toks.len()) {
         if n == 1 {
             toks.iter().for_each(|t| f(t));
             continue;

@@ -171,11 +171,10 @@ impl Tfidf {
             .values()
             .map(|&d| ((1.0 + n as f64) / (1.0 + d as f64)).ln() + 1.0)
             .collect();
-        Self::from_parts(config, kept.into_keys().collect(), idf)
+        Self::indexed(config, kept.into_keys().collect(), idf)
     }
 
-    /// Rebuilds a fitted vectorizer (e.g. loaded from a model directory).
-    pub fn from_parts(config: TfidfConfig, vocabulary: Vec<String>, idf: Vec<f64>) -> Self {
+    fn indexed(config: TfidfConfig, vocabulary: Vec<String>, idf: Vec<f64>) -> Self {
         let index = TermIndex::new(&vocabulary);
         Self {
             config,
@@ -183,6 +182,26 @@ impl Tfidf {
             idf,
             index,
         }
+    }
+
+    /// Rebuilds a fitted vectorizer from parts read from a model directory,
+    /// checking that they fit together: one positive, finite idf per term.
+    pub fn from_parts(
+        config: TfidfConfig,
+        vocabulary: Vec<String>,
+        idf: Vec<f64>,
+    ) -> Result<Self, String> {
+        if idf.len() != vocabulary.len() {
+            return Err(format!(
+                "{} terms but {} idf weights",
+                vocabulary.len(),
+                idf.len()
+            ));
+        }
+        if let Some(bad) = idf.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+            return Err(format!("an idf weight is {bad}, not a positive number"));
+        }
+        Ok(Self::indexed(config, vocabulary, idf))
     }
 
     /// Number of features.

@@ -1,21 +1,19 @@
 //! Training end to end: split, features, network, threshold, metrics.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::bail;
 use kpipe_step_contract::Device;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use super::data::Example;
 use super::features::{FeatureConfig, Features};
+use super::fit::{Epoch, TrainSet, Trained};
 use super::metrics::{Metrics, best_f1_threshold, prior_shift_threshold};
-use super::model::{FORMAT, Manifest, Model, VERSION};
-use super::network::{Epoch, NetConfig, Trained};
+use super::model::{Manifest, Model};
+use super::net_config::NetConfig;
 use super::sparse::Csr;
+use super::split::split;
 
 /// What to train.
 #[derive(Clone, Debug)]
@@ -74,73 +72,8 @@ pub const TUNE_LAYERS: [usize; 3] = [1, 2, 3];
 /// The `--tune` grid.
 pub const TUNE_UNITS: [usize; 5] = [8, 16, 32, 64, 128];
 
-/// Splits example indices into (train, validation).
-///
-/// When every example has an order key (release and PR number, or merge
-/// date), the validation split is the newest `share` of the examples: the
-/// model labels *future* pull requests, so early stopping and the decision
-/// threshold are chosen on the data most like them (later releases have a
-/// lower bug share than older ones). Otherwise the split is random and
-/// stratified by label. Either way, notes with the same normalised text stay
-/// on one side (cherry-picks repeat a note verbatim; split apart they leak).
-pub fn split(examples: &[Example], share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, e) in examples.iter().enumerate() {
-        let key = e
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        groups.entry(key).or_default().push(i);
-    }
-    let want = ((examples.len() as f64) * share).round() as usize;
-    let (mut train, mut val) = (Vec::new(), Vec::new());
-    if examples.iter().all(|e| e.order.is_some()) {
-        let mut groups: Vec<(String, Vec<usize>)> = groups
-            .into_values()
-            .map(|g| {
-                let newest = g.iter().filter_map(|&i| examples[i].order.clone()).max();
-                (newest.unwrap_or_default(), g)
-            })
-            .collect();
-        groups.sort();
-        for (_, g) in groups.into_iter().rev() {
-            if val.len() < want {
-                val.extend(g);
-            } else {
-                train.extend(g);
-            }
-        }
-    } else {
-        let mut by_label: [Vec<Vec<usize>>; 2] = [Vec::new(), Vec::new()];
-        for members in groups.into_values() {
-            let bugs = members.iter().filter(|&&i| examples[i].bug).count();
-            by_label[usize::from(bugs * 2 >= members.len())].push(members);
-        }
-        let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_5911);
-        for mut groups in by_label {
-            groups.shuffle(&mut rng);
-            let total: usize = groups.iter().map(Vec::len).sum();
-            let want = ((total as f64) * share).round() as usize;
-            let mut taken = 0;
-            for g in groups {
-                if taken < want {
-                    taken += g.len();
-                    val.extend(g);
-                } else {
-                    train.extend(g);
-                }
-            }
-        }
-    }
-    train.sort_unstable();
-    val.sort_unstable();
-    (train, val)
-}
-
-/// Trains one model.
-pub fn train(
+/// Trains one model: split, features, network, refit, threshold.
+pub fn train_model(
     examples: &[Example],
     opts: &TrainOptions,
     log: &mut dyn FnMut(&str),
@@ -163,7 +96,13 @@ pub fn train(
         feature_seconds
     ));
     let y: Vec<bool> = examples.iter().map(|e| e.bug).collect();
-    let fitted = fit_network(&x, &y, &train_rows, &val_rows, &opts.network, opts, log)?;
+    let set = TrainSet {
+        x: &x,
+        y: &y,
+        train: &train_rows,
+        val: &val_rows,
+    };
+    let fitted = timed_fit(&set, &opts.network, opts, log)?;
     if !opts.refit {
         return finish(
             examples,
@@ -202,7 +141,13 @@ fn refit(
         max_epochs: epochs,
         ..opts.network.clone()
     };
-    let full = fit_network(&x, &y, &all, &[], &net, opts, log)?;
+    let set = TrainSet {
+        x: &x,
+        y: &y,
+        train: &all,
+        val: &[],
+    };
+    let full = timed_fit(&set, &net, opts, log)?;
     let mut outcome = finish(
         examples,
         opts,
@@ -232,6 +177,12 @@ pub fn tune(
     let y: Vec<bool> = examples.iter().map(|e| e.bug).collect();
     let val_y: Vec<bool> = val_rows.iter().map(|&i| y[i]).collect();
     let mut rows = Vec::new();
+    let set = TrainSet {
+        x: &x,
+        y: &y,
+        train: &train_rows,
+        val: &val_rows,
+    };
     let mut best: Option<(f64, NetConfig, Fitted)> = None;
     for layers in TUNE_LAYERS {
         for units in TUNE_UNITS {
@@ -241,7 +192,7 @@ pub fn tune(
                 ..opts.network.clone()
             };
             log(&format!("Tuning: {layers} layer(s) × {units} units"));
-            let fitted = fit_network(&x, &y, &train_rows, &val_rows, &net, opts, &mut |_| {})?;
+            let fitted = timed_fit(&set, &net, opts, &mut |_| {})?;
             let t = best_f1_threshold(&fitted.trained.val_probs, &val_y, 0.2, 0.8);
             let m = Metrics::compute(&fitted.trained.val_probs, &val_y, t);
             let kept = &fitted.trained.history[fitted.trained.best_epoch - 1];
@@ -315,11 +266,9 @@ struct Fitted {
     seconds: f64,
 }
 
-fn fit_network(
-    x: &Csr,
-    y: &[bool],
-    train_rows: &[usize],
-    val_rows: &[usize],
+/// One fit on the configured device, timed.
+fn timed_fit(
+    set: &TrainSet<'_>,
     net: &NetConfig,
     opts: &TrainOptions,
     log: &mut dyn FnMut(&str),
@@ -332,16 +281,7 @@ fn fit_network(
             e.epoch, e.seconds, e.loss, e.val_loss, e.val_auc
         ))
     };
-    let trained = super::device::train(
-        opts.device,
-        net,
-        x,
-        y,
-        train_rows,
-        val_rows,
-        opts.seed,
-        &mut on_epoch,
-    )?;
+    let trained = super::device::fit_on_device(opts.device, set, net, opts.seed, &mut on_epoch)?;
     Ok(Fitted {
         trained,
         seconds: started.elapsed().as_secs_f64(),
@@ -362,17 +302,11 @@ fn finish(
     let threshold = decision_threshold(examples, val_rows);
     let metrics = Metrics::compute(&trained.val_probs, &val_y, threshold);
     let manifest = Manifest {
-        format: FORMAT.to_owned(),
-        version: VERSION,
-        created_by: concat!("kpipe-step ", env!("CARGO_PKG_VERSION")).to_owned(),
-        features: opts.features.clone(),
-        network: opts.network.clone(),
-        threshold,
         seed: opts.seed,
         best_epoch: trained.best_epoch,
         train_examples,
         validation_examples: val_rows.len(),
-        sha256: BTreeMap::new(),
+        ..Manifest::new(opts.features.clone(), opts.network.clone(), threshold)
     };
     Ok(Outcome {
         model: Model {
@@ -384,55 +318,5 @@ fn finish(
         history: trained.history,
         feature_seconds,
         network_seconds: fitted.seconds,
-    })
-}
-
-/// Kubeflow Pipelines v1 `mlpipeline-metrics.json`.
-pub fn kfp_metrics(m: &Metrics) -> serde_json::Value {
-    let metric = |name: &str, v: f64, format: &str| serde_json::json!({ "name": name, "numberValue": v, "format": format });
-    serde_json::json!({
-        "metrics": [
-            metric("accuracy", m.accuracy, "PERCENTAGE"),
-            metric("roc-auc", m.roc_auc, "RAW"),
-            metric("f1", m.f1, "RAW"),
-            metric("precision", m.precision, "RAW"),
-            metric("recall", m.recall, "RAW"),
-        ]
-    })
-}
-
-/// Kubeflow Pipelines v1 `mlpipeline-ui-metadata.json`: the confusion matrix
-/// (inline CSV) and a markdown summary.
-pub fn kfp_ui_metadata(m: &Metrics) -> serde_json::Value {
-    let labels = ["not bug", "bug"];
-    let mut csv = String::new();
-    for (t, row) in m.confusion_matrix.iter().enumerate() {
-        for (p, count) in row.iter().enumerate() {
-            csv.push_str(&format!("{},{},{count}\n", labels[t], labels[p]));
-        }
-    }
-    serde_json::json!({
-        "outputs": [
-            {
-                "type": "confusion_matrix",
-                "format": "csv",
-                "schema": [
-                    {"name": "target", "type": "CATEGORY"},
-                    {"name": "predicted", "type": "CATEGORY"},
-                    {"name": "count", "type": "NUMBER"}
-                ],
-                "storage": "inline",
-                "source": csv,
-                "labels": labels,
-            },
-            {
-                "type": "markdown",
-                "storage": "inline",
-                "source": format!(
-                    "# kind/bug classifier (validation split)\n\n| metric | value |\n|---|---|\n| accuracy | {:.4} |\n| ROC AUC | {:.4} |\n| F1 (bug) | {:.4} |\n| precision | {:.4} |\n| recall | {:.4} |\n| threshold | {:.2} |\n| examples | {} |\n",
-                    m.accuracy, m.roc_auc, m.f1, m.precision, m.recall, m.threshold, m.n
-                ),
-            }
-        ]
     })
 }

@@ -32,11 +32,7 @@ pub struct Layer {
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    format!(
-        "sha256:{}",
-        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 /// Builds a layer from `entries` (parent directories are added).

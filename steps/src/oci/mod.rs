@@ -3,6 +3,10 @@
 //! distribution API (chunked uploads, existing-blob checks, basic or bearer
 //! token auth).
 
+pub mod challenge;
+pub mod credentials;
 pub mod image;
 pub mod layer;
+pub mod reference;
 pub mod registry;
+pub mod upload;

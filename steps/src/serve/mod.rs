@@ -6,10 +6,11 @@
 //! | GET | `/` | `{"status":"alive"}` |
 //! | GET | `/v1/models` | `{"models":[NAME]}` |
 //! | GET | `/v1/models/NAME` | `{"name":NAME,"ready":bool}` |
-//! | POST | `/v1/models/NAME:predict` | `{"text":…}` → `{"result":p}`; `{"instances"\|"inputs":[…]}` → `{"predictions":[…]}` |
+//! | POST | `/v1/models/NAME:predict` | `{"text":…}` → `{"result":p,"bug":bool,"threshold":t}`; `{"instances"\|"inputs":[…]}` → `{"predictions":[…]}` |
 //! | GET | `/v2/health/live`, `/v2/health/ready`, `/v2/models/NAME/ready` | V2 health |
 //! | GET | `/metrics` | Prometheus text: request counts, latency histogram |
 //!
+//! `bug` decides at the threshold stored with the model, or `--threshold`.
 //! Errors are `{"error": …}`: 400 bad input, 404 unknown model or path, 405
 //! wrong verb, 408 timeout, 413 body too large, 503 not ready. The model
 //! loads after the port opens, so readiness is false until it is in memory.
@@ -74,10 +75,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let app = Arc::new(App::new(
-        &args.name,
-        Duration::from_secs(args.request_timeout_seconds.max(1)),
-    ));
+    let threshold = crate::ml::model::checked_threshold(args.threshold)?;
+    let app = Arc::new(
+        App::new(
+            &args.name,
+            Duration::from_secs(args.request_timeout_seconds.max(1)),
+        )
+        .with_threshold(threshold),
+    );
     let listener = listen(
         &args.host,
         args.port,

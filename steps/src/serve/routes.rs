@@ -23,6 +23,7 @@ pub struct App {
     model: OnceLock<Model>,
     metrics: Metrics,
     timeout: Duration,
+    threshold: Option<f64>,
 }
 
 impl App {
@@ -33,7 +34,14 @@ impl App {
             model: OnceLock::new(),
             metrics: Metrics::default(),
             timeout,
+            threshold: None,
         }
+    }
+
+    /// Decides at `threshold` instead of the model's own (`--threshold`).
+    pub fn with_threshold(mut self, threshold: Option<f64>) -> Self {
+        self.threshold = threshold;
+        self
     }
 
     /// Installs the loaded model (readiness turns true).
@@ -230,7 +238,12 @@ async fn model_post(
             return error(StatusCode::BAD_REQUEST, "\"text\" must be a string");
         };
         app.metrics.predicted(1);
-        return json(StatusCode::OK, json!({"result": model.predict(text)}));
+        let p = model.predict(text);
+        let t = model.threshold(app.threshold);
+        return json(
+            StatusCode::OK,
+            json!({"result": p, "bug": p >= t, "threshold": t}),
+        );
     }
     let instances = v.get("instances").or_else(|| v.get("inputs"));
     let Some(list) = instances.and_then(Value::as_array) else {

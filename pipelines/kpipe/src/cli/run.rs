@@ -134,8 +134,24 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         cache: !args.no_cache,
     };
     let reports = run::run(&wf, &cfg, Box::new(std::io::stderr()))?;
-    print_summary(&reports, started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    print_summary(&reports, seconds);
     print_metrics(&workdir, &wf);
+    let writing = Instant::now();
+    let report = crate::report::write(&crate::report::Run {
+        pipeline: &entry.name,
+        workdir: &workdir,
+        workflow: &wf,
+        graph: &pipeline,
+        params: &cfg.params,
+        reports: &reports,
+        seconds,
+    })?;
+    println!(
+        "\nreport: {} (written in {:.0} ms)",
+        report.display(),
+        writing.elapsed().as_secs_f64() * 1e3
+    );
     let failed: Vec<&str> = reports
         .iter()
         .filter(|r| matches!(r.status, Status::Failed(_)))
@@ -169,8 +185,7 @@ fn print_summary(reports: &[TaskReport], total: f64) {
     println!("{:<width$} {:<10} {:>9}  note", "step", "status", "time");
     for r in reports {
         let (status, note) = match &r.status {
-            Status::Succeeded if r.attempts > 1 => ("ok", format!("{} attempts", r.attempts)),
-            Status::Succeeded => ("ok", String::new()),
+            Status::Succeeded => ("ok", progress_note(r)),
             Status::Cached => ("cached", "inputs unchanged; outputs reused".to_owned()),
             Status::Failed(why) => ("FAILED", why.clone()),
             Status::Skipped(why) => ("skipped", why.clone()),
@@ -185,6 +200,20 @@ fn print_summary(reports: &[TaskReport], total: f64) {
         );
     }
     println!("{:<width$} {:<10} {:>8.1}s", "total", "", total);
+}
+
+/// "3 iterations, 2 retries" for a loop or a retried step.
+fn progress_note(r: &TaskReport) -> String {
+    let mut parts = Vec::new();
+    if r.dirs.len() > 1 {
+        parts.push(format!("{} iterations", r.dirs.len()));
+    }
+    match r.retries {
+        0 => {}
+        1 => parts.push("1 retry".to_owned()),
+        n => parts.push(format!("{n} retries")),
+    }
+    parts.join(", ")
 }
 
 /// Prints the KFP metrics every task wrote (e.g. a model's scores).

@@ -13,13 +13,14 @@
 //! stops its dependants, which are reported as not run.
 //!
 //! The modules: [`scope`] resolves `{{…}}` references, [`workspace`] maps
-//! container paths into a task's directory, [`process`] runs one program,
+//! container paths into a task's directory, [`process`] runs one program, [`retry`] applies retry strategies,
 //! [`cache`] keys and stores step results, [`task`] runs one task (loops,
 //! retries, outputs), and this module schedules the DAG.
 
 mod cache;
 mod expr;
 mod process;
+mod retry;
 mod scope;
 mod task;
 mod workspace;
@@ -62,8 +63,13 @@ pub struct TaskReport {
     pub status: Status,
     /// Wall time (retries and backoff included).
     pub duration: Duration,
-    /// Attempts made (0 when it did not run; loops count every iteration).
+    /// Attempts made (0 when it did not run; each loop iteration counts).
     pub attempts: u32,
+    /// Attempts that failed and were retried.
+    pub retries: u32,
+    /// The last attempt's exit code (`None`: not run, could not start,
+    /// killed by a signal or the deadline).
+    pub exit_code: Option<i32>,
     /// The last command line run (program first), with local paths.
     pub command: Vec<String>,
     /// The task's directories (one per loop iteration).
@@ -77,6 +83,8 @@ impl TaskReport {
             status,
             duration: Duration::ZERO,
             attempts: 0,
+            retries: 0,
+            exit_code: None,
             command: Vec::new(),
             dirs: Vec::new(),
         }
@@ -290,3 +298,6 @@ pub fn run(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,8 +13,8 @@ use super::Shared;
 pub(crate) enum Failure {
     /// The program could not be started (Argo: an error, not a failure).
     Start(String),
-    /// It exited unsuccessfully.
-    Exit(String),
+    /// It exited unsuccessfully (with this code, unless a signal ended it).
+    Exit(String, Option<i32>),
     /// It ran past `activeDeadlineSeconds` and was killed.
     Timeout(String),
 }
@@ -22,7 +22,7 @@ pub(crate) enum Failure {
 impl Failure {
     pub(crate) fn message(&self) -> &str {
         match self {
-            Failure::Start(m) | Failure::Exit(m) | Failure::Timeout(m) => m,
+            Failure::Start(m) | Failure::Exit(m, _) | Failure::Timeout(m) => m,
         }
     }
 }
@@ -78,10 +78,10 @@ pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
             match child.try_wait() {
                 Ok(Some(status)) if status.success() => return Ok(()),
                 Ok(Some(status)) => {
-                    return Err(Failure::Exit(format!(
-                        "`{}` exited with {status}",
-                        l.program.display()
-                    )));
+                    return Err(Failure::Exit(
+                        format!("`{}` exited with {status}", l.program.display()),
+                        status.code(),
+                    ));
                 }
                 Ok(None) => {}
                 Err(e) => {

@@ -233,3 +233,79 @@ pub fn parse_args<A: StepArgs>(args: &[String]) -> Result<A, clap::Error> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(clap::Args, crate::ToArgs, Clone, Debug, PartialEq)]
+    #[kpipe(step = "write")]
+    struct WriteArgs {
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        #[kpipe(output)]
+        out: std::path::PathBuf,
+    }
+
+    fn write(args: WriteArgs, ctx: &mut Context) -> anyhow::Result<()> {
+        if args.text == "fail" {
+            anyhow::bail!("asked to fail");
+        }
+        ctx.write_param(&args.out, &args.text)
+    }
+
+    #[test]
+    fn a_step_runs_with_its_output_directory_created() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let out = tmp.path().join("deep/dir/value.param");
+        let steps = Steps::new().step(write);
+        let code = steps.main_from(
+            "t",
+            [
+                "t",
+                "write",
+                "--text=hello",
+                &format!("--out={}", out.display()),
+            ],
+        );
+        assert_eq!(code, ExitCode::SUCCESS);
+        assert_eq!(std::fs::read_to_string(&out).unwrap_or_default(), "hello");
+        let failed = Steps::new().step(write).main_from(
+            "t",
+            [
+                "t",
+                "write",
+                "--text=fail",
+                &format!("--out={}", out.display()),
+            ],
+        );
+        assert_eq!(failed, ExitCode::from(1));
+        let usage = Steps::new().step(write).main_from("t", ["t", "write"]);
+        assert_eq!(usage, ExitCode::from(2));
+    }
+
+    #[test]
+    fn two_steps_under_one_name_are_refused() {
+        let steps = Steps::new().step(write).step(write);
+        let dup = steps.duplicates();
+        assert_eq!(dup.len(), 1);
+        assert!(
+            dup[0].starts_with("two steps are registered as `write`"),
+            "{}",
+            dup[0]
+        );
+        assert_eq!(steps.main_from("t", ["t", "write"]), ExitCode::from(2));
+    }
+
+    #[test]
+    fn parse_args_reads_what_to_args_wrote() {
+        let a = WriteArgs {
+            text: "--x".into(),
+            out: "/o".into(),
+        };
+        let back: WriteArgs = parse_args(&a.to_args()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, a);
+        assert!(parse_args::<WriteArgs>(&["other".to_owned()]).is_err());
+    }
+}

@@ -22,9 +22,10 @@ pub struct BotArgs {
     /// Base URL of the GitHub REST API.
     #[arg(long, default_value = "https://api.github.com")]
     pub github_api_url: String,
-    /// Probability at or above which a PR gets `kind/bug`.
-    #[arg(long, default_value_t = 0.6)]
-    pub threshold: f64,
+    /// Probability at or above which a PR gets `kind/bug` [default: the
+    /// threshold stored with the model, from --model or the model server].
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Log what would change on GitHub; change nothing.
     #[arg(long)]
     pub dry_run: bool,

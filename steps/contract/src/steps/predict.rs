@@ -22,9 +22,10 @@ pub struct PredictArgs {
     /// Score the original project's known bug and non-bug notes; exit 1 on a miss.
     #[arg(long)]
     pub test: bool,
-    /// Probability at or above which a note counts as a bug.
-    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
-    pub threshold: f64,
+    /// Probability at or above which a note counts as a bug [default: the
+    /// threshold stored with the model].
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }
 
 /// The pipeline's `predict-test` task: `predict --test` on the new model.
@@ -50,7 +51,7 @@ impl Step for PredictTest<'_> {
             model,
             text: None,
             test: true,
-            threshold: self.threshold,
+            threshold: Some(self.threshold),
         };
         (args, ())
     }

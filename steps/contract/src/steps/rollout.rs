@@ -24,6 +24,10 @@ pub struct RolloutArgs {
     /// Print the objects that would be applied; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Milliseconds to wait before watching the InferenceService again after
+    /// a failed watch (default 2000; tests shorten it).
+    #[arg(long, hide = true)]
+    pub poll_ms: Option<u64>,
 }
 
 /// The `rollout` step.
@@ -57,6 +61,7 @@ impl Step for Rollout {
             canary_percent: self.canary_percent,
             timeout_seconds: 600,
             dry_run: self.dry_run,
+            poll_ms: None,
         };
         (args, ())
     }

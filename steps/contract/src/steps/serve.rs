@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// Command line of `kpipe-step serve`.
-#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
+#[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
 #[kpipe(step = "serve")]
 pub struct ServeArgs {
     /// Model directory written by train.
@@ -24,4 +24,8 @@ pub struct ServeArgs {
     /// Requests taking longer are answered 408.
     #[arg(long, default_value_t = 10)]
     pub request_timeout_seconds: u64,
+    /// Probability at or above which a note counts as a bug [default: the
+    /// threshold stored with the model].
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }

@@ -108,22 +108,16 @@ impl ArtifactType for Line {
     const KIND: &'static str = "line";
 }
 
-/// What `fit` produces.
-#[derive(Debug)]
-pub struct FitOutputs {
-    /// The model.
-    pub model: Artifact<Line>,
-}
-
 impl Step for Fit<'_> {
     type Args = FitArgs;
-    type Outputs = FitOutputs;
+    /// The fitted model, for a later step to use.
+    type Outputs = Artifact<Line>;
 
     fn name(&self) -> String {
         "fit".to_owned()
     }
 
-    fn wire(self, io: &mut Io<'_>) -> (FitArgs, FitOutputs) {
+    fn wire(self, io: &mut Io<'_>) -> (FitArgs, Artifact<Line>) {
         let data = io.input("data", self.data);
         let (model_path, model) = io.output::<Line>("model");
         let args = FitArgs {
@@ -132,7 +126,7 @@ impl Step for Fit<'_> {
             model: model_path,
             metrics: io.kfp_metrics(),
         };
-        (args, FitOutputs { model })
+        (args, model)
     }
 }
 

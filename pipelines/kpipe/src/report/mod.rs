@@ -1,0 +1,399 @@
+//! `report.html`: one self-contained page for a local run — the graph
+//! coloured by each step's result, every step's time, attempts, exit code,
+//! command line, log and outputs, the metrics steps wrote for Kubeflow
+//! Pipelines (a confusion matrix as a table, a ROC curve as a chart), and
+//! the images steps drew, inline. No scripts, no network: inline CSS, inline
+//! SVG, images as data URIs, the whole logs behind `<details>`. Every piece
+//! of text a step produced (log lines, parameter values, file names) is
+//! HTML-escaped.
+
+mod files;
+mod html;
+mod kfp;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use kpipe_compiler::argo::{Template, Workflow};
+use kpipe_compiler::{NodeStyle, SVG_CSS, SvgStyle, TaskState};
+
+use crate::Pipeline;
+use crate::run::{Status, TaskReport};
+use html::{esc, id};
+
+/// Lines of each log shown before "the whole log".
+const LOG_TAIL: usize = 20;
+/// Bytes of each log the page holds.
+const LOG_LIMIT: usize = 2 << 20;
+/// Bytes of images the page embeds.
+const IMAGE_BUDGET: u64 = 32 << 20;
+
+/// A finished local run, as the report shows it.
+#[derive(Debug)]
+pub struct Run<'a> {
+    /// The pipeline's name.
+    pub pipeline: &'a str,
+    /// Where the run's files are.
+    pub workdir: &'a Path,
+    /// The workflow that ran.
+    pub workflow: &'a Workflow,
+    /// The pipeline (its graph is drawn).
+    pub graph: &'a Pipeline,
+    /// Parameter values set for the run (the others had their defaults).
+    pub params: &'a BTreeMap<String, String>,
+    /// Every task's result.
+    pub reports: &'a [TaskReport],
+    /// Wall time of the run.
+    pub seconds: f64,
+}
+
+/// How a task's result shows in the graph and the page.
+fn state(r: &TaskReport) -> TaskState {
+    match r.status {
+        Status::Succeeded if r.retries > 0 => TaskState::Retried,
+        Status::Succeeded => TaskState::Succeeded,
+        Status::Cached => TaskState::Cached,
+        Status::Failed(_) => TaskState::Failed,
+        Status::Skipped(_) => TaskState::Skipped,
+        Status::NotRun(_) => TaskState::NotRun,
+    }
+}
+
+fn why(r: &TaskReport) -> Option<&str> {
+    match &r.status {
+        Status::Failed(w) | Status::Skipped(w) | Status::NotRun(w) => Some(w),
+        Status::Succeeded | Status::Cached => None,
+    }
+}
+
+/// Writes `<workdir>/report.html` (atomically) and returns its path.
+pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
+    let path = run.workdir.join("report.html");
+    let tmp = run.workdir.join(".report.html.tmp");
+    let result = std::fs::write(&tmp, render(run)).and_then(|()| std::fs::rename(&tmp, &path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write the run report {}", path.display()))?;
+    Ok(path)
+}
+
+/// The page.
+pub fn render(run: &Run<'_>) -> String {
+    let failed: Vec<&TaskReport> = run
+        .reports
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed(_)))
+        .collect();
+    let (word, class) = if failed.is_empty() {
+        ("succeeded", "state-succeeded")
+    } else {
+        ("failed", "state-failed")
+    };
+    let mut out = String::with_capacity(1 << 16);
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>{name}: {word} (kpipe run --local)</title><style>{css}{svg_css}</style></head><body>\
+<header><h1>{name} <span class=\"badge {class}\" id=\"run-state\" data-state=\"{word}\">{word}</span></h1>\
+<p class=\"meta\">local run in <code>{workdir}</code> · {secs} · {n} steps</p></header>",
+        name = esc(run.pipeline),
+        css = html::CSS,
+        svg_css = SVG_CSS,
+        workdir = esc(&run.workdir.display().to_string()),
+        secs = html::duration(run.seconds),
+        n = run.reports.len(),
+    );
+    if !failed.is_empty() {
+        out.push_str("<section class=\"failure\" id=\"failure\"><h2>Failed</h2><ul>");
+        for r in &failed {
+            let _ = write!(
+                out,
+                "<li><a href=\"#{}\">{}</a>: {}</li>",
+                id("task-", &r.name),
+                esc(&r.name),
+                esc(why(r).unwrap_or(""))
+            );
+        }
+        out.push_str("</ul></section>");
+    }
+    graph(&mut out, run);
+    summary(&mut out, run);
+    params(&mut out, run);
+    metrics(&mut out, run);
+    images(&mut out, run);
+    out.push_str("<h2 id=\"steps\">Steps</h2>");
+    for r in run.reports {
+        step(&mut out, run, r);
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn graph(out: &mut String, run: &Run<'_>) {
+    let mut style = SvgStyle::new().embed_css(false);
+    for r in run.reports {
+        let mut node = NodeStyle::new()
+            .state(state(r))
+            .href(format!("#{}", id("task-", &r.name)));
+        if let Some(w) = why(r) {
+            node = node.note(w.chars().take(120).collect::<String>());
+        }
+        style = style.task(r.name.clone(), node);
+    }
+    let _ = write!(
+        out,
+        "<h2 id=\"graph\">Graph</h2><div class=\"graph\">{}</div>",
+        run.graph.render_svg(&style)
+    );
+}
+
+fn summary(out: &mut String, run: &Run<'_>) {
+    out.push_str(
+        "<h2 id=\"summary\">Summary</h2><table class=\"summary\"><thead><tr><th>step</th><th>result</th><th>time</th><th>attempts</th><th>exit code</th><th>note</th></tr></thead><tbody>",
+    );
+    for r in run.reports {
+        let s = state(r);
+        let _ = write!(
+            out,
+            "<tr data-task=\"{t}\" data-state=\"{s}\"><td><a href=\"#{a}\">{t}</a></td><td><span class=\"badge state-{s}\">{s}</span></td><td class=\"num\">{time}</td><td class=\"num\">{attempts}</td><td class=\"num\">{code}</td><td>{note}</td></tr>",
+            t = esc(&r.name),
+            s = s.as_str(),
+            a = id("task-", &r.name),
+            time = html::duration(r.duration.as_secs_f64()),
+            attempts = r.attempts,
+            code = r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
+            note = esc(why(r).unwrap_or("")),
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn params(out: &mut String, run: &Run<'_>) {
+    let declared = &run.workflow.spec.arguments.parameters;
+    if declared.is_empty() {
+        return;
+    }
+    out.push_str("<h2 id=\"parameters\">Parameters</h2><table class=\"params\"><tbody>");
+    for p in declared {
+        let (value, source) = match run.params.get(&p.name) {
+            Some(v) => (v.clone(), "set"),
+            None => (p.value.clone().unwrap_or_default(), "default"),
+        };
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td><code>{}</code></td><td>{source}</td></tr>",
+            esc(&p.name),
+            esc(&value)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// The template a report's task ran.
+fn template<'a>(run: &'a Run<'_>, task: &str) -> Option<&'a Template> {
+    let spec = &run.workflow.spec;
+    let name = spec
+        .templates
+        .iter()
+        .find(|t| t.name == spec.entrypoint)
+        .and_then(|e| e.dag.as_ref())
+        .and_then(|d| d.tasks.iter().find(|t| t.name == task))
+        .map_or(task, |t| t.template.as_str());
+    spec.templates.iter().find(|t| t.name == name)
+}
+
+/// Where a task's output artifact `name` is (per loop iteration).
+fn artifact_paths(run: &Run<'_>, r: &TaskReport, name: &str) -> Vec<PathBuf> {
+    let Some(p) = template(run, &r.name)
+        .and_then(|t| t.outputs.artifacts.iter().find(|a| a.name == name))
+        .and_then(|a| a.path.clone())
+    else {
+        return Vec::new();
+    };
+    r.dirs
+        .iter()
+        .map(|d| d.join("root").join(p.trim_start_matches('/')))
+        .collect()
+}
+
+fn metrics(out: &mut String, run: &Run<'_>) {
+    let mut section = String::new();
+    for r in run.reports {
+        for path in artifact_paths(run, r, kpipe_compiler::KFP_METRICS) {
+            let m = kfp::metrics(&path);
+            let auc = m.iter().find(|m| m.name.contains("auc")).map(|m| m.value);
+            let ui = artifact_paths(run, r, kpipe_compiler::KFP_UI_METADATA)
+                .first()
+                .map(|p| kfp::ui_metadata(p, auc))
+                .unwrap_or_default();
+            if m.is_empty() && ui.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                section,
+                "<div class=\"task-metrics\" data-task=\"{t}\"><h3>{t}</h3>{}{ui}</div>",
+                kfp::metrics_table(&r.name, &m),
+                t = esc(&r.name)
+            );
+        }
+    }
+    if !section.is_empty() {
+        let _ = write!(out, "<h2 id=\"metrics\">Metrics</h2>{section}");
+    }
+}
+
+fn images(out: &mut String, run: &Run<'_>) {
+    let mut budget = IMAGE_BUDGET;
+    let mut skipped = Vec::new();
+    let mut section = String::new();
+    for r in run.reports {
+        let Some(t) = template(run, &r.name) else {
+            continue;
+        };
+        for a in &t.outputs.artifacts {
+            for path in artifact_paths(run, r, &a.name) {
+                for img in files::images(&path, &mut budget, &mut skipped) {
+                    let rel = img.path.strip_prefix(run.workdir).unwrap_or(&img.path);
+                    let _ = write!(
+                        section,
+                        "<figure data-task=\"{t}\"><img src=\"{}\" alt=\"{p}\" loading=\"lazy\"><figcaption>{t}: {p}</figcaption></figure>",
+                        img.data_uri,
+                        t = esc(&r.name),
+                        p = esc(&rel.display().to_string()),
+                    );
+                }
+            }
+        }
+    }
+    if section.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h2 id=\"images\">Images</h2><div class=\"gallery\">{section}</div>"
+    );
+    if !skipped.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"meta\">{} more images are not embedded (over {} in all); they are in the steps' directories.</p>",
+            skipped.len(),
+            html::size(IMAGE_BUDGET)
+        );
+    }
+}
+
+fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
+    let s = state(r);
+    let _ = write!(
+        out,
+        "<article class=\"task\" id=\"{a}\" data-task=\"{t}\" data-state=\"{s}\"><h3>{t} <span class=\"badge state-{s}\">{s}</span></h3><dl>\
+<dt>time</dt><dd>{time}</dd><dt>attempts</dt><dd>{attempts}{retries}</dd><dt>exit code</dt><dd>{code}</dd>",
+        a = id("task-", &r.name),
+        t = esc(&r.name),
+        s = s.as_str(),
+        time = html::duration(r.duration.as_secs_f64()),
+        attempts = r.attempts,
+        retries = if r.retries > 0 {
+            format!(" ({} retried)", r.retries)
+        } else {
+            String::new()
+        },
+        code = r
+            .exit_code
+            .map_or_else(|| "–".to_owned(), |c| c.to_string()),
+    );
+    if let Some(w) = why(r) {
+        let _ = write!(out, "<dt>why</dt><dd class=\"why\">{}</dd>", esc(w));
+    }
+    if !r.command.is_empty() {
+        let _ = write!(
+            out,
+            "<dt>command</dt><dd><pre class=\"command\">{}</pre></dd>",
+            esc(&shell_words(&r.command))
+        );
+    }
+    out.push_str("</dl>");
+    outputs(out, run, r);
+    for (k, dir) in r.dirs.iter().enumerate() {
+        let Some((text, lines)) = files::log(&dir.join("log.txt"), LOG_LIMIT) else {
+            continue;
+        };
+        let label = if r.dirs.len() > 1 {
+            format!("iteration {k}: ")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            "<p class=\"meta\">{label}log, last {} of {lines} lines</p><pre class=\"log-tail\">{}</pre>\
+<details><summary>{label}the whole log ({lines} lines)</summary><pre class=\"log\">{}</pre></details>",
+            LOG_TAIL.min(lines),
+            esc(&files::tail(&text, LOG_TAIL)),
+            esc(&text)
+        );
+    }
+    out.push_str("</article>");
+}
+
+fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
+    let Some(t) = template(run, &r.name) else {
+        return;
+    };
+    let mut rows = String::new();
+    for dir in &r.dirs {
+        let root = dir.join("root");
+        for a in &t.outputs.artifacts {
+            let Some(p) = &a.path else { continue };
+            let local = root.join(p.trim_start_matches('/'));
+            let size = files::size(&local).map_or_else(|| "missing".to_owned(), html::size);
+            let _ = write!(
+                rows,
+                "<tr class=\"artifact\"><td>artifact</td><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
+                esc(&a.name),
+                esc(&size),
+                esc(&local.display().to_string())
+            );
+        }
+        for p in &t.outputs.parameters {
+            let Some(v) = &p.value_from else { continue };
+            let value = std::fs::read_to_string(root.join(v.path.trim_start_matches('/')))
+                .map(|s| s.trim_end().to_owned())
+                .unwrap_or_else(|_| "(not written)".to_owned());
+            let _ = write!(
+                rows,
+                "<tr class=\"param\"><td>parameter</td><td>{}</td><td></td><td><code>{}</code></td></tr>",
+                esc(&p.name),
+                esc(&value)
+            );
+        }
+    }
+    if !rows.is_empty() {
+        let _ = write!(
+            out,
+            "<table class=\"outputs\"><thead><tr><th>output</th><th>name</th><th>size</th><th>value or path</th></tr></thead><tbody>{rows}</tbody></table>"
+        );
+    }
+}
+
+/// A command line as a shell would take it back.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! The page for real local runs: states, escaping, failures first.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use kpipe_compiler::argo::Manifest;
+
+use super::{Run, render};
+use crate::run::{self, LocalRun};
+use crate::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
+
+fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
+    let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
+        panic!("not a workflow");
+    };
+    let params: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let cfg = LocalRun {
+        workdir: workdir.to_path_buf(),
+        params: params.clone(),
+        env: LocalEnv {
+            workdir: workdir.to_path_buf(),
+            programs: BTreeMap::new(),
+        },
+        jobs: 1,
+        cache: false,
+    };
+    let reports =
+        run::run(&wf, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));
+    render(&Run {
+        pipeline: &p.name(),
+        workdir,
+        workflow: &wf,
+        graph: p,
+        params: &params,
+        reports: &reports,
+        seconds: 1.0,
+    })
+}
+
+#[test]
+fn what_steps_print_is_text_and_runs_nothing() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("hostile");
+    p.image("alpine:3.20");
+    let who = p.string_param("who", "world");
+    p.add(
+        ContainerStep::new(
+            "shout",
+            [
+                "sh",
+                "-c",
+                "echo '<script>alert(1)</script>'; echo \"$0\" > \"$1\"",
+            ],
+        )
+        .arg(&who)
+        .output_param("said"),
+    );
+    let html = page(&p, tmp.path(), &[("who", "<img src=x onerror=alert(2)>")]);
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "a log line became markup"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "a parameter value became markup"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(!html.contains("<script"), "the page has no scripts at all");
+    assert!(html.contains("data-task=\"shout\" data-state=\"succeeded\""));
+    assert!(html.contains("<tr class=\"param\"><td>parameter</td><td>said</td>"));
+}
+
+#[test]
+fn a_failed_run_shows_the_failure_first_and_every_state() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("broken");
+    p.image("alpine:3.20");
+    let mode = p.string_param("mode", "fast");
+    let first = p.add(ContainerStep::new("first", ["sh", "-c", "echo fine"]));
+    let bad = p
+        .add(ContainerStep::new(
+            "bad",
+            ["sh", "-c", "echo oops >&2; exit 7"],
+        ))
+        .after(&first);
+    p.add(ContainerStep::new("after", ["echo", "never"]))
+        .after(&bad);
+    p.add(ContainerStep::new("slow-only", ["echo", "skipped"]))
+        .when(mode.eq("slow"));
+    let html = page(&p, tmp.path(), &[]);
+    let failure = html.find("id=\"failure\"").unwrap_or(usize::MAX);
+    let graph = html.find("id=\"graph\"").unwrap_or(0);
+    assert!(failure < graph, "the failure comes first");
+    assert!(html.contains("id=\"run-state\" data-state=\"failed\""));
+    for (task, state) in [
+        ("first", "succeeded"),
+        ("bad", "failed"),
+        ("after", "not-run"),
+        ("slow-only", "skipped"),
+    ] {
+        assert!(
+            html.contains(&format!("<article class=\"task\" id=\"task-{task}\" data-task=\"{task}\" data-state=\"{state}\">")),
+            "{task} {state}"
+        );
+        assert!(html.contains(&format!("data-task=\"{task}\" data-state=\"{state}\"")));
+    }
+    assert!(
+        html.contains("<dt>exit code</dt><dd>7</dd>"),
+        "the exit code"
+    );
+    assert!(html.contains("oops"), "the log");
+}

@@ -1,0 +1,289 @@
+//! Local runs of small shell pipelines: caching (hits, parameter changes,
+//! corrupt entries, changed outputs, failures), programs that are missing,
+//! retries with backoff.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use kpipe_compiler::argo::Manifest;
+
+use super::{LocalRun, Status, TaskReport};
+use crate::{
+    Artifact, ArtifactType, CompileOptions, ContainerStep, Io, LocalEnv, Pipeline, Retry, Step,
+    Value,
+};
+
+enum Text {}
+impl ArtifactType for Text {
+    const KIND: &'static str = "text";
+}
+
+/// `sh -c SCRIPT NAME VALUES…` with `$IN_<NAME>` and `$OUT` set.
+struct Shell<'a> {
+    name: &'a str,
+    script: &'a str,
+    inputs: Vec<(&'a str, &'a Artifact<Text>)>,
+    values: Vec<Value>,
+}
+
+impl Step for Shell<'_> {
+    type Args = Vec<String>;
+    type Outputs = Artifact<Text>;
+
+    fn name(&self) -> String {
+        self.name.to_owned()
+    }
+
+    fn command(&self) -> Vec<String> {
+        vec!["sh".to_owned(), "-c".to_owned()]
+    }
+
+    fn wire(self, io: &mut Io<'_>) -> (Vec<String>, Artifact<Text>) {
+        let mut prelude = String::new();
+        for (name, artifact) in &self.inputs {
+            let path = io.input(name, artifact);
+            prelude.push_str(&format!("IN_{}={}; ", name.to_uppercase(), path.display()));
+        }
+        let (out, text) = io.output::<Text>("text");
+        prelude.push_str(&format!("OUT={}; ", out.display()));
+        let mut args = vec![format!("{prelude}{}", self.script), self.name.to_owned()];
+        args.extend(self.values.iter().map(|v| io.value(v)));
+        (args, text)
+    }
+}
+
+/// left(a) and right(b) feed join.
+fn diamond() -> Pipeline {
+    let p = Pipeline::new("cache-test");
+    p.image("alpine:3.20");
+    let a = p.string_param("a", "1");
+    let b = p.string_param("b", "1");
+    let left = p.add(Shell {
+        name: "left",
+        script: r#"echo "left $1" > "$OUT""#,
+        inputs: vec![],
+        values: vec![Value::from(&a)],
+    });
+    let right = p.add(Shell {
+        name: "right",
+        script: r#"echo "right $1" > "$OUT""#,
+        inputs: vec![],
+        values: vec![Value::from(&b)],
+    });
+    p.add(Shell {
+        name: "join",
+        script: r#"cat "$IN_LEFT" "$IN_RIGHT" > "$OUT""#,
+        inputs: vec![("left", &left.out), ("right", &right.out)],
+        values: vec![],
+    });
+    p
+}
+
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `p` in `workdir`; the reports and everything the run printed.
+fn run(
+    p: &Pipeline,
+    workdir: &Path,
+    params: &[(&str, &str)],
+    cache: bool,
+) -> (Vec<TaskReport>, String) {
+    let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
+        panic!("not a workflow");
+    };
+    let sink = Sink::default();
+    let cfg = LocalRun {
+        workdir: workdir.to_path_buf(),
+        params: params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        env: LocalEnv {
+            workdir: workdir.to_path_buf(),
+            programs: BTreeMap::new(),
+        },
+        jobs: 2,
+        cache,
+    };
+    let reports = super::run(&wf, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
+    let log =
+        String::from_utf8_lossy(&sink.0.lock().map(|v| v.clone()).unwrap_or_default()).into_owned();
+    (reports, log)
+}
+
+fn statuses(reports: &[TaskReport]) -> Vec<(String, Status)> {
+    reports
+        .iter()
+        .map(|r| (r.name.clone(), r.status.clone()))
+        .collect()
+}
+
+fn status(reports: &[TaskReport], task: &str) -> Status {
+    reports
+        .iter()
+        .find(|r| r.name == task)
+        .map(|r| r.status.clone())
+        .unwrap_or_else(|| panic!("no task {task}"))
+}
+
+fn joined(workdir: &Path) -> String {
+    std::fs::read_to_string(workdir.join("steps/join/root/kpipe/outputs/text")).unwrap_or_default()
+}
+
+#[test]
+fn unchanged_steps_are_cached_and_a_parameter_reruns_only_its_dependants() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    let (first, _) = run(&p, tmp.path(), &[], true);
+    assert!(
+        first.iter().all(|r| r.status == Status::Succeeded),
+        "{:?}",
+        statuses(&first)
+    );
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+
+    let (second, log) = run(&p, tmp.path(), &[], true);
+    assert!(
+        second.iter().all(|r| r.status == Status::Cached),
+        "{:?}",
+        statuses(&second)
+    );
+    assert!(
+        log.contains("[join] cached: inputs unchanged, outputs reused"),
+        "{log}"
+    );
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+
+    let (third, _) = run(&p, tmp.path(), &[("b", "2")], true);
+    assert_eq!(status(&third, "left"), Status::Cached);
+    assert_eq!(status(&third, "right"), Status::Succeeded);
+    assert_eq!(status(&third, "join"), Status::Succeeded);
+    assert_eq!(joined(tmp.path()), "left 1\nright 2\n");
+
+    let (all, _) = run(&p, tmp.path(), &[("b", "2")], false);
+    assert!(
+        all.iter().all(|r| r.status == Status::Succeeded),
+        "--no-cache runs all"
+    );
+}
+
+#[test]
+fn a_corrupt_entry_is_ignored_with_a_warning_and_the_step_reruns() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    run(&p, tmp.path(), &[], true);
+    // What a writer killed halfway would have left, if entries were not
+    // written atomically.
+    std::fs::write(
+        tmp.path().join("steps/left/cache.json"),
+        "{\"version\":1,\"ke",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (reports, log) = run(&p, tmp.path(), &[], true);
+    assert!(
+        log.contains("[left] warning: ignoring its cache entry"),
+        "{log}"
+    );
+    assert!(log.contains("is not valid JSON"), "{log}");
+    assert_eq!(status(&reports, "left"), Status::Succeeded);
+    // Its output is the same as before, so its dependant stays cached.
+    assert_eq!(status(&reports, "join"), Status::Cached);
+    assert_eq!(status(&reports, "right"), Status::Cached);
+}
+
+#[test]
+fn changed_outputs_and_failed_runs_are_not_reused() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    run(&p, tmp.path(), &[], true);
+    std::fs::write(
+        tmp.path().join("steps/right/root/kpipe/outputs/text"),
+        "edited\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (reports, _) = run(&p, tmp.path(), &[], true);
+    assert_eq!(
+        status(&reports, "right"),
+        Status::Succeeded,
+        "output changed: rerun"
+    );
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+
+    // A step that fails leaves no entry: the next run runs it again.
+    let failing = Pipeline::new("fails");
+    failing.image("alpine:3.20");
+    failing.add(ContainerStep::new(
+        "flaky",
+        ["sh", "-c", "test -e marker || { touch marker; exit 3; }"],
+    ));
+    let (first, _) = run(&failing, tmp.path(), &[], true);
+    assert!(matches!(status(&first, "flaky"), Status::Failed(_)));
+    assert!(!tmp.path().join("steps/flaky/cache.json").exists());
+}
+
+#[test]
+fn a_missing_program_names_the_step_and_the_program() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("missing");
+    p.image("python:3.12");
+    p.add(ContainerStep::new(
+        "train",
+        ["kpipe-no-such-program", "train.py"],
+    ));
+    let (reports, _) = run(&p, tmp.path(), &[], true);
+    let Status::Failed(why) = status(&reports, "train") else {
+        panic!("{:?}", statuses(&reports));
+    };
+    assert!(
+        why.contains("step `train`: the program `kpipe-no-such-program` is not on this machine"),
+        "{why}"
+    );
+    assert!(
+        why.contains("does not pull its image (python:3.12)"),
+        "{why}"
+    );
+}
+
+#[test]
+fn retries_wait_out_their_backoff_and_see_the_attempt_number() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("retries");
+    p.image("alpine:3.20");
+    p.add(ContainerStep::new(
+        "flaky",
+        [
+            "sh",
+            "-c",
+            r#"echo "attempt $0"; [ "$0" -ge 2 ]"#,
+            "{{retries}}",
+        ],
+    ))
+    .retry(Retry::limit(3).backoff("100ms", 2, None));
+    let started = std::time::Instant::now();
+    let (reports, log) = run(&p, tmp.path(), &[], false);
+    assert_eq!(status(&reports, "flaky"), Status::Succeeded, "{log}");
+    assert_eq!((reports[0].attempts, reports[0].retries), (3, 2));
+    assert!(log.contains("retry 1/3 in 0.1s"), "{log}");
+    assert!(log.contains("retry 2/3 in 0.2s"), "{log}");
+    assert!(log.contains("attempt 2"), "{log}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "backoff waited"
+    );
+}
