@@ -17,5 +17,9 @@ mod prow;
 mod scaffold;
 /// `kpipe submit` to Argo through a fake Kubernetes API server.
 mod submit_argo;
-/// `kpipe submit --kfp` through a fake Kubeflow Pipelines API server.
+/// `kpipe submit --kfp --kfp-api v1` through a fake Kubeflow Pipelines API
+/// server (v1beta1).
 mod submit_kfp;
+/// `kpipe submit --kfp` through a fake Kubeflow Pipelines API server
+/// (v2beta1, the default).
+mod submit_kfp_v2;

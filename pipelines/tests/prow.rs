@@ -209,7 +209,16 @@ fn generated(args: &[&str]) -> Value {
 #[test]
 fn jobs_validate_against_prows_documented_schema() {
     let v = validator(&jobs_schema());
-    for args in [&[][..], &["--kfp", "http://ml-pipeline.kubeflow:8888"][..]] {
+    for args in [
+        &[][..],
+        &["--kfp", "http://ml-pipeline.kubeflow:8888"][..],
+        &[
+            "--kfp",
+            "http://ml-pipeline.kubeflow:8888",
+            "--kfp-api",
+            "v1",
+        ][..],
+    ] {
         let jobs = generated(args);
         assert!(errors(&v, &jobs).is_empty(), "{:#?}", errors(&v, &jobs));
     }
@@ -334,16 +343,29 @@ fn run_job(job: &Value, env: &[(&str, &str)], kubeconfig: &Path, cwd: &Path) -> 
         .chain(strings(&container["args"]))
         .map(|a| expand(&a, env))
         .collect();
-    let bin_dir = Path::new(KPIPE)
-        .parent()
-        .unwrap_or_else(|| panic!("{KPIPE}"));
+    // `kpipe` on PATH polls fast (the hidden --poll-ms) and is otherwise
+    // the binary under test.
+    let bin = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wrapper = bin.path().join("kpipe");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = submit ]; then shift; exec '{KPIPE}' submit --poll-ms=50 \"$@\"; fi\nexec '{KPIPE}' \"$@\"\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let path = format!(
         "{}:{}",
-        bin_dir.display(),
+        bin.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let program = if argv[0] == "kpipe" {
-        KPIPE.to_owned()
+        wrapper.to_string_lossy().into_owned()
     } else {
         argv[0].clone()
     };
@@ -352,7 +374,6 @@ fn run_job(job: &Value, env: &[(&str, &str)], kubeconfig: &Path, cwd: &Path) -> 
         .envs(env.iter().copied())
         .env("PATH", path)
         .env("KUBECONFIG", kubeconfig)
-        .env("KPIPE_POLL_MS", "50")
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("ARGO_TOKEN")
         .current_dir(cwd)
@@ -471,6 +492,66 @@ fn every_job_submits_the_pipeline_as_prow_runs_it() {
     assert_eq!(
         submitted_params(&cluster),
         json!([{"name": "pr", "value": ""}, {"name": "commit", "value": ""}])
+    );
+}
+
+/// With --kfp the jobs submit to Kubeflow Pipelines: through v2beta1 (the
+/// pipeline's IR, typed parameters) by default, through v1beta1 (the Argo
+/// Workflow) with --kfp-api v1; each run as Prow runs it against the fake
+/// KFP API server of that version.
+#[test]
+fn kfp_jobs_submit_through_either_api() {
+    use crate::submit_kfp::TOKEN;
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // No Kubernetes API is used: a kubeconfig that would fail if it were.
+    let kc = kubeconfig(tmp.path(), "http://127.0.0.1:1");
+    let env = [
+        ("JOB_TYPE", "presubmit"),
+        ("PULL_NUMBER", "1234"),
+        ("PULL_PULL_SHA", "0123abcdef"),
+        ("PULL_BASE_SHA", "fedcba9876"),
+        ("KPIPE_KFP_TOKEN", TOKEN),
+    ];
+
+    let (url, kfp, _rt) = crate::submit_kfp_v2::server(|k| {
+        k.script = vec![crate::submit_kfp_v2::Step::State("SUCCEEDED")];
+    });
+    let jobs = generated(&["--kfp", &url]);
+    let presubmit = &jobs["presubmits"][REPO][0];
+    let args = strings(&presubmit["spec"]["containers"][0]["args"]);
+    assert!(!args.iter().any(|a| a.starts_with("--kfp-api")), "{args:?}");
+    let out = run_job(presubmit, &env, &kc, tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Created run test-1234-0123abcdef (r-1)"),
+        "{stderr}"
+    );
+    {
+        let c = crate::submit_kfp_v2::lock(&kfp);
+        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+        assert_eq!(
+            c.runs[0]["runtime_config"]["parameters"],
+            json!({"pr": "1234", "commit": "0123abcdef"})
+        );
+        let ir = &c.uploads[0].yaml;
+        let spec = crate::submit_kfp::yaml_value(ir.split("\n---\n").next().unwrap_or(""));
+        assert_eq!(spec["schemaVersion"], "2.1.0", "{ir}");
+    }
+
+    let (url, kfp, _rt) = crate::submit_kfp::server(|k| k.script = vec![Some("Succeeded")]);
+    let jobs = generated(&["--kfp", &url, "--kfp-api", "v1"]);
+    let presubmit = &jobs["presubmits"][REPO][0];
+    let args = strings(&presubmit["spec"]["containers"][0]["args"]);
+    assert!(args.contains(&"--kfp-api=v1".to_owned()), "{args:?}");
+    let out = run_job(presubmit, &env, &kc, tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let c = crate::submit_kfp::lock(&kfp);
+    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+    assert_eq!(
+        c.runs[0]["pipeline_spec"]["parameters"],
+        json!([{"name": "pr", "value": "1234"}, {"name": "commit", "value": "0123abcdef"}])
     );
 }
 

@@ -32,6 +32,15 @@ pub(crate) struct Cluster {
     workflow: Option<Value>,
     /// Events sent on the first watch; later watches send nothing more.
     pub(crate) script: Vec<Event>,
+    /// Answer the first watch with `410 Gone` (an expired resource
+    /// version): the client must list again and watch from there.
+    gone_once: bool,
+    /// Lists of the workflows (kube's watcher lists before it watches).
+    lists: usize,
+    /// The `fieldSelector` of every list and watch.
+    selectors: Vec<String>,
+    /// The resource version of the last change.
+    version: u64,
     /// Keep the watch open after the script (until the client goes away).
     hold_open: bool,
     /// Answer 403 to the create.
@@ -161,37 +170,59 @@ pub(crate) fn apiserver(
                 }
                 let name = format!("{}{SUFFIX}", obj["metadata"]["generateName"].as_str().unwrap_or("wf-"));
                 obj["metadata"]["name"] = json!(name);
-                obj["metadata"]["resourceVersion"] = json!("1");
+                c.version += 1;
+                obj["metadata"]["resourceVersion"] = json!(c.version.to_string());
                 obj["metadata"]["uid"] = json!("0b6f3c1e");
                 c.workflow = Some(obj.clone());
                 (StatusCode::CREATED, axum::Json(obj)).into_response()
             })
             .get(|State(s): State<Shared>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                let selector = q.get("fieldSelector").cloned().unwrap_or_default();
+                c.selectors.push(selector.clone());
+                let selected = |wf: &Value| {
+                    selector.is_empty() || selector == format!("metadata.name={}", wf["metadata"]["name"].as_str().unwrap_or(""))
+                };
                 if q.get("watch").map(String::as_str) != Some("true") {
-                    return api_status(405, "MethodNotAllowed", "list is not served by this test");
+                    c.lists += 1;
+                    let items: Vec<Value> = c.workflow.iter().filter(|wf| selected(wf)).cloned().collect();
+                    let version = c.version.to_string();
+                    return axum::Json(json!({
+                        "apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowList",
+                        "metadata": {"resourceVersion": version}, "items": items,
+                    }))
+                    .into_response();
                 }
                 let (events, hold) = {
-                    let mut c = lock(&s);
                     c.watches += 1;
-                    let events = if c.watches == 1 { c.script.clone() } else { Vec::new() };
-                    let mut out = Vec::new();
-                    for ev in events {
-                        let Some(mut wf) = c.workflow.clone() else { break };
-                        let name = wf["metadata"]["name"].as_str().unwrap_or("").to_owned();
-                        match ev {
-                            Event::Phase(p) => {
-                                wf["status"] = status(&name, p);
-                                c.workflow = Some(wf.clone());
-                                out.push(json!({"type": "MODIFIED", "object": wf}));
-                            }
-                            Event::Deleted => {
-                                c.workflow = None;
-                                out.push(json!({"type": "DELETED", "object": wf}));
+                    let events = if std::mem::take(&mut c.gone_once) {
+                        let gone = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                            "reason": "Expired", "code": 410, "message": "too old resource version: 1 (2)"});
+                        vec![json!({"type": "ERROR", "object": gone})]
+                    } else {
+                        let mut out = Vec::new();
+                        for ev in std::mem::take(&mut c.script) {
+                            let Some(mut wf) = c.workflow.clone().filter(|wf| selected(wf)) else { break };
+                            let name = wf["metadata"]["name"].as_str().unwrap_or("").to_owned();
+                            c.version += 1;
+                            wf["metadata"]["resourceVersion"] = json!(c.version.to_string());
+                            match ev {
+                                Event::Phase(p) => {
+                                    wf["status"] = status(&name, p);
+                                    c.workflow = Some(wf.clone());
+                                    out.push(json!({"type": "MODIFIED", "object": wf}));
+                                }
+                                Event::Deleted => {
+                                    c.workflow = None;
+                                    out.push(json!({"type": "DELETED", "object": wf}));
+                                }
                             }
                         }
-                    }
-                    (out, c.hold_open)
+                        out
+                    };
+                    (events, c.hold_open)
                 };
+                drop(c);
                 let stream = futures::stream::unfold((events.into_iter(), hold), |(mut it, hold)| async move {
                     tokio::time::sleep(Duration::from_millis(30)).await;
                     match it.next() {
@@ -283,10 +314,9 @@ pub(crate) use kpipe_testkit::kubeconfig;
 
 fn kpipe(kubeconfig: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(KPIPE);
-    cmd.arg("submit")
+    cmd.args(["submit", "--poll-ms=50"])
         .args(args)
         .env("KUBECONFIG", kubeconfig)
-        .env("KPIPE_POLL_MS", "50")
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("ARGO_TOKEN");
     cmd
@@ -400,6 +430,30 @@ fn a_workflow_deleted_while_waiting_is_reported() {
     );
 }
 
+/// kube's watcher follows the one workflow (a field selector on its name),
+/// and lists again after the API server answers `410 Gone` to a watch.
+#[test]
+fn an_expired_watch_lists_again() {
+    let (server, cluster, _rt) = apiserver(|c| {
+        c.gone_once = true;
+        c.script = vec![Event::Phase("Running"), Event::Phase("Succeeded")];
+    });
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kc = kubeconfig(tmp.path(), &server);
+    let out = run(&kc, &["--wait"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("step train: Succeeded"), "{stderr}");
+    let c = lock(&cluster);
+    assert_eq!((c.lists, c.watches), (2, 2), "{stderr}");
+    let selector = format!("metadata.name=kubernetes-analysis-{SUFFIX}");
+    assert!(
+        c.selectors.iter().all(|s| *s == selector),
+        "{:?}",
+        c.selectors
+    );
+}
+
 #[test]
 fn sigterm_stops_the_workflow() {
     let (server, cluster, _rt) = apiserver(|c| {
@@ -507,7 +561,7 @@ fn refusals_say_what_to_do() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("403 Forbidden"), "{stderr}");
     assert!(
-        stderr.contains("grant create/get/watch/patch on workflows.argoproj.io"),
+        stderr.contains("grant create/list/watch/patch on workflows.argoproj.io"),
         "{stderr}"
     );
 

@@ -21,9 +21,9 @@ use axum::routing::{get, post};
 use kpipe_testkit::{CommandExt, RUN};
 use serde_json::{Value, json};
 
-const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
-const TOKEN: &str = "s3cret";
-const PR: [&str; 4] = ["-p", "pr=42", "-p", "commit=ABC123"];
+pub(crate) const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
+pub(crate) const TOKEN: &str = "s3cret";
+pub(crate) const PR: [&str; 4] = ["-p", "pr=42", "-p", "commit=ABC123"];
 
 #[derive(Clone, Debug)]
 struct Upload {
@@ -36,29 +36,29 @@ struct Upload {
 }
 
 #[derive(Default)]
-struct Kfp {
+pub(crate) struct Kfp {
     pipelines: Vec<Value>,
     /// (pipeline id, version)
     versions: Vec<(String, Value)>,
     experiments: Vec<Value>,
-    runs: Vec<Value>,
+    pub(crate) runs: Vec<Value>,
     uploads: Vec<Upload>,
     terminated: Vec<String>,
     /// Statuses `GET runs/{id}` answers in turn (the last one repeats);
     /// `None` answers 404 (deleted).
-    script: Vec<Option<&'static str>>,
+    pub(crate) script: Vec<Option<&'static str>>,
     polls: usize,
-    schema_errors: Vec<String>,
+    pub(crate) schema_errors: Vec<String>,
     unauthorized: usize,
     /// Answer the next pipeline and version lookups with empty lists, as if
     /// another job uploaded them between kpipe's lookup and its upload.
     hide_once: (bool, bool),
 }
 
-type Shared = Arc<Mutex<Kfp>>;
+pub(crate) type Shared = Arc<Mutex<Kfp>>;
 type Params = Query<HashMap<String, String>>;
 
-fn lock(s: &Shared) -> MutexGuard<'_, Kfp> {
+pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, Kfp> {
     s.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -75,7 +75,12 @@ fn swagger() -> &'static Value {
 /// A closed validator for one swagger definition: a field KFP's API does
 /// not declare (a misspelling grpc-gateway would drop) is an error.
 fn validator(definition: &str) -> jsonschema::Validator {
-    let mut definitions = swagger()["definitions"].clone();
+    validator_of(swagger(), definition)
+}
+
+/// [`validator`] for `definition` of the swagger document `swagger`.
+pub(crate) fn validator_of(swagger: &Value, definition: &str) -> jsonschema::Validator {
+    let mut definitions = swagger["definitions"].clone();
     close(&mut definitions);
     let schema = json!({"$ref": format!("#/definitions/{definition}"), "definitions": definitions});
     jsonschema::options()
@@ -105,7 +110,7 @@ fn check(c: &mut Kfp, definition: &str, body: &Value) {
     );
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     // googleRpcStatus as the KFP API server sends it.
     let code = match status.as_u16() {
         401 => 16,
@@ -133,7 +138,7 @@ async fn authorized(State(s): State<Shared>, request: Request, next: Next) -> Re
 }
 
 /// A strict reading of one-part `multipart/form-data`.
-fn multipart(h: &HeaderMap, body: &[u8]) -> Result<(String, String, String), String> {
+pub(crate) fn multipart(h: &HeaderMap, body: &[u8]) -> Result<(String, String, String), String> {
     let ct = h
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -221,7 +226,7 @@ fn upload(
     axum::Json(p).into_response()
 }
 
-fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
+pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
     let mut kfp = Kfp::default();
     setup(&mut kfp);
     let state: Shared = Arc::new(Mutex::new(kfp));
@@ -347,9 +352,8 @@ fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runt
 
 fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(KPIPE);
-    cmd.args(["submit", "--kfp", url])
+    cmd.args(["submit", "--kfp", url, "--kfp-api", "v1", "--poll-ms=20"])
         .args(args)
-        .env("KPIPE_POLL_MS", "20")
         .env(
             "KF_PIPELINES_SA_TOKEN_PATH",
             "/nonexistent/kpipe-test-token",
@@ -361,7 +365,7 @@ fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
     cmd.output_within(RUN)
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -496,7 +500,7 @@ fn an_upload_that_lost_a_race_uses_the_winners() {
     assert_eq!(c.runs[2]["resource_references"][1]["key"]["id"], "v-2");
 }
 
-fn yaml_value(yaml: &str) -> Value {
+pub(crate) fn yaml_value(yaml: &str) -> Value {
     kpipe_compiler::lint::parse_yaml(yaml)
         .unwrap_or_else(|e| panic!("uploaded YAML: {e:?}\n{yaml}"))
 }

@@ -45,6 +45,31 @@ pub struct ProwOptions {
     pub interval: String,
     /// Submit to this Kubeflow Pipelines API instead of Argo.
     pub kfp: Option<String>,
+    /// Which KFP REST API the jobs use with `kfp` (unset: `submit`'s
+    /// default, v2beta1).
+    pub kfp_api: Option<KfpApi>,
+}
+
+/// The Kubeflow Pipelines REST API a submission uses (`kpipe submit
+/// --kfp-api`). Defined here, beside the Prow jobs that pass it on, so that
+/// builds without the `submit` feature can write it too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KfpApi {
+    /// v1beta1 with the compiled Argo Workflow (KFP 1.x and 2.x).
+    V1,
+    /// v2beta1 with the compiled KFP v2 IR (KFP 2.x).
+    #[default]
+    V2,
+}
+
+impl KfpApi {
+    /// `v1` or `v2`, as `--kfp-api` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KfpApi::V1 => "v1",
+            KfpApi::V2 => "v2",
+        }
+    }
 }
 
 impl ProwOptions {
@@ -72,6 +97,9 @@ impl ProwOptions {
         let namespace = match &self.kfp {
             Some(url) => {
                 args.push(format!("--kfp={url}"));
+                if let Some(api) = self.kfp_api {
+                    args.push(format!("--kfp-api={}", api.as_str()));
+                }
                 self.namespace.clone()
             }
             None => Some(
@@ -224,6 +252,7 @@ mod tests {
             branch: "master".into(),
             interval: "24h".into(),
             kfp: None,
+            kfp_api: None,
         }
     }
 
@@ -318,10 +347,29 @@ mod tests {
         );
         let profile = ProwOptions {
             namespace: Some("team-ml".into()),
-            ..kfp
+            ..kfp.clone()
         };
         assert!(
             args(&profile).contains("--kfp=http://ml-pipeline.kubeflow:8888 --namespace=team-ml")
         );
+        for api in [KfpApi::V1, KfpApi::V2] {
+            let chosen = ProwOptions {
+                kfp_api: Some(api),
+                ..kfp.clone()
+            };
+            assert_eq!(
+                args(&chosen),
+                format!(
+                    "submit kubernetes-analysis --kfp=http://ml-pipeline.kubeflow:8888 --kfp-api={} --wait --logs",
+                    api.as_str()
+                )
+            );
+        }
+        // The API choice goes with --kfp only.
+        let argo = ProwOptions {
+            kfp_api: Some(KfpApi::V1),
+            ..opts()
+        };
+        assert!(!args(&argo).contains("--kfp-api"), "{}", args(&argo));
     }
 }

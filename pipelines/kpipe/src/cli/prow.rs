@@ -6,12 +6,12 @@ use clap::Args;
 
 use super::{Outcome, lookup, output};
 use crate::App;
-use crate::prow::{self, ProwOptions};
+use crate::prow::{self, KfpApi, ProwOptions};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
 The jobs run `<app> submit … --wait --logs` in --image, so the job's result is
-the workflow's. The pods' service account needs create/get/watch/patch on
+the workflow's. The pods' service account needs create/list/watch/patch on
 workflows.argoproj.io and get/list on pods and pods/log in --namespace (or a
 KFP token with --kfp). The postsubmit uses Prow's clone (decorate: true) and
 needs sh and git in the image (the kpipe-step image has both). Pipelines that
@@ -48,6 +48,9 @@ pub(crate) struct ProwArgs {
     /// Submit to this Kubeflow Pipelines API instead of Argo.
     #[arg(long, value_name = "URL")]
     kfp: Option<String>,
+    /// Which KFP REST API the jobs use (default: kpipe submit's, v2).
+    #[arg(long, value_enum, value_name = "API", requires = "kfp")]
+    kfp_api: Option<KfpApi>,
     /// Endpoint of the pipeline's bot (an external plugin) for --plugins
     /// (default: the one the pipeline registers, if any).
     #[arg(long, value_name = "URL")]
@@ -69,6 +72,7 @@ pub(crate) fn run(app: &App, args: &ProwArgs) -> anyhow::Result<Outcome> {
         branch: args.branch.clone(),
         interval: args.interval.clone(),
         kfp: args.kfp.clone(),
+        kfp_api: args.kfp_api,
     };
     prow::check(&opts)?;
     let doc = if args.plugins {

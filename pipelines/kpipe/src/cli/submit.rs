@@ -8,10 +8,8 @@ use clap::Args;
 
 use super::{Outcome, parse_param};
 use crate::App;
-use crate::submit::{self, End, argo::ArgoOptions, kfp::KfpOptions};
-
-/// Default token file of KFP's in-cluster service account token projection.
-const KFP_SA_TOKEN: &str = "/var/run/secrets/kubeflow/pipelines/token";
+use crate::submit::kfp::{KfpOptions, Submission};
+use crate::submit::{self, End, KfpApi, argo::ArgoOptions, token};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -24,10 +22,12 @@ Exit codes:
   130  SIGINT, 143 SIGTERM: the workflow was stopped before exiting
 
 Argo uses the kubeconfig (KUBECONFIG, current context) or the in-cluster
-service account. Kubeflow Pipelines takes a bearer token from
---kfp-token-file, KPIPE_KFP_TOKEN or KF_PIPELINES_SA_TOKEN_PATH.")]
+service account. Kubeflow Pipelines gets the pipeline's v2 IR through its
+v2beta1 API (KFP 2.x), or the Argo Workflow through v1beta1 with --kfp-api v1,
+and a bearer token from --kfp-token-file, KPIPE_KFP_TOKEN or
+KF_PIPELINES_SA_TOKEN_PATH.")]
 pub(crate) struct SubmitArgs {
-    /// Pipeline name or compiled Workflow YAML file (default: the default pipeline).
+    /// Pipeline name, or a compiled file: Argo Workflow YAML, or KFP v2 IR for --kfp (default: the default pipeline).
     pipeline: Option<String>,
     /// Set a pipeline parameter (repeatable); `pr` and `commit` name the run `test-<pr>-<commit>`.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
@@ -38,6 +38,9 @@ pub(crate) struct SubmitArgs {
     /// Submit to the Kubeflow Pipelines API at URL instead of Argo.
     #[arg(long, value_name = "URL")]
     kfp: Option<String>,
+    /// Which KFP REST API: v2 (v2beta1, the pipeline's v2 IR) or v1 (v1beta1, its Argo Workflow).
+    #[arg(long, value_enum, value_name = "API", default_value_t = KfpApi::V2, requires = "kfp")]
+    kfp_api: KfpApi,
     /// Namespace of the Workflow (Argo) or Kubeflow profile namespace (KFP).
     #[arg(short, long, value_name = "NS")]
     namespace: Option<String>,
@@ -65,24 +68,34 @@ pub(crate) struct SubmitArgs {
     /// Kubernetes service account of the KFP run.
     #[arg(long, value_name = "NAME", requires = "kfp")]
     service_account: Option<String>,
+    /// How often to poll, in milliseconds: the KFP run (default 5000), the
+    /// pods for logs (default 2000). For tests.
+    #[arg(long, value_name = "MS", hide = true)]
+    poll_ms: Option<u64>,
 }
 
 pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
-    let prepared = submit::prepare(
-        app,
-        args.pipeline.as_deref(),
-        args.image.clone(),
-        &args.params,
-    )?;
     let wait = args.wait || args.logs || args.timeout.is_some();
     let timeout = args.timeout.map(Duration::from_secs);
+    let poll = |default_ms| Duration::from_millis(args.poll_ms.unwrap_or(default_ms));
+    let target = args.pipeline.as_deref();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let end = match &args.kfp {
+    let (pipeline, end) = match &args.kfp {
         Some(url) => {
+            let submission = match args.kfp_api {
+                KfpApi::V2 => {
+                    let ir = submit::prepare_ir(app, target, args.image.clone(), &args.params)?;
+                    Submission::from(&ir)
+                }
+                KfpApi::V1 => {
+                    let wf = submit::prepare(app, target, args.image.clone(), &args.params)?;
+                    Submission::from(&wf)
+                }
+            };
             if args.logs {
                 eprintln!(
                     "note: the Kubeflow Pipelines API has no log endpoint; kpipe shows step phases (use --argo for logs)"
@@ -90,19 +103,21 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
             }
             let opts = KfpOptions {
                 url: url.clone(),
-                token: kfp_token(args.kfp_token_file.as_deref())?,
-                experiment: args
-                    .experiment
-                    .clone()
-                    .unwrap_or_else(|| prepared.pipeline.clone()),
+                api: args.kfp_api,
+                token: token::kfp(args.kfp_token_file.as_deref())?,
+                experiment: (args.experiment.clone())
+                    .unwrap_or_else(|| submission.pipeline.clone()),
                 namespace: args.namespace.clone(),
                 wait,
                 timeout,
                 service_account: args.service_account.clone(),
+                poll: poll(5000),
             };
-            runtime.block_on(submit::kfp::submit(&prepared, &opts))?
+            let end = runtime.block_on(submit::kfp::submit(&submission, &opts))?;
+            (submission.pipeline, end)
         }
         None => {
+            let prepared = submit::prepare(app, target, args.image.clone(), &args.params)?;
             let opts = ArgoOptions {
                 namespace: args
                     .namespace
@@ -111,18 +126,20 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
                 wait,
                 logs: args.logs,
                 server: args.argo_server.clone(),
-                server_token: std::env::var("ARGO_TOKEN").ok(),
+                server_token: token::argo(),
                 timeout,
+                poll: poll(2000),
             };
-            runtime.block_on(submit::argo::submit(&prepared, &opts))?
+            let end = runtime.block_on(submit::argo::submit(&prepared, &opts))?;
+            (prepared.pipeline, end)
         }
     };
     runtime.shutdown_timeout(Duration::from_secs(1));
     match &end {
         End::Submitted => {}
-        End::Succeeded => eprintln!("{} succeeded", prepared.pipeline),
-        End::Failed(why) => eprintln!("error: {} failed: {why}", prepared.pipeline),
-        End::Error(why) => eprintln!("error: {} could not run: {why}", prepared.pipeline),
+        End::Succeeded => eprintln!("{pipeline} succeeded"),
+        End::Failed(why) => eprintln!("error: {pipeline} failed: {why}"),
+        End::Error(why) => eprintln!("error: {pipeline} could not run: {why}"),
         End::Lost(why) => eprintln!("error: {why}"),
         End::Interrupted(sig) => eprintln!("interrupted by {sig}"),
     }
@@ -130,21 +147,4 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
         0 => Outcome::Success,
         code => Outcome::Exit(code),
     })
-}
-
-/// The KFP token: the file given, KPIPE_KFP_TOKEN, or the projected
-/// service-account token KFP's SDK reads.
-fn kfp_token(file: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
-    if let Some(f) = file {
-        let t = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read the KFP token file {}", f.display()))?;
-        return Ok(Some(t.trim().to_owned()));
-    }
-    if let Ok(t) = std::env::var("KPIPE_KFP_TOKEN") {
-        return Ok(Some(t.trim().to_owned()));
-    }
-    let path = std::env::var("KF_PIPELINES_SA_TOKEN_PATH").unwrap_or_else(|_| KFP_SA_TOKEN.into());
-    Ok(std::fs::read_to_string(path)
-        .ok()
-        .map(|t| t.trim().to_owned()))
 }

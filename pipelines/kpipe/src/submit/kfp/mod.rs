@@ -1,0 +1,269 @@
+//! `kpipe submit --kfp URL`: Kubeflow Pipelines' REST API.
+//!
+//! Two APIs, one flow ([`Api`] is what differs):
+//! - **v2beta1** (the default, [`v2`]): the KFP v2 IR, typed run parameters
+//!   (`runtime_config.parameters`), the run's `state` and
+//!   `run_details.task_details`.
+//! - **v1beta1** (`--kfp-api v1`, [`v1`]): the compiled Argo Workflow, string
+//!   parameters, the run's `status` and the workflow manifest's nodes.
+//!
+//! The flow: upload the pipeline once by name, then each distinct package
+//! as a version named by its content hash (resubmitting the same pipeline
+//! reuses the version; a lost upload race, 409, uses the winner's), find or
+//! create the experiment, create the run and, with `--wait`, poll it to the
+//! end ([`follow`]).
+
+pub mod client;
+mod follow;
+mod v1;
+mod v2;
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::progress::Progress;
+use super::signal::Signals;
+use super::{End, KfpApi, Prepared, PreparedIr, wait};
+use client::{Client, Package, conflict};
+use follow::{Run, RunView, follow};
+
+/// Where and how to submit.
+#[derive(Clone, Debug)]
+pub struct KfpOptions {
+    /// Base URL of the KFP API server (`http://ml-pipeline.kubeflow:8888`,
+    /// or the UI's `…/pipeline` prefix behind Kubeflow's gateway).
+    pub url: String,
+    /// Which REST API.
+    pub api: KfpApi,
+    /// Bearer token (see [`super::token::kfp`]).
+    pub token: Option<SecretString>,
+    /// Experiment of the run.
+    pub experiment: String,
+    /// Kubeflow profile namespace (multi-user installs).
+    pub namespace: Option<String>,
+    /// Follow the run until it ends.
+    pub wait: bool,
+    /// Stop waiting (and terminate the run) after this long.
+    pub timeout: Option<Duration>,
+    /// Kubernetes service account of the run.
+    pub service_account: Option<String>,
+    /// How often the run is read while waiting.
+    pub poll: Duration,
+}
+
+/// What one submission sends: the package KFP stores as a pipeline version
+/// and what the run carries.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// The Workflow (v1beta1) or IR (v2beta1) YAML, with declared defaults.
+    pub yaml: String,
+    /// `test-<pr>-<commit>`, else `<pipeline>-<unix seconds>` is used.
+    pub run_name: Option<String>,
+    /// The run's parameters: strings for v1beta1, typed for v2beta1.
+    pub parameters: Vec<(String, Value)>,
+}
+
+impl From<&Prepared> for Submission {
+    fn from(p: &Prepared) -> Self {
+        Self {
+            pipeline: p.pipeline.clone(),
+            yaml: p.yaml.clone(),
+            run_name: p.run_name.clone(),
+            parameters: (p.params.iter())
+                .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+                .collect(),
+        }
+    }
+}
+
+impl From<&PreparedIr> for Submission {
+    fn from(p: &PreparedIr) -> Self {
+        Self {
+            pipeline: p.pipeline.clone(),
+            yaml: p.yaml.clone(),
+            run_name: p.run_name.clone(),
+            parameters: (p.parameters.iter())
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// A run to create.
+#[derive(Debug)]
+pub(crate) struct NewRun<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) experiment: &'a str,
+    pub(crate) pipeline: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) parameters: &'a [(String, Value)],
+    pub(crate) service_account: Option<&'a str>,
+}
+
+/// One KFP REST API: the calls the flow makes. Ids are KFP's.
+pub(crate) trait Api {
+    /// The client (its base URL names the server in messages).
+    fn client(&self) -> &Client;
+    /// The id of the pipeline named `name`.
+    async fn find_pipeline(&self, name: &str, ns: Option<&str>) -> anyhow::Result<Option<String>>;
+    /// Uploads a new pipeline: its id and its first version's.
+    async fn upload_pipeline(
+        &self,
+        name: &str,
+        ns: Option<&str>,
+        package: Package<'_>,
+    ) -> anyhow::Result<(String, String)>;
+    /// The id of `pipeline`'s version named `name`.
+    async fn find_version(&self, pipeline: &str, name: &str) -> anyhow::Result<Option<String>>;
+    /// Uploads a version of `pipeline`: its id.
+    async fn upload_version(
+        &self,
+        pipeline: &str,
+        name: &str,
+        ns: Option<&str>,
+        package: Package<'_>,
+    ) -> anyhow::Result<String>;
+    /// The id of the experiment named `name` (in `ns`).
+    async fn find_experiment(&self, name: &str, ns: Option<&str>)
+    -> anyhow::Result<Option<String>>;
+    /// Creates the experiment: its id.
+    async fn create_experiment(&self, name: &str, ns: Option<&str>) -> anyhow::Result<String>;
+    /// Creates the run: its id.
+    async fn create_run(&self, run: &NewRun<'_>) -> anyhow::Result<String>;
+    /// The run as kpipe follows it, or `None` once it is gone.
+    async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>>;
+    /// Asks KFP to terminate the run.
+    async fn terminate(&self, id: &str) -> anyhow::Result<()>;
+}
+
+/// Uploads, creates the run and, with `wait`, follows it. SIGINT/SIGTERM
+/// are handled from the start: one that arrives before the run is created
+/// creates none, one that arrives during it terminates the run.
+pub async fn submit(what: &Submission, opts: &KfpOptions) -> anyhow::Result<End> {
+    let mut signals = Signals::install();
+    match opts.api {
+        KfpApi::V1 => {
+            let api = v1::V1(Client::new(&opts.url, opts.token.clone(), "v1beta1")?);
+            flow(&api, what, opts, &mut signals).await
+        }
+        KfpApi::V2 => {
+            let api = v2::V2(Client::new(&opts.url, opts.token.clone(), "v2beta1")?);
+            flow(&api, what, opts, &mut signals).await
+        }
+    }
+}
+
+async fn flow(
+    api: &impl Api,
+    what: &Submission,
+    opts: &KfpOptions,
+    signals: &mut Signals,
+) -> anyhow::Result<End> {
+    let ns = opts.namespace.as_deref();
+    let (pipeline, version) = pipeline_version(api, what, ns).await?;
+    let experiment = experiment(api, &opts.experiment, ns).await?;
+    if let Some(sig) = signals.pending() {
+        return Ok(End::Interrupted(sig));
+    }
+    let name = run_name(what);
+    let run = api
+        .create_run(&NewRun {
+            name: &name,
+            experiment: &experiment,
+            pipeline: &pipeline,
+            version: &version,
+            parameters: &what.parameters,
+            service_account: opts.service_account.as_deref(),
+        })
+        .await?;
+    eprintln!(
+        "Created run {name} ({run}) in experiment {}: {}/#/runs/details/{run}",
+        opts.experiment,
+        api.client().base()
+    );
+    let target = Run { api, id: &run };
+    if let Some(end) = wait::interrupted_while_creating(signals, &target).await {
+        return Ok(end);
+    }
+    if !opts.wait {
+        println!("{run}");
+        return Ok(End::Submitted);
+    }
+    let mut progress = Progress::default();
+    let end = wait::until_end(
+        follow(api, &run, opts.poll, &mut progress),
+        signals,
+        opts.timeout,
+        &target,
+    )
+    .await;
+    progress.summary();
+    end
+}
+
+/// Finds the pipeline by name or uploads it; then the version for this
+/// package. Returns (pipeline id, version id).
+async fn pipeline_version(
+    api: &impl Api,
+    what: &Submission,
+    ns: Option<&str>,
+) -> anyhow::Result<(String, String)> {
+    let name = &what.pipeline;
+    let digest = format!("{:x}", Sha256::digest(what.yaml.as_bytes()));
+    let version = format!("{name}-{}", &digest[..12]);
+    let file_name = format!("{name}.yaml");
+    let package = Package {
+        pipeline: name,
+        file_name: &file_name,
+        yaml: &what.yaml,
+    };
+    let pipeline = match api.find_pipeline(name, ns).await? {
+        Some(id) => id,
+        None => match api.upload_pipeline(name, ns, package).await {
+            Ok((id, version)) => {
+                eprintln!("Uploaded pipeline {name} ({id})");
+                return Ok((id, version));
+            }
+            // Another job uploaded it in the meantime: use theirs.
+            Err(e) if conflict(&e) => api.find_pipeline(name, ns).await?.ok_or(e)?,
+            Err(e) => return Err(e),
+        },
+    };
+    if let Some(id) = api.find_version(&pipeline, &version).await? {
+        eprintln!("Pipeline {name} already has version {version} ({id})");
+        return Ok((pipeline, id));
+    }
+    let id = match api.upload_version(&pipeline, &version, ns, package).await {
+        Ok(id) => id,
+        // Another job uploaded the same version in the meantime.
+        Err(e) if conflict(&e) => api.find_version(&pipeline, &version).await?.ok_or(e)?,
+        Err(e) => return Err(e),
+    };
+    eprintln!("Uploaded version {version} of pipeline {name} ({id})");
+    Ok((pipeline, id))
+}
+
+/// Finds the experiment by name (in the namespace) or creates it.
+async fn experiment(api: &impl Api, name: &str, ns: Option<&str>) -> anyhow::Result<String> {
+    if let Some(id) = api.find_experiment(name, ns).await? {
+        return Ok(id);
+    }
+    let id = api.create_experiment(name, ns).await?;
+    eprintln!("Created experiment {name} ({id})");
+    Ok(id)
+}
+
+/// The run name: `test-<pr>-<commit>`, else `<pipeline>-<unix seconds>`.
+fn run_name(what: &Submission) -> String {
+    what.run_name.clone().unwrap_or_else(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        format!("{}-{secs}", what.pipeline)
+    })
+}

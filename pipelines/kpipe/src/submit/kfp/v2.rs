@@ -1,0 +1,363 @@
+//! KFP's v2beta1 API (KFP 2.x): pipelines are v2 IR, run parameters are
+//! typed protobuf `Value`s.
+//!
+//! | call | request |
+//! |---|---|
+//! | find pipeline | `GET pipelines/names/{name}?namespace=…` (404: none) |
+//! | upload pipeline | `POST pipelines/upload` (multipart; `name`, `description`, `namespace`) → `pipeline_id`; its first version is named after it |
+//! | find version | `GET pipelines/{pipeline_id}/versions?filter={name EQUALS}` |
+//! | upload version | `POST pipelines/upload_version` (`name`, `pipelineid`, `description`) → `pipeline_version_id` |
+//! | experiment | `GET experiments?filter={display_name EQUALS}&namespace=…`, `POST experiments` (`display_name`, `namespace`) |
+//! | run | `POST runs` (`experiment_id`, `pipeline_version_reference`, `runtime_config.parameters`), `GET runs/{run_id}` (`state`, `error`, `run_details.task_details`), `POST runs/{run_id}:terminate` |
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::client::{Client, Package, refused, string, with_hint};
+use super::follow::{Outcome, RunView};
+use super::{Api, NewRun};
+use crate::submit::progress::Node;
+
+const DESCRIPTION: &str = "uploaded by kpipe";
+
+/// What a 404 from the upload endpoints most likely means.
+const NO_V2: &str =
+    "KFP 1.x serves only the v1beta1 API: submit the Argo Workflow with --kfp-api v1";
+
+/// The v2beta1 API.
+#[derive(Debug)]
+pub(super) struct V2(pub(super) Client);
+
+/// A `filter` query: `key` EQUALS `value` (v2beta1's `Filter`).
+fn equals(key: &str, value: &str) -> String {
+    json!({"predicates": [{"key": key, "operation": "EQUALS", "string_value": value}]}).to_string()
+}
+
+impl V2 {
+    /// The first item of the list at `segments`' `field` whose `key` is
+    /// `name`, filtered by the server on `filter_key`.
+    async fn find(
+        &self,
+        segments: &[&str],
+        (field, key, filter_key): (&str, &str, &str),
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Option<Value>> {
+        let filter = equals(filter_key, name);
+        let mut query: Vec<(&str, &str)> = vec![("filter", &filter), ("page_size", "10")];
+        query.extend_from_slice(extra);
+        let request = self.0.request(Method::GET, segments).query(&query);
+        let what = format!("look up {field} named {name}");
+        let list = self.0.send(&what, request).await?;
+        Ok(list[field]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o[key].as_str() == Some(name))
+            .cloned())
+    }
+}
+
+fn namespace(ns: Option<&str>) -> Vec<(&str, &str)> {
+    ns.map(|n| ("namespace", n)).into_iter().collect()
+}
+
+impl Api for V2 {
+    fn client(&self) -> &Client {
+        &self.0
+    }
+
+    async fn find_pipeline(&self, name: &str, ns: Option<&str>) -> anyhow::Result<Option<String>> {
+        let request = (self.0)
+            .request(Method::GET, &["pipelines", "names", name])
+            .query(&namespace(ns));
+        match self
+            .0
+            .send(&format!("look up pipelines named {name}"), request)
+            .await
+        {
+            Ok(p) => string(&p["pipeline_id"], "pipeline_id").map(Some),
+            Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn upload_pipeline(
+        &self,
+        name: &str,
+        ns: Option<&str>,
+        package: Package<'_>,
+    ) -> anyhow::Result<(String, String)> {
+        let mut query = vec![("name", name), ("description", DESCRIPTION)];
+        query.extend(namespace(ns));
+        let what = format!("upload pipeline {name}");
+        let created = (self.0)
+            .upload(&["pipelines", "upload"], &query, package, &what)
+            .await
+            .map_err(|e| with_hint(e, 404, NO_V2))?;
+        let id = string(&created["pipeline_id"], "pipeline_id")?;
+        // KFP names the pipeline's first version after the pipeline.
+        let version = self.find_version(&id, name).await?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "Kubeflow Pipelines created pipeline {name} ({id}) but lists no version named {name}"
+            )
+        })?;
+        Ok((id, version))
+    }
+
+    async fn find_version(&self, pipeline: &str, name: &str) -> anyhow::Result<Option<String>> {
+        let list = ("pipeline_versions", "name", "name");
+        let found = (self.find(&["pipelines", pipeline, "versions"], list, name, &[])).await?;
+        found
+            .map(|v| string(&v["pipeline_version_id"], "pipeline_version_id"))
+            .transpose()
+    }
+
+    async fn upload_version(
+        &self,
+        pipeline: &str,
+        name: &str,
+        _: Option<&str>,
+        package: Package<'_>,
+    ) -> anyhow::Result<String> {
+        // A version belongs to its pipeline's namespace.
+        let query = [
+            ("name", name),
+            ("pipelineid", pipeline),
+            ("description", DESCRIPTION),
+        ];
+        let what = format!("upload version {name} of pipeline {}", package.pipeline);
+        let created = (self.0)
+            .upload(&["pipelines", "upload_version"], &query, package, &what)
+            .await
+            .map_err(|e| with_hint(e, 404, NO_V2))?;
+        string(&created["pipeline_version_id"], "pipeline_version_id")
+    }
+
+    async fn find_experiment(
+        &self,
+        name: &str,
+        ns: Option<&str>,
+    ) -> anyhow::Result<Option<String>> {
+        let list = ("experiments", "display_name", "display_name");
+        let found = self
+            .find(&["experiments"], list, name, &namespace(ns))
+            .await?;
+        found
+            .map(|e| string(&e["experiment_id"], "experiment_id"))
+            .transpose()
+    }
+
+    async fn create_experiment(&self, name: &str, ns: Option<&str>) -> anyhow::Result<String> {
+        let mut body = json!({"display_name": name, "description": "created by kpipe submit"});
+        if let Some(n) = ns {
+            body["namespace"] = Value::String(n.to_owned());
+        }
+        let request = self.0.request(Method::POST, &["experiments"]).json(&body);
+        let created = (self.0)
+            .send(&format!("create experiment {name}"), request)
+            .await?;
+        string(&created["experiment_id"], "experiment_id")
+    }
+
+    async fn create_run(&self, run: &NewRun<'_>) -> anyhow::Result<String> {
+        let request = (self.0)
+            .request(Method::POST, &["runs"])
+            .json(&run_body(run));
+        let created = (self.0)
+            .send(&format!("create run {}", run.name), request)
+            .await?;
+        string(&created["run_id"], "run_id")
+    }
+
+    async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>> {
+        let request = self.0.request(Method::GET, &["runs", id]);
+        match self.0.send(&format!("read run {id}"), request).await {
+            Ok(run) => Ok(Some(view(&run))),
+            Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn terminate(&self, id: &str) -> anyhow::Result<()> {
+        let action = format!("{id}:terminate");
+        let request = self.0.request(Method::POST, &["runs", &action]);
+        let what = format!("terminate run {id}");
+        self.0.send(&what, request).await.map(|_| ())
+    }
+}
+
+/// The `v2beta1Run` to create: the version to run, the experiment, and the
+/// parameters as typed `runtime_config.parameters`.
+fn run_body(run: &NewRun<'_>) -> Value {
+    let parameters: Map<String, Value> = run.parameters.iter().cloned().collect();
+    let mut body = json!({
+        "display_name": run.name,
+        "description": "submitted by kpipe",
+        "experiment_id": run.experiment,
+        "pipeline_version_reference": {
+            "pipeline_id": run.pipeline,
+            "pipeline_version_id": run.version,
+        },
+        "runtime_config": {"parameters": parameters},
+    });
+    if let Some(sa) = run.service_account {
+        body["service_account"] = Value::String(sa.to_owned());
+    }
+    body
+}
+
+/// A `v2beta1Run` as kpipe follows it: its `state`, `error` and
+/// `run_details.task_details`.
+fn view(run: &Value) -> RunView {
+    let state = run["state"].as_str().unwrap_or("").to_owned();
+    let outcome = match state.as_str() {
+        "SUCCEEDED" | "SKIPPED" => Outcome::Succeeded,
+        "FAILED" | "CANCELED" => Outcome::Failed,
+        _ => Outcome::Running,
+    };
+    let tasks = (run["run_details"]["task_details"].as_array())
+        .into_iter()
+        .flatten()
+        .map(task)
+        .collect();
+    RunView {
+        outcome,
+        message: run["error"]["message"].as_str().unwrap_or("").to_owned(),
+        state,
+        tasks,
+    }
+}
+
+/// A `v2beta1PipelineTaskDetail` as (task id, step).
+fn task(t: &Value) -> (String, Node) {
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let id = text(&t["task_id"])
+        .or_else(|| text(&t["display_name"]))
+        .unwrap_or_default();
+    let phase = text(&t["state"])
+        .filter(|s| s != "RUNTIME_STATE_UNSPECIFIED")
+        .unwrap_or_else(|| "PENDING".to_owned());
+    let node = Node {
+        step: text(&t["display_name"]).unwrap_or_else(|| id.clone()),
+        failed: phase == "FAILED",
+        phase,
+        started: text(&t["start_time"]),
+        finished: text(&t["end_time"]),
+        message: text(&t["error"]["message"]).unwrap_or_default(),
+    };
+    (id, node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::submit::kfp::client::ApiError;
+
+    #[test]
+    fn runs_carry_typed_parameters_under_runtime_config() {
+        let parameters = [
+            ("pr".to_owned(), json!("42")),
+            ("epochs".to_owned(), json!(7)),
+            ("rate".to_owned(), json!(0.25)),
+            ("dry-run".to_owned(), json!(true)),
+        ];
+        let run = NewRun {
+            name: "test-42-abc",
+            experiment: "e-1",
+            pipeline: "p-1",
+            version: "v-2",
+            parameters: &parameters,
+            service_account: Some("pipeline-runner"),
+        };
+        assert_eq!(
+            run_body(&run),
+            json!({
+                "display_name": "test-42-abc",
+                "description": "submitted by kpipe",
+                "experiment_id": "e-1",
+                "pipeline_version_reference": {"pipeline_id": "p-1", "pipeline_version_id": "v-2"},
+                "runtime_config": {"parameters": {"pr": "42", "epochs": 7, "rate": 0.25, "dry-run": true}},
+                "service_account": "pipeline-runner",
+            })
+        );
+        let run = NewRun {
+            service_account: None,
+            parameters: &[],
+            ..run
+        };
+        let body = run_body(&run);
+        assert_eq!(body["runtime_config"], json!({"parameters": {}}));
+        assert!(body.get("service_account").is_none(), "{body}");
+    }
+
+    #[test]
+    fn filters_are_v2beta1_predicates() {
+        let filter: Value = serde_json::from_str(&equals("display_name", "a \"b\""))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            filter,
+            json!({"predicates": [{"key": "display_name", "operation": "EQUALS", "string_value": "a \"b\""}]})
+        );
+    }
+
+    #[test]
+    fn a_404_on_upload_points_to_the_v1_api() {
+        let refusal = |status: StatusCode| {
+            anyhow::Error::from(ApiError {
+                what: "upload pipeline ci".into(),
+                status,
+                message: "Not Found".into(),
+                hint: None,
+            })
+        };
+        let e = with_hint(refusal(StatusCode::NOT_FOUND), 404, NO_V2);
+        assert_eq!(
+            e.to_string(),
+            "Kubeflow Pipelines refused to upload pipeline ci (404 Not Found): Not Found; KFP 1.x serves only the v1beta1 API: submit the Argo Workflow with --kfp-api v1"
+        );
+        let e = with_hint(refusal(StatusCode::BAD_REQUEST), 404, NO_V2);
+        assert!(!e.to_string().contains("--kfp-api"), "{e}");
+    }
+
+    #[test]
+    fn states_and_task_details_drive_the_outcome() {
+        for (state, outcome) in [
+            ("PENDING", Outcome::Running),
+            ("RUNNING", Outcome::Running),
+            ("CANCELING", Outcome::Running),
+            ("RUNTIME_STATE_UNSPECIFIED", Outcome::Running),
+            ("SUCCEEDED", Outcome::Succeeded),
+            ("SKIPPED", Outcome::Succeeded),
+            ("FAILED", Outcome::Failed),
+            ("CANCELED", Outcome::Failed),
+        ] {
+            assert_eq!(view(&json!({"state": state})).outcome, outcome, "{state}");
+        }
+        let run = view(&json!({
+            "state": "FAILED",
+            "error": {"code": 2, "message": "task train failed"},
+            "run_details": {"task_details": [
+                {"task_id": "t-1", "display_name": "train", "state": "FAILED",
+                 "start_time": "2026-11-26T10:00:00Z", "end_time": "2026-11-26T10:00:09Z",
+                 "error": {"message": "exit code 1"}},
+                {"task_id": "t-2", "display_name": "checkout", "state": "RUNTIME_STATE_UNSPECIFIED"},
+            ]},
+        }));
+        assert_eq!(run.message, "task train failed");
+        let [(id, train), (_, checkout)] = &run.tasks[..] else {
+            panic!("{:?}", run.tasks)
+        };
+        assert_eq!(id, "t-1");
+        assert_eq!(
+            (train.step.as_str(), train.phase.as_str(), train.failed),
+            ("train", "FAILED", true)
+        );
+        assert_eq!(train.message, "exit code 1");
+        assert_eq!(train.finished.as_deref(), Some("2026-11-26T10:00:09Z"));
+        assert_eq!(
+            (checkout.phase.as_str(), checkout.failed),
+            ("PENDING", false)
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! What `kpipe submit` sends to Argo and to KFP's v1beta1 API: the Workflow
+//! of a registered pipeline (compiled here) or of a file, checked offline
+//! and with its parameters set.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use kpipe_compiler::lint::{self, Format, SchemaVersion};
+use kpipe_compiler::{CompileError, CompileOptions};
+use serde_json::Value;
+
+use crate::registry::Entry;
+use crate::{App, Profile};
+
+/// A Workflow ready to send.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The pipeline's name (the registry name, or the file's `generateName`
+    /// without its trailing dash).
+    pub pipeline: String,
+    /// The Workflow object, parameters set (what Argo gets).
+    pub workflow: Value,
+    /// The Workflow as YAML with its declared parameter defaults (what KFP
+    /// stores as a pipeline version; the run carries the values).
+    pub yaml: String,
+    /// `test-<pr>-<commit>` when both parameters are set.
+    pub run_name: Option<String>,
+    /// The parameters given with `-p`, in order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Where a submission's pipeline comes from.
+pub(crate) enum Source<'a> {
+    /// A pipeline the app registers (compiled here).
+    Registered(&'a Entry),
+    /// A compiled file: its path as given and its text.
+    File { path: String, text: String },
+}
+
+/// `target` names a file when one exists there or it ends in `.yaml`/`.yml`;
+/// otherwise a registered pipeline (the default one when `None`).
+pub(crate) fn source<'a>(
+    app: &'a App,
+    target: Option<&str>,
+    image: Option<&str>,
+) -> anyhow::Result<Source<'a>> {
+    match target {
+        Some(t) if Path::new(t).is_file() || t.ends_with(".yaml") || t.ends_with(".yml") => {
+            if image.is_some() {
+                bail!("--image applies to pipelines compiled by kpipe, not to the file {t}");
+            }
+            let text = std::fs::read_to_string(t).with_context(|| format!("cannot read {t}"))?;
+            Ok(Source::File {
+                path: t.to_owned(),
+                text,
+            })
+        }
+        _ => Ok(Source::Registered(app.registry.lookup(target)?)),
+    }
+}
+
+/// Compiles a registered pipeline, or reads `target` when it names a file,
+/// checks it offline, and sets the parameters.
+pub fn prepare(
+    app: &App,
+    target: Option<&str>,
+    image: Option<String>,
+    params: &[(String, String)],
+) -> anyhow::Result<Prepared> {
+    let (pipeline, yaml, source) = match source(app, target, image.as_deref())? {
+        Source::File { path, text } => {
+            if lint::format_of(&text) == Format::KfpIr {
+                bail!(
+                    "{path}: is Kubeflow Pipelines v2 IR, which only KFP's v2beta1 API runs: submit it with --kfp URL (and without --kfp-api v1)"
+                );
+            }
+            (None, text, path)
+        }
+        Source::Registered(entry) => {
+            let options = CompileOptions {
+                image,
+                ..CompileOptions::default()
+            };
+            match app.build(entry, &Profile::Cluster).compile(&options) {
+                Ok(yaml) => (Some(entry.name.clone()), yaml, entry.name.clone()),
+                Err(CompileError::Invalid(d)) => bail!("{} does not compile:\n{d}", entry.name),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let source = source.as_str();
+    let mut workflow = lint::parse_yaml(&yaml).map_err(|e| {
+        let at = e.line.map_or_else(String::new, |l| format!(":{l}"));
+        anyhow::anyhow!("{source}{at}: not valid YAML: {}", e.message)
+    })?;
+    check(source, &workflow)?;
+    let pipeline = match pipeline {
+        Some(p) => p,
+        None => workflow_base_name(&workflow),
+    };
+    // KFP stores the Workflow with its declared defaults (one pipeline
+    // version per distinct pipeline, not per PR); runs carry the values.
+    let yaml = kpipe_compiler::to_yaml(&workflow)
+        .map_err(|e| anyhow::anyhow!("cannot serialise the Workflow: {e}"))?;
+    set_params(source, &mut workflow, params)?;
+    let run_name = run_name(params);
+    Ok(Prepared {
+        pipeline,
+        workflow,
+        yaml,
+        run_name,
+        params: params.to_vec(),
+    })
+}
+
+/// Offline check before anything is sent: a Workflow that passes the schema
+/// of at least one supported Argo version and kpipe's graph rules.
+fn check(source: &str, doc: &Value) -> anyhow::Result<()> {
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind != "Workflow" {
+        bail!(
+            "{source}: is a {}, submit sends a Workflow (compile with --kind workflow)",
+            if kind.is_empty() {
+                "document without kind"
+            } else {
+                kind
+            }
+        );
+    }
+    let mut newest = Vec::new();
+    for version in SchemaVersion::ALL {
+        let problems = lint::lint_value(doc, version);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        newest = problems;
+    }
+    bail!(
+        "{source}: not sent, the Workflow does not pass `kpipe lint` ({} against Argo {}):\n{}",
+        count(newest.len(), "problem"),
+        SchemaVersion::ALL.last().map_or("", |v| v.as_str()),
+        list(&newest)
+    )
+}
+
+/// `1 problem`, `3 problems`.
+pub(crate) fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// One indented line per item.
+pub(crate) fn list(items: &[impl std::fmt::Display]) -> String {
+    let mut text = String::new();
+    for p in items {
+        let _ = writeln!(text, "  {p}");
+    }
+    text.trim_end().to_owned()
+}
+
+fn workflow_base_name(doc: &Value) -> String {
+    let meta = &doc["metadata"];
+    meta["name"]
+        .as_str()
+        .or_else(|| meta["generateName"].as_str())
+        .map(|n| n.trim_end_matches('-').to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "pipeline".to_owned())
+}
+
+/// Sets `spec.arguments.parameters[name].value` for every `-p name=value`.
+fn set_params(source: &str, doc: &mut Value, params: &[(String, String)]) -> anyhow::Result<()> {
+    let declared = doc
+        .pointer_mut("/spec/arguments/parameters")
+        .and_then(Value::as_array_mut);
+    let Some(declared) = declared else {
+        if let Some((name, _)) = params.first() {
+            bail!("{source}: the Workflow declares no parameters, so -p {name}=… cannot be set");
+        }
+        return Ok(());
+    };
+    for (name, value) in params {
+        let slot = declared
+            .iter_mut()
+            .find(|p| p.get("name").and_then(Value::as_str) == Some(name.as_str()));
+        match slot {
+            Some(p) => {
+                p["value"] = Value::String(value.clone());
+            }
+            None => {
+                let known: Vec<&str> = declared
+                    .iter()
+                    .filter_map(|p| p.get("name").and_then(Value::as_str))
+                    .collect();
+                bail!(
+                    "{source}: unknown parameter `{name}`; the Workflow declares: {}",
+                    known.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `test-<pr>-<commit>` (the original's run names) when `pr` and `commit`
+/// are both set and non-empty, as a DNS-1123 label of at most 57 characters
+/// (room for Argo's random `generateName` suffix inside a 63-character label).
+pub fn run_name(params: &[(String, String)]) -> Option<String> {
+    let get = |k: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let raw = format!("test-{}-{}", get("pr")?, get("commit")?);
+    let mut name = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    name.truncate(57);
+    Some(name.trim_end_matches('-').to_owned())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn run_names_follow_the_original() {
+        assert_eq!(
+            run_name(&p(&[("pr", "123"), ("commit", "ABCdef0")])).as_deref(),
+            Some("test-123-abcdef0")
+        );
+        assert_eq!(run_name(&p(&[("pr", "123")])), None);
+        assert_eq!(run_name(&p(&[("pr", ""), ("commit", "abc")])), None);
+        let long = run_name(&p(&[("pr", "1"), ("commit", &"f".repeat(80))]));
+        assert_eq!(long.as_ref().map(String::len), Some(57));
+        assert_eq!(
+            run_name(&p(&[("pr", "7/x"), ("commit", "a_b")])).as_deref(),
+            Some("test-7-x-a-b")
+        );
+    }
+
+    pub(crate) fn app() -> App {
+        App::new("t").pipeline("ci", "a pipeline Prow runs", || {
+            let p = crate::Pipeline::new("ci");
+            p.image("alpine:3.20");
+            let pr = p.string_param("pr", "");
+            let commit = p.string_param("commit", "");
+            let epochs = p.int_param("epochs", 3);
+            let rate = p.float_param("rate", 0.5);
+            let dry = p.bool_param("dry-run", false);
+            p.add(
+                crate::ContainerStep::new("show", ["echo"])
+                    .arg(&pr)
+                    .arg(&commit)
+                    .arg(&epochs)
+                    .arg(&rate)
+                    .arg(&dry),
+            );
+            p
+        })
+    }
+
+    #[test]
+    fn parameters_are_set_and_unknown_ones_named() {
+        let app = app();
+        let prepared = prepare(&app, None, None, &p(&[("pr", "42"), ("commit", "abc")]))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(prepared.pipeline, "ci");
+        assert_eq!(prepared.run_name.as_deref(), Some("test-42-abc"));
+        let params = &prepared.workflow["spec"]["arguments"]["parameters"];
+        assert_eq!(params[0]["value"], "42");
+        assert_eq!(params[1]["value"], "abc");
+        let err = prepare(&app, None, None, &p(&[("nope", "1")]))
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("unknown parameter `nope`"), "{err}");
+        assert!(err.contains("pr, commit"), "{err}");
+    }
+
+    #[test]
+    fn files_are_linted_before_sending() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(
+            &bad,
+            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: x-\nspec:\n  entrypoint: missing\n  templates:\n  - name: a\n    container:\n      image: alpine\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = prepare(&app(), bad.to_str(), None, &[])
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("does not pass `kpipe lint`"), "{err}");
+        assert!(err.contains("missing"), "{err}");
+
+        let cron = dir.path().join("cron.yaml");
+        std::fs::write(
+            &cron,
+            "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = prepare(&app(), cron.to_str(), None, &[])
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("is a CronWorkflow"), "{err}");
+    }
+}
