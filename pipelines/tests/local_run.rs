@@ -68,7 +68,9 @@ fn newest(dir: &Path) -> Option<std::time::SystemTime> {
     newest
 }
 
-fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
+/// `kpipe run kubernetes-analysis --local` in `workdir` with `step` as the
+/// step binary.
+pub(crate) fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
     Command::new(KPIPE)
         .args(["run", "kubernetes-analysis", "--local"])
         .arg(format!("--workdir={}", workdir.display()))

@@ -13,6 +13,8 @@ mod kubernetes_analysis;
 mod local_run;
 /// `kpipe prow`: the Prow config against Prow's schemas, and every job run.
 mod prow;
+/// The run report in headless Chromium (ignored: needs Chromium).
+mod report;
 /// `kpipe new` end to end (ignored: builds a crate; .ci/run runs it).
 mod scaffold;
 /// `kpipe submit` to Argo through a fake Kubernetes API server.

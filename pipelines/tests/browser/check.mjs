@@ -43,10 +43,21 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+// Prints the JSON report and exits once stdout is flushed (a pipe takes
+// 64 KiB at a time; process.exit right after a large write would cut it).
+function finish(report, code) {
+  process.stdout.write(`${JSON.stringify(report, null, 1)}\n`, () => process.exit(code));
+}
+
+// (small: printed and exited at once, so nothing after a failure runs)
 function fail(message) {
   console.log(JSON.stringify({ ok: false, error: message }));
   process.exit(2);
 }
+
+// A URL or src as a message shows: data: URIs (embedded images) are
+// megabytes long, so only their start.
+const short = (s) => (s && s.length > 120 ? `${s.slice(0, 120)}… (${s.length} chars)` : s);
 
 const specPath = process.argv[2];
 if (!specPath) fail('usage: check.mjs SPEC.json');
@@ -88,8 +99,8 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
   page.on('dialog', async (d) => { dialogs.push(`${d.type()}: ${d.message()}`); await d.dismiss(); });
-  page.on('requestfailed', (r) => failedRequests.push(`${r.url()}: ${r.failure()?.errorText ?? 'failed'}`));
-  page.on('response', (r) => { if (r.status() >= 400) failedRequests.push(`${r.url()}: HTTP ${r.status()}`); });
+  page.on('requestfailed', (r) => failedRequests.push(`${short(r.url())}: ${r.failure()?.errorText ?? 'failed'}`));
+  page.on('response', (r) => { if (r.status() >= 400) failedRequests.push(`${short(r.url())}: HTTP ${r.status()}`); });
   const response = await page.goto(url, { waitUntil: 'load', timeout: spec.timeoutMs ?? 30000 });
   if (response && response.status() >= 400) failures.push(`${url}: HTTP ${response.status()}`);
 
@@ -97,10 +108,10 @@ try {
     const imgs = Array.from(document.querySelectorAll('img'));
     return {
       total: imgs.length,
-      broken: imgs.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.getAttribute('src')),
+      broken: imgs.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => `${i.getAttribute('alt') ?? ''} ${i.getAttribute('src') ?? ''}`),
     };
   });
-  for (const src of result.images.broken) failures.push(`image did not load: ${src}`);
+  for (const src of result.images.broken) failures.push(`image did not load: ${short(src)}`);
 
   result.expect = await page.evaluate((expects) => expects.map((e) => {
     const found = Array.from(document.querySelectorAll(e.selector));
@@ -197,5 +208,4 @@ try {
   await browser.close();
 }
 result.ok = failures.length === 0;
-console.log(JSON.stringify(result, null, 1));
-process.exit(result.ok ? 0 : 1);
+finish(result, result.ok ? 0 : 1);

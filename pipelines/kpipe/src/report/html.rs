@@ -69,7 +69,7 @@ h3 { font-size: 15px; margin: 0 0 6px; }
 code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
 table { border-collapse: collapse; margin: 4px 0 12px; } th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .meta { color: #57606a; margin: 0 0 8px; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; color: #fff; font-size: 12px; font-weight: 600; vertical-align: middle; }
 .state-succeeded { background: var(--ok); } .state-failed { background: var(--fail); } .state-skipped { background: var(--skip); }
@@ -77,6 +77,8 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 .failure { border: 2px solid var(--fail); border-radius: 8px; padding: 8px 16px; background: #ffebe9; }
 .failure h2 { border: 0; margin: 4px 0; color: var(--fail); }
 .graph { overflow-x: auto; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
+.graph.fit svg { width: 100%; height: auto; }
+.failure pre { margin: 4px 0 8px; background: #fff; }
 .task { border: 1px solid #d0d7de; border-left: 6px solid var(--notrun); border-radius: 6px; padding: 10px 14px; margin: 12px 0; }
 .task[data-state=succeeded] { border-left-color: var(--ok); } .task[data-state=failed] { border-left-color: var(--fail); }
 .task[data-state=skipped] { border-left-color: var(--skip); } .task[data-state=cached] { border-left-color: var(--cache); }

@@ -29,6 +29,13 @@ const LOG_TAIL: usize = 20;
 const LOG_LIMIT: usize = 2 << 20;
 /// Bytes of images the page embeds.
 const IMAGE_BUDGET: u64 = 32 << 20;
+/// Lines of a failed step's log in the failure section at the top.
+const FAILURE_TAIL: usize = 5;
+/// Characters of a note under a node in the graph.
+const NOTE_CHARS: usize = 40;
+/// The page's content width in pixels (`max-width` in html::CSS, less its
+/// padding).
+const PAGE_WIDTH: f64 = 1150.0;
 
 /// A finished local run, as the report shows it.
 #[derive(Debug)]
@@ -59,6 +66,28 @@ fn state(r: &TaskReport) -> TaskState {
         Status::Skipped(_) => TaskState::Skipped,
         Status::NotRun(_) => TaskState::NotRun,
     }
+}
+
+/// The short note under a node: the exit code of a failed step, the first
+/// words of any other reason (the page has the whole of it).
+fn node_note(r: &TaskReport) -> Option<String> {
+    if let (Status::Failed(_), Some(code)) = (&r.status, r.exit_code) {
+        return Some(format!("exit code {code}"));
+    }
+    let why = why(r)?;
+    Some(if why.chars().count() > NOTE_CHARS {
+        let cut: String = why.chars().take(NOTE_CHARS - 1).collect();
+        format!("{cut}…")
+    } else {
+        why.to_owned()
+    })
+}
+
+/// The `width` of the drawing's root element, in pixels.
+fn svg_width(svg: &str) -> Option<f64> {
+    let root = &svg[svg.find("<svg")?..];
+    let rest = &root[root.find(" width=\"")? + 8..];
+    rest[..rest.find('"')?].parse().ok()
 }
 
 fn why(r: &TaskReport) -> Option<&str> {
@@ -111,11 +140,24 @@ pub fn render(run: &Run<'_>) -> String {
         for r in &failed {
             let _ = write!(
                 out,
-                "<li><a href=\"#{}\">{}</a>: {}</li>",
+                "<li><a href=\"#{}\">{}</a>: {}",
                 id("task-", &r.name),
                 esc(&r.name),
                 esc(why(r).unwrap_or(""))
             );
+            // what it printed last, so the cause is on the first screen
+            if let Some((text, _)) = r
+                .dirs
+                .last()
+                .and_then(|d| files::log(&d.join("log.txt"), LOG_LIMIT))
+            {
+                let _ = write!(
+                    out,
+                    "<pre class=\"log-tail\">{}</pre>",
+                    esc(&files::tail(&text, FAILURE_TAIL))
+                );
+            }
+            out.push_str("</li>");
         }
         out.push_str("</ul></section>");
     }
@@ -133,20 +175,25 @@ pub fn render(run: &Run<'_>) -> String {
 }
 
 fn graph(out: &mut String, run: &Run<'_>) {
-    let mut style = SvgStyle::new().embed_css(false);
+    // (ids prefixed: the page's own ids never clash with the drawing's)
+    let mut style = SvgStyle::new().embed_css(false).id_prefix("dag-");
     for r in run.reports {
         let mut node = NodeStyle::new()
             .state(state(r))
             .href(format!("#{}", id("task-", &r.name)));
-        if let Some(w) = why(r) {
-            node = node.note(w.chars().take(120).collect::<String>());
+        if let Some(note) = node_note(r) {
+            node = node.note(note);
         }
         style = style.task(r.name.clone(), node);
     }
+    let svg = run.graph.render_svg(&style);
+    // A drawing up to twice the page's width is scaled to fit (text stays
+    // readable); a wider one scrolls.
+    let fit = svg_width(&svg).is_some_and(|w| w <= 2.0 * PAGE_WIDTH);
     let _ = write!(
         out,
-        "<h2 id=\"graph\">Graph</h2><div class=\"graph\">{}</div>",
-        run.graph.render_svg(&style)
+        "<h2 id=\"graph\">Graph</h2><div class=\"graph{}\">{svg}</div>",
+        if fit { " fit" } else { "" }
     );
 }
 
@@ -259,7 +306,7 @@ fn images(out: &mut String, run: &Run<'_>) {
                     let rel = img.path.strip_prefix(run.workdir).unwrap_or(&img.path);
                     let _ = write!(
                         section,
-                        "<figure data-task=\"{t}\"><img src=\"{}\" alt=\"{p}\" loading=\"lazy\"><figcaption>{t}: {p}</figcaption></figure>",
+                        "<figure data-task=\"{t}\"><img src=\"{}\" alt=\"{p}\"><figcaption>{t}: {p}</figcaption></figure>",
                         img.data_uri,
                         t = esc(&r.name),
                         p = esc(&rel.display().to_string()),
