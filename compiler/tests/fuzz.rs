@@ -107,6 +107,16 @@ fn corpus() -> &'static [Compiled] {
                 versions,
             });
         }
+        // Real-world Argo files (the original pipeline, KFP 1.8's output).
+        let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipelines/tests/fixtures/reference");
+        for name in ["data_pipeline.yaml", "compiled-example.yaml"] {
+            out.push(Compiled {
+                name: name.to_owned(),
+                text: std::fs::read_to_string(reference.join(name)).expect("a reference file"),
+                format: Format::Argo,
+                versions: SchemaVersion::ALL.to_vec(),
+            });
+        }
         out
     })
 }

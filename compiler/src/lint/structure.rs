@@ -61,6 +61,27 @@ pub(crate) fn check(doc: &Value, kind: Kind) -> Vec<LintIssue> {
     for (i, t) in templates.iter().enumerate() {
         let tname = t.get("name").and_then(Value::as_str).unwrap_or("");
         let at = format!("{base}.templates[{i}]({tname})");
+        // Argo runs a template of exactly one type.
+        let types: Vec<&str> = TEMPLATE_TYPES
+            .iter()
+            .copied()
+            .filter(|k| t.get(*k).is_some())
+            .collect();
+        match types.as_slice() {
+            [_] => {}
+            [] if t.is_object() => out.push(issue(
+                &at,
+                &format!(
+                    "the template has no type: give it one of {}",
+                    TEMPLATE_TYPES.join(", ")
+                ),
+            )),
+            [] => {}
+            many => out.push(issue(
+                &at,
+                &format!("the template has more than one type: {}", many.join(", ")),
+            )),
+        }
         if let Some(tasks) = t.pointer("/dag/tasks").and_then(Value::as_array) {
             check_dag(&at, tasks, &known, &mut out);
         }
@@ -91,6 +112,21 @@ pub(crate) fn check(doc: &Value, kind: Kind) -> Vec<LintIssue> {
     }
     out
 }
+
+/// The keys that give a template its type (Argo v3.1 to v4; each schema
+/// rejects those its version lacks).
+const TEMPLATE_TYPES: [&str; 10] = [
+    "container",
+    "containerSet",
+    "dag",
+    "data",
+    "http",
+    "plugin",
+    "resource",
+    "script",
+    "steps",
+    "suspend",
+];
 
 fn check_dag(at: &str, tasks: &[Value], known: &dyn Fn(&str) -> bool, out: &mut Vec<LintIssue>) {
     let names: Vec<&str> = tasks
@@ -195,7 +231,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn duplicate_task_and_step_names() {
+    fn duplicate_names_and_template_types() {
         let doc = serde_json::json!({"spec": {"entrypoint": "main", "templates": [
             {"name": "main", "dag": {"tasks": [
                 {"name": "a", "template": "s"},
@@ -203,6 +239,8 @@ mod tests {
                 {"name": "a", "template": "s"},
             ]}},
             {"name": "s", "steps": [[{"name": "x", "template": "main"}], [{"name": "x", "template": "main"}]]},
+            {"name": "none", "inputs": {}},
+            {"name": "two", "container": {}, "script": {}},
         ]}});
         let found: Vec<String> = check(&doc, Kind::Workflow)
             .iter()
@@ -213,6 +251,8 @@ mod tests {
             [
                 "spec.templates[0](main).dag.tasks[2](a): task name `a` is already used by tasks[0]",
                 "spec.templates[1](s).steps[1][0]: step name `x` is already used by steps[0][0]",
+                "spec.templates[2](none): the template has no type: give it one of container, containerSet, dag, data, http, plugin, resource, script, steps, suspend",
+                "spec.templates[3](two): the template has more than one type: container, script",
             ]
         );
     }
