@@ -20,15 +20,19 @@ use kpipe_compiler::lint::{
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-/// Cases per property: 32 in the suite, `KPIPE_FUZZ_CASES` for long runs.
+/// Cases per property: 32 in the suite (a fixed seed: the suite does not
+/// flake), `KPIPE_FUZZ_CASES` for long runs (a random seed each run).
 fn config() -> ProptestConfig {
-    let cases = std::env::var("KPIPE_FUZZ_CASES")
+    let long: Option<u32> = std::env::var("KPIPE_FUZZ_CASES")
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
+        .and_then(|v| v.parse().ok());
     ProptestConfig {
-        cases,
+        cases: long.unwrap_or(32),
         failure_persistence: None,
+        rng_seed: match long {
+            Some(_) => proptest::test_runner::RngSeed::Random,
+            None => proptest::test_runner::RngSeed::Fixed(0x6b70_6970_65),
+        },
         ..ProptestConfig::default()
     }
 }
@@ -77,7 +81,11 @@ fn corpus() -> &'static [Compiled] {
             .collect();
         entries.sort();
         for path in entries {
-            let name = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+            let name = path
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
             let snap = std::fs::read_to_string(&path).expect("a snapshot");
             // The insta header: `---`, metadata, `---`.
             let body = snap
@@ -92,14 +100,19 @@ fn corpus() -> &'static [Compiled] {
                     vec![SchemaVersion::V3_1_6, SchemaVersion::V3_5_14]
                 };
                 (Format::Argo, versions)
-            } else if name.starts_with("snapshots__compile_kfp__") && body.starts_with("components:")
+            } else if name.starts_with("snapshots__compile_kfp__")
+                && body.starts_with("components:")
             {
                 (Format::KfpIr, Vec::new())
             } else {
                 continue;
             };
             // (KFP snapshots end with the compiler's warnings, a comment.)
-            let text = body.split("\n# warnings\n").next().unwrap_or(body).to_owned();
+            let text = body
+                .split("\n# warnings\n")
+                .next()
+                .unwrap_or(body)
+                .to_owned();
             out.push(Compiled {
                 name,
                 text,
@@ -108,7 +121,8 @@ fn corpus() -> &'static [Compiled] {
             });
         }
         // Real-world Argo files (the original pipeline, KFP 1.8's output).
-        let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipelines/tests/fixtures/reference");
+        let reference =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipelines/tests/fixtures/reference");
         for name in ["data_pipeline.yaml", "compiled-example.yaml"] {
             out.push(Compiled {
                 name: name.to_owned(),
@@ -129,7 +143,11 @@ fn pick(i: usize) -> &'static Compiled {
 /// Lints `text` as `kpipe lint` does (the format judged by content).
 fn lint_text(text: &str, versions: &[SchemaVersion]) -> Vec<LintIssue> {
     // (`kpipe lint` checks Argo manifests against every version unless told.)
-    let versions = if versions.is_empty() { &SchemaVersion::ALL[..] } else { versions };
+    let versions = if versions.is_empty() {
+        &SchemaVersion::ALL[..]
+    } else {
+        versions
+    };
     let (_, problems) = lint_any(text, versions);
     problems
 }
@@ -138,7 +156,10 @@ fn lint_text(text: &str, versions: &[SchemaVersion]) -> Vec<LintIssue> {
 fn well_formed(problems: &[LintIssue]) -> Result<(), TestCaseError> {
     for p in problems {
         prop_assert!(!p.path.trim().is_empty(), "a problem without a path: {p:?}");
-        prop_assert!(!p.message.trim().is_empty(), "a problem without a message: {p:?}");
+        prop_assert!(
+            !p.message.trim().is_empty(),
+            "a problem without a message: {p:?}"
+        );
     }
     Ok(())
 }
@@ -150,7 +171,11 @@ fn pointers(v: &Value, here: &str, out: &mut Vec<String>) {
             .iter()
             .map(|(k, c)| (k.replace('~', "~0").replace('/', "~1"), c))
             .collect(),
-        Value::Array(a) => a.iter().enumerate().map(|(i, c)| (i.to_string(), c)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i.to_string(), c))
+            .collect(),
         _ => Vec::new(),
     };
     for (seg, child) in children {
@@ -217,15 +242,15 @@ fn edits() -> impl Strategy<Value = Vec<Edit>> {
     prop::collection::vec((0u8..3, any::<usize>(), any::<u8>()), 1..4)
 }
 
-/// Applies `edit` to `docs` (a JSON array of the file's documents); `true`
-/// when the edit is known to make any file invalid.
-fn apply(docs: &mut Value, (kind, at, byte): Edit) -> bool {
+/// Applies `edit` to `docs` (a JSON array of the file's documents); what it
+/// did when the edit is known to make any file invalid.
+fn apply(docs: &mut Value, (kind, at, byte): Edit) -> Option<String> {
     let mut all = Vec::new();
     pointers(docs, "", &mut all);
     // Below the document list itself.
     all.retain(|p| p.matches('/').count() >= 2);
     if all.is_empty() {
-        return false;
+        return None;
     }
     let pointer = all[at % all.len()].clone();
     let (parent, key) = split(&pointer);
@@ -244,7 +269,8 @@ fn apply(docs: &mut Value, (kind, at, byte): Edit) -> bool {
                 _ => {}
             }
             // The top-level keys every Argo manifest needs.
-            pointer.matches('/').count() == 2 && ["apiVersion", "kind"].contains(&key.as_str())
+            (pointer.matches('/').count() == 2 && ["apiVersion", "kind"].contains(&key.as_str()))
+                .then(|| format!("deleted {pointer}"))
         }
         // Misspell a key: append a letter or swap two.
         1 if parent_is_object => {
@@ -258,21 +284,22 @@ fn apply(docs: &mut Value, (kind, at, byte): Edit) -> bool {
             }
             let typo: String = chars.into_iter().collect();
             let Some(Value::Object(o)) = docs.pointer_mut(parent) else {
-                return false;
+                return None;
             };
             if typo == key || o.contains_key(&typo) {
-                return false;
+                return None;
             }
             let v = o.remove(&key).expect("the key");
-            o.insert(typo, v);
+            o.insert(typo.clone(), v);
             // Known invalid: a field of a schema message, not a name.
-            !names_keys(&pk) && !names_keys(&key)
+            (!names_keys(&pk) && !names_keys(&key))
+                .then(|| format!("renamed {pointer} to `{typo}`"))
         }
         // Retype a scalar: a string becomes a list, anything else a string
         // or a number.
         _ => {
             let Some(node) = docs.pointer_mut(&pointer) else {
-                return false;
+                return None;
             };
             *node = match node.take() {
                 Value::String(s) => json!([s]),
@@ -282,7 +309,7 @@ fn apply(docs: &mut Value, (kind, at, byte): Edit) -> bool {
                 // Containers: replaced by a scalar.
                 _ => json!(byte),
             };
-            false
+            None
         }
     }
 }
@@ -333,8 +360,14 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(|f| json!(f)),
         ".{0,20}".prop_map(Value::from),
         // Names that the lints look up.
-        prop::sample::select(vec!["main", "a", "b", "{{tasks.a.outputs.result}}", "a && b"])
-            .prop_map(Value::from),
+        prop::sample::select(vec![
+            "main",
+            "a",
+            "b",
+            "{{tasks.a.outputs.result}}",
+            "a && b"
+        ])
+        .prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
@@ -343,11 +376,32 @@ fn any_json() -> impl Strategy<Value = Value> {
                 prop_oneof![
                     "[a-zA-Z]{0,8}",
                     prop::sample::select(vec![
-                        "name", "templates", "dag", "tasks", "template", "dependencies",
-                        "depends", "entrypoint", "steps", "arguments", "artifacts", "from",
-                        "onExit", "workflowTemplateRef", "componentRef", "dependentTasks",
-                        "executorLabel", "inputs", "parameters", "taskInfo", "triggerPolicy",
-                        "condition", "container", "image", "executors", "platforms",
+                        "name",
+                        "templates",
+                        "dag",
+                        "tasks",
+                        "template",
+                        "dependencies",
+                        "depends",
+                        "entrypoint",
+                        "steps",
+                        "arguments",
+                        "artifacts",
+                        "from",
+                        "onExit",
+                        "workflowTemplateRef",
+                        "componentRef",
+                        "dependentTasks",
+                        "executorLabel",
+                        "inputs",
+                        "parameters",
+                        "taskInfo",
+                        "triggerPolicy",
+                        "condition",
+                        "container",
+                        "image",
+                        "executors",
+                        "platforms",
                     ])
                     .prop_map(str::to_owned),
                 ],
@@ -404,15 +458,15 @@ proptest! {
     fn mutated_trees(which in any::<usize>(), edits in edits()) {
         let c = pick(which);
         let mut docs = Value::Array(c.docs());
-        let mut invalid = false;
+        let mut invalid = Vec::new();
         for &e in &edits {
-            invalid |= apply(&mut docs, e);
+            invalid.extend(apply(&mut docs, e));
         }
         let Value::Array(list) = docs else { unreachable!() };
         let problems = c.lint_docs(&list);
         well_formed(&problems)?;
-        if invalid {
-            rejected(c, &problems, &format!("{edits:?}"))?;
+        if !invalid.is_empty() {
+            rejected(c, &problems, &invalid.join(", "))?;
         }
     }
 
@@ -507,7 +561,8 @@ proptest! {
         rejected(c, &problems, &format!("the duplicate key at line {}: {}", i + 1, lines[i]))?;
     }
 
-    /// Truncated text: never a panic; cut in the first half, always a problem.
+    /// Truncated text: never a panic; cut before the templates (Argo) or the
+    /// root DAG (KFP), always a problem.
     #[test]
     fn truncated_text(which in any::<usize>(), cut in any::<usize>()) {
         let c = pick(which);
@@ -517,7 +572,11 @@ proptest! {
         }
         let problems = lint_text(&c.text[..at], &c.versions);
         well_formed(&problems)?;
-        if at < c.text.len() / 2 {
+        let needed = match c.format {
+            Format::Argo => c.text.find("  templates:\n"),
+            Format::KfpIr => c.text.find("\nroot:\n"),
+        };
+        if needed.is_some_and(|n| at <= n) {
             rejected(c, &problems, &format!("the text cut at byte {at}"))?;
         }
     }
