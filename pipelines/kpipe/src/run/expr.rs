@@ -69,9 +69,7 @@ fn lex(s: &str) -> anyhow::Result<Vec<Tok>> {
                     );
                 }
                 let mut j = i;
-                while j < chars.len()
-                    && !chars[j].is_whitespace()
-                    && !"()=!<>&|".contains(chars[j])
+                while j < chars.len() && !chars[j].is_whitespace() && !"()=!<>&|".contains(chars[j])
                 {
                     j += 1;
                 }

@@ -149,8 +149,14 @@ fn precedence() {
 fn each_error() {
     table(&[
         ("", Err("cannot evaluate ``: the expression is empty")),
-        (" \t\n", Err("cannot evaluate ` \t\n`: the expression is empty")),
-        ("'unterminated", Err("unterminated string in `'unterminated`")),
+        (
+            " \t\n",
+            Err("cannot evaluate ` \t\n`: the expression is empty"),
+        ),
+        (
+            "'unterminated",
+            Err("unterminated string in `'unterminated`"),
+        ),
         ("'a' == \"b", Err("unterminated string in `'a' == \"b`")),
         (
             "'a' = 'a'",
@@ -172,7 +178,10 @@ fn each_error() {
             "&& true",
             Err("cannot evaluate `&& true`: expected a value, found `&&`"),
         ),
-        ("()", Err("cannot evaluate `()`: expected a value, found `)`")),
+        (
+            "()",
+            Err("cannot evaluate `()`: expected a value, found `)`"),
+        ),
         (
             "(true",
             Err("cannot evaluate `(true`: missing `)` at the end"),
@@ -298,8 +307,7 @@ fn cond() -> impl Strategy<Value = Cond> {
     let leaf = prop_oneof![
         any::<bool>().prop_map(Cond::Bool),
         (-20i32..20, comparison(), -20i32..20).prop_map(|(a, op, b)| Cond::NumCmp(a, op, b)),
-        ("[a-c ]{0,3}", comparison(), "[a-c ]{0,3}")
-            .prop_map(|(a, op, b)| Cond::StrCmp(a, op, b)),
+        ("[a-c ]{0,3}", comparison(), "[a-c ]{0,3}").prop_map(|(a, op, b)| Cond::StrCmp(a, op, b)),
     ];
     leaf.prop_recursive(6, 48, 2, |inner| {
         prop_oneof![
