@@ -32,7 +32,7 @@ fn temp_file(content: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn reference() -> String {
-    std::fs::read_to_string(fixture("data_pipeline.yaml")).unwrap_or_default()
+    std::fs::read_to_string(fixture("data_pipeline.yaml")).expect("the reference pipeline fixture")
 }
 
 #[test]
@@ -238,7 +238,8 @@ fn new_writes_a_crate_depending_on_the_released_kpipe() {
     ] {
         assert!(dir.join(file).is_file(), "{file}");
     }
-    let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    let cargo =
+        std::fs::read_to_string(dir.join("Cargo.toml")).expect("the new project's Cargo.toml");
     assert!(
         cargo.contains(&format!(
             "kpipe = {{ version = \"{}\" }}",

@@ -20,7 +20,7 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_default()
+        .expect("the pipelines crate has a parent directory")
 }
 
 /// The target directory the workspace builds into.

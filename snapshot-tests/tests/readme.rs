@@ -52,9 +52,9 @@ fn block_after_rejects_malformed_fences() {
 #[test]
 fn readme_shows_the_hello_example_and_its_real_yaml() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap_or_default();
-    let source =
-        std::fs::read_to_string(format!("{root}/examples/src/hello.rs")).unwrap_or_default();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let source = std::fs::read_to_string(format!("{root}/examples/src/hello.rs"))
+        .expect("examples/src/hello.rs");
     let code = block_after(&readme, "<!-- readme:hello-rust -->");
     assert!(
         source.contains(code.trim()),

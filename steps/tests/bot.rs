@@ -255,7 +255,8 @@ fn payload(name: &str) -> Value {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/webhooks")
         .join(name);
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_default()).unwrap_or(Value::Null)
+    serde_json::from_str(&std::fs::read_to_string(p).expect("a webhook fixture"))
+        .unwrap_or(Value::Null)
 }
 
 fn with_note(mut p: Value, key: &str, note: &str) -> Value {

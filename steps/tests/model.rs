@@ -63,8 +63,8 @@ fn executor_input(file: &Path) -> String {
 
 /// The first `n` lines of the training file.
 fn sample(dir: &Path, n: usize) -> PathBuf {
-    let text =
-        std::fs::read_to_string(data("release-notes-train-1.14-1.27.jsonl")).unwrap_or_default();
+    let text = std::fs::read_to_string(data("release-notes-train-1.14-1.27.jsonl"))
+        .expect("the training notes");
     let lines: Vec<&str> = text.lines().take(n).collect();
     let path = dir.join("sample.jsonl");
     std::fs::write(&path, lines.join("\n") + "\n").ok();

@@ -23,7 +23,7 @@ fn notes() -> Vec<String> {
         "/../pipelines/data/release-notes-train-1.14-1.27.jsonl"
     );
     std::fs::read_to_string(path)
-        .unwrap_or_default()
+        .expect("the training notes")
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["text"].as_str().map(str::to_owned))

@@ -51,7 +51,8 @@ fn fixture(name: &str) -> Value {
         "{}/tests/fixtures/github-api/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default()).unwrap_or(Value::Null)
+    serde_json::from_str(&std::fs::read_to_string(path).expect("a GitHub API fixture"))
+        .unwrap_or(Value::Null)
 }
 
 /// Every fixture item, renumbered 1… and re-dated (updated_at ascending) so

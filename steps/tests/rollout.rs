@@ -170,8 +170,9 @@ fn rollout(kubeconfig: &Path, image: &str, timeout: u32) -> Output {
 fn validator() -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/kserve/inferenceservice-v1beta1.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
-        .unwrap_or(Value::Null);
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the KServe CRD schema"))
+            .unwrap_or(Value::Null);
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .build(&schema)

@@ -74,7 +74,7 @@ pub(crate) fn model_with_threshold(dir: &Path, threshold: f64) -> PathBuf {
     }
     let path = copy.join("kpipe-model.json");
     let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the copied model manifest"))
             .unwrap_or_else(|e| panic!("{e}"));
     manifest["threshold"] = serde_json::json!(threshold);
     std::fs::write(&path, manifest.to_string()).unwrap_or_else(|e| panic!("{e}"));

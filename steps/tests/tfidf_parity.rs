@@ -7,7 +7,7 @@ fn goldens() -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/tfidf/goldens.json"
     );
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = std::fs::read_to_string(path).expect("the TF-IDF goldens");
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 

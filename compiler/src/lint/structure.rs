@@ -61,12 +61,43 @@ pub(crate) fn check(doc: &Value, kind: Kind) -> Vec<LintIssue> {
     for (i, t) in templates.iter().enumerate() {
         let tname = t.get("name").and_then(Value::as_str).unwrap_or("");
         let at = format!("{base}.templates[{i}]({tname})");
+        // Argo runs a template of exactly one type.
+        let types: Vec<&str> = TEMPLATE_TYPES
+            .iter()
+            .copied()
+            .filter(|k| t.get(*k).is_some())
+            .collect();
+        match types.as_slice() {
+            [_] => {}
+            [] if t.is_object() => out.push(issue(
+                &at,
+                &format!(
+                    "the template has no type: give it one of {}",
+                    TEMPLATE_TYPES.join(", ")
+                ),
+            )),
+            [] => {}
+            many => out.push(issue(
+                &at,
+                &format!("the template has more than one type: {}", many.join(", ")),
+            )),
+        }
         if let Some(tasks) = t.pointer("/dag/tasks").and_then(Value::as_array) {
             check_dag(&at, tasks, &known, &mut out);
         }
         if let Some(groups) = t.get("steps").and_then(Value::as_array) {
+            // Step names are unique across all groups of a template.
+            let mut steps: HashMap<&str, (usize, usize)> = HashMap::new();
             for (g, group) in groups.iter().enumerate() {
                 for (s, step) in group.as_array().into_iter().flatten().enumerate() {
+                    if let Some(name) = step.get("name").and_then(Value::as_str)
+                        && let Some((fg, fs)) = steps.insert(name, (g, s))
+                    {
+                        out.push(issue(
+                            &format!("{at}.steps[{g}][{s}]"),
+                            &format!("step name `{name}` is already used by steps[{fg}][{fs}]"),
+                        ));
+                    }
                     if let Some(target) = step.get("template").and_then(Value::as_str)
                         && !known(target)
                     {
@@ -82,12 +113,38 @@ pub(crate) fn check(doc: &Value, kind: Kind) -> Vec<LintIssue> {
     out
 }
 
+/// The keys that give a template its type (Argo v3.1 to v4; each schema
+/// rejects those its version lacks).
+const TEMPLATE_TYPES: [&str; 10] = [
+    "container",
+    "containerSet",
+    "dag",
+    "data",
+    "http",
+    "plugin",
+    "resource",
+    "script",
+    "steps",
+    "suspend",
+];
+
 fn check_dag(at: &str, tasks: &[Value], known: &dyn Fn(&str) -> bool, out: &mut Vec<LintIssue>) {
     let names: Vec<&str> = tasks
         .iter()
         .map(|t| t.get("name").and_then(Value::as_str).unwrap_or(""))
         .collect();
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        // The first task of a name is the one dependencies resolve to.
+        if let Some(&first) = index.get(name) {
+            out.push(issue(
+                &format!("{at}.dag.tasks[{i}]({name})"),
+                &format!("task name `{name}` is already used by tasks[{first}]"),
+            ));
+        } else {
+            index.insert(name, i);
+        }
+    }
     let mut deps: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); tasks.len()];
     for (i, task) in tasks.iter().enumerate() {
         let here = format!("{at}.dag.tasks[{i}]({})", names[i]);
@@ -172,6 +229,33 @@ fn issue(path: &str, message: &str) -> LintIssue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_names_and_template_types() {
+        let doc = serde_json::json!({"spec": {"entrypoint": "main", "templates": [
+            {"name": "main", "dag": {"tasks": [
+                {"name": "a", "template": "s"},
+                {"name": "b", "template": "s"},
+                {"name": "a", "template": "s"},
+            ]}},
+            {"name": "s", "steps": [[{"name": "x", "template": "main"}], [{"name": "x", "template": "main"}]]},
+            {"name": "none", "inputs": {}},
+            {"name": "two", "container": {}, "script": {}},
+        ]}});
+        let found: Vec<String> = check(&doc, Kind::Workflow)
+            .iter()
+            .map(LintIssue::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "spec.templates[0](main).dag.tasks[2](a): task name `a` is already used by tasks[0]",
+                "spec.templates[1](s).steps[1][0]: step name `x` is already used by steps[0][0]",
+                "spec.templates[2](none): the template has no type: give it one of container, containerSet, dag, data, http, plugin, resource, script, steps, suspend",
+                "spec.templates[3](two): the template has more than one type: container, script",
+            ]
+        );
+    }
 
     #[test]
     fn parses_depends_expressions() {

@@ -21,7 +21,7 @@ fn lex(s: &str) -> anyhow::Result<Vec<Tok>> {
     while i < chars.len() {
         let c = chars[i];
         match c {
-            ' ' | '\t' | '\n' => i += 1,
+            c if c.is_whitespace() => i += 1,
             '(' => {
                 out.push(Tok::Open);
                 i += 1
@@ -59,20 +59,35 @@ fn lex(s: &str) -> anyhow::Result<Vec<Tok>> {
                     i += 1;
                     continue;
                 }
+                if let Some(op) = [('=', "=="), ('&', "&&"), ('|', "||")]
+                    .into_iter()
+                    .find_map(|(one, two)| (one == c).then_some(two))
+                {
+                    bail!(
+                        "unexpected `{c}` at character {} of `{s}` (did you mean `{op}`?)",
+                        i + 1
+                    );
+                }
                 let mut j = i;
-                while j < chars.len() && !" \t\n()=!<>&|".contains(chars[j]) {
+                while j < chars.len() && !chars[j].is_whitespace() && !"()=!<>&|".contains(chars[j])
+                {
                     j += 1;
                 }
                 let word: String = chars[i..j].iter().collect();
                 out.push(match word.as_str() {
                     "true" => Tok::Bool(true),
                     "false" => Tok::Bool(false),
-                    w => match w.parse::<f64>() {
-                        Ok(n) => Tok::Num(n),
-                        Err(_) => Tok::Str(w.to_owned()),
-                    },
+                    // Digits, signs, points and exponents only: `nan` and
+                    // `inf` are words (strings), as in govaluate.
+                    w if w.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c)) => {
+                        match w.parse::<f64>() {
+                            Ok(n) => Tok::Num(n),
+                            Err(_) => Tok::Str(w.to_owned()),
+                        }
+                    }
+                    w => Tok::Str(w.to_owned()),
                 });
-                i = j.max(i + 1);
+                i = j;
             }
         }
     }
@@ -86,9 +101,27 @@ enum Val {
     Bool(bool),
 }
 
+impl std::fmt::Display for Tok {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tok::Str(s) => write!(f, "'{s}'"),
+            Tok::Num(n) => write!(f, "{n}"),
+            Tok::Bool(b) => write!(f, "{b}"),
+            Tok::Op(op) => f.write_str(op),
+            Tok::Open => f.write_str("("),
+            Tok::Close => f.write_str(")"),
+        }
+    }
+}
+
+/// How deep `(` and `!` may nest: the parser recurses, and a hostile
+/// expression must not overflow the stack.
+const MAX_DEPTH: usize = 256;
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -142,18 +175,31 @@ impl Parser {
         }))
     }
 
+    /// Enters one level of `(` or `!`, refusing to nest past [`MAX_DEPTH`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        if self.depth >= MAX_DEPTH {
+            bail!("nested more than {MAX_DEPTH} levels deep");
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
     fn unary(&mut self) -> anyhow::Result<Val> {
         match self.toks.get(self.pos).cloned() {
             Some(Tok::Op("!")) => {
                 self.pos += 1;
-                let v = self.unary()?;
+                let v = self.nested(Self::unary)?;
                 Ok(Val::Bool(!truthy(&v)?))
             }
             Some(Tok::Open) => {
                 self.pos += 1;
-                let v = self.or()?;
-                if self.peek() != Some(&Tok::Close) {
-                    bail!("missing `)`");
+                let v = self.nested(Self::or)?;
+                match self.peek() {
+                    Some(Tok::Close) => {}
+                    Some(t) => bail!("missing `)`: found `{t}`"),
+                    None => bail!("missing `)` at the end"),
                 }
                 self.pos += 1;
                 Ok(v)
@@ -170,7 +216,8 @@ impl Parser {
                 self.pos += 1;
                 Ok(Val::Bool(b))
             }
-            other => bail!("unexpected {other:?}"),
+            Some(t) => bail!("expected a value, found `{t}`"),
+            None => bail!("expected a value at the end"),
         }
     }
 }
@@ -193,34 +240,24 @@ fn truthy(v: &Val) -> anyhow::Result<bool> {
 
 /// Evaluates a `when` expression whose `{{…}}` references are substituted.
 pub(crate) fn evaluate(expr: &str) -> anyhow::Result<bool> {
+    let toks = lex(expr)?;
+    if toks.is_empty() {
+        bail!("cannot evaluate `{expr}`: the expression is empty");
+    }
     let mut p = Parser {
-        toks: lex(expr)?,
+        toks,
         pos: 0,
+        depth: 0,
     };
     let v = p
         .or()
         .with_context(|| format!("cannot evaluate `{expr}`"))?;
-    if p.pos != p.toks.len() {
-        bail!("cannot evaluate `{expr}`: unexpected trailing tokens");
+    if let Some(t) = p.peek() {
+        bail!("cannot evaluate `{expr}`: unexpected `{t}` after a complete expression");
     }
     truthy(&v).with_context(|| format!("`{expr}` is not a condition"))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::evaluate;
-
-    #[test]
-    fn evaluates_what_kpipe_emits() {
-        assert_eq!(evaluate("'' == ''").ok(), Some(true));
-        assert_eq!(evaluate("'123' == ''").ok(), Some(false));
-        assert_eq!(
-            evaluate("(('a' == 'a') && (!(3 > 4))) || ('x' != 'x')").ok(),
-            Some(true)
-        );
-        assert_eq!(evaluate("10 >= 9.5 && true").ok(), Some(true));
-        assert!(evaluate("'a' ==").is_err());
-        assert!(evaluate("'unterminated").is_err());
-        assert!(evaluate("'a'").is_err());
-    }
-}
+#[path = "expr_tests.rs"]
+mod tests;

@@ -143,7 +143,8 @@ fn status(reports: &[TaskReport], task: &str) -> Status {
 }
 
 fn joined(workdir: &Path) -> String {
-    std::fs::read_to_string(workdir.join("steps/join/root/kpipe/outputs/text")).unwrap_or_default()
+    std::fs::read_to_string(workdir.join("steps/join/root/kpipe/outputs/text"))
+        .expect("the join step's output")
 }
 
 #[test]
