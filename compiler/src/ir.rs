@@ -101,9 +101,9 @@ pub(crate) struct TaskNode {
     /// The command is the pipeline's step program (the step did not name one).
     pub(crate) uses_step_program: bool,
     pub(crate) args: Vec<String>,
-    /// Arguments that carry [`KFP_EXECUTOR_INPUT`](crate::step::KFP_EXECUTOR_INPUT)
-    /// are KFP-only ([`Io::kfp_executor_input`](crate::Io::kfp_executor_input)):
-    /// the Argo target leaves them out.
+    /// Arguments that carry KFP's `{{$}}` (`Io::kfp_executor_input`) are
+    /// KFP-only: the Argo target leaves them out. (Named in text, not linked:
+    /// the IR does not depend on the step module.)
     pub(crate) kfp_only_args: bool,
     pub(crate) inputs: Vec<InputArtifact>,
     pub(crate) outputs: Vec<OutputArtifact>,
