@@ -23,8 +23,8 @@ use serde_json::{Value, json};
 #[path = "../examples/generated/pipelines.rs"]
 mod generated;
 
-/// The kubernetes-analysis tasks (DESIGN.md).
-const TASKS: [&str; 9] = [
+/// The kubernetes-analysis tasks.
+pub(crate) const TASKS: [&str; 9] = [
     "checkout",
     "update-api",
     "update-data",

@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use kpipe_testkit::{CommandExt, RUN};
 use serde_json::{Value, json};
 
-use crate::browser::{assert_passes, out_dir};
+use crate::browser::{TASKS, assert_passes, out_dir};
 use crate::local_run::{run as ka_run, step_binary};
 
 /// A page expression: no two elements share an id (the drawing's ids are
@@ -144,17 +144,7 @@ fn kubernetes_analysis_report_in_chromium() {
         json!({"selector": "article.task[data-task=\"update-api\"] tr.artifact", "count": 1,
                "text": "KiB"}),
     ];
-    for task in [
-        "checkout",
-        "update-api",
-        "update-data",
-        "update-assets",
-        "train",
-        "predict-test",
-        "build-image",
-        "commit-changes",
-        "rollout",
-    ] {
+    for task in TASKS {
         expect.extend(task_state(task, "succeeded"));
     }
     expect.extend(metric_expectations(

@@ -211,6 +211,11 @@ impl Client {
 }
 
 /// The non-empty string at `v`, or an error naming `what` is missing.
+/// The `namespace` query parameter, when one is given (both APIs).
+pub(crate) fn namespace(ns: Option<&str>) -> Vec<(&str, &str)> {
+    ns.map(|n| ("namespace", n)).into_iter().collect()
+}
+
 pub(crate) fn string(v: &Value, what: &str) -> anyhow::Result<String> {
     v.as_str()
         .filter(|s| !s.is_empty())

@@ -13,7 +13,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::client::{Client, Package, refused, string};
+use super::client::{Client, Package, namespace, refused, string};
 use super::follow::{Outcome, RunView};
 use super::{Api, NewRun};
 use crate::submit::progress::argo_nodes;
@@ -48,10 +48,6 @@ impl V1 {
             .find(|o| o["name"].as_str() == Some(name))
             .cloned())
     }
-}
-
-fn namespace(ns: Option<&str>) -> Vec<(&str, &str)> {
-    ns.map(|n| ("namespace", n)).into_iter().collect()
 }
 
 impl Api for V1 {

@@ -13,7 +13,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::client::{Client, Package, refused, string, with_hint};
+use super::client::{Client, Package, namespace, refused, string, with_hint};
 use super::follow::{Outcome, RunView};
 use super::{Api, NewRun};
 use crate::submit::progress::Node;
@@ -56,10 +56,6 @@ impl V2 {
             .find(|o| o[key].as_str() == Some(name))
             .cloned())
     }
-}
-
-fn namespace(ns: Option<&str>) -> Vec<(&str, &str)> {
-    ns.map(|n| ("namespace", n)).into_iter().collect()
 }
 
 impl Api for V2 {
