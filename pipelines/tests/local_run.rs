@@ -304,7 +304,7 @@ fn every_example_runs_locally_and_does_what_it_shows() {
         .find(|l| l.starts_with("[train] note: resources are ignored locally ("))
         .unwrap_or_else(|| panic!("no resource note:\n{err}"));
     assert!(
-        note.contains("nvidia.com/gpu=2 requested") && note.contains("cpu=8 requested"),
+        note.contains("nvidia.com/gpu=2 limit") && note.contains("cpu=8 requested"),
         "{note}"
     );
     assert!(
