@@ -81,7 +81,7 @@
 //! `demo graph`, `demo run --local`, `demo submit`, `demo prow`, and — inside
 //! every container of the compiled workflow — the step runner
 //! (`demo step prepare --rows=… --out=…`). `kpipe new NAME` scaffolds such a
-//! crate with a snapshot test ([`testing`]) and a Containerfile.
+//! crate with a snapshot test (`kpipe::testing`, feature `testing`) and a Containerfile.
 //!
 //! ## Design
 //!
@@ -97,6 +97,9 @@
 //! - **Light by default for compile-only use.** The `submit` feature
 //!   (default) brings kube, reqwest, rustls and tokio; without it nothing of
 //!   those is linked.
+
+// The module docs name their private submodules (where each concept lives).
+#![allow(rustdoc::private_intra_doc_links)]
 
 // `::kpipe::…` paths (the derive's, the scaffold's) resolve inside this crate too.
 extern crate self as kpipe;

@@ -1,7 +1,7 @@
 //! git through its command line: clone, fetch a pull request, merge, commit,
 //! push. Credentials come from mounted secrets and reach git through its
 //! environment (`GIT_SSH_COMMAND`, `GIT_CONFIG_*`), never through arguments
-//! or logs; the SSH key through a private copy ([`ssh_key`]).
+//! or logs; the SSH key through a private copy (`ssh_key`).
 
 mod ssh_key;
 

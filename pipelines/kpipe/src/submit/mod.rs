@@ -1,6 +1,6 @@
 //! `kpipe submit`: send a pipeline to a cluster and follow it.
 //!
-//! - [`prepare`] / [`ir`]: which pipeline, checked offline, with its
+//! - [`prepare`](mod@prepare) / [`ir`](mod@ir): which pipeline, checked offline, with its
 //!   parameters: an Argo Workflow (Argo, KFP v1beta1) or KFP v2 IR (KFP
 //!   v2beta1).
 //! - [`argo`]: Argo itself through the Kubernetes API.

@@ -1,6 +1,6 @@
 //! `kpipe submit --argo`: create the Workflow through the Kubernetes API
 //! (kubeconfig or in-cluster service account), follow it to the end
-//! ([`follow`]: kube's watcher), stream its pods' logs ([`logs`]), stop it on
+//! (`follow`: kube's watcher), stream its pods' logs (`logs`), stop it on
 //! SIGINT/SIGTERM or `--timeout`.
 //!
 //! What the original's Prow script did with `kfp run submit -w`, `sed`,

@@ -11,7 +11,7 @@
 //! as a version named by its content hash (resubmitting the same pipeline
 //! reuses the version; a lost upload race, 409, uses the winner's), find or
 //! create the experiment, create the run and, with `--wait`, poll it to the
-//! end ([`follow`]).
+//! end (`follow`).
 
 pub mod client;
 mod follow;
