@@ -1,7 +1,7 @@
 //! The train step's Kubeflow Pipelines v1 outputs: the metrics the KFP UI
 //! lists and the confusion matrix and ROC curve it draws.
 
-use std::fmt::Write as _;
+use kpipe::step::kfp::{UiOutput, ui_metadata_json};
 
 use super::metrics::{Metrics, RocPoint};
 
@@ -27,61 +27,21 @@ pub fn metrics(m: &Metrics) -> serde_json::Value {
 /// schema's names `fpr`, `tpr` and `threshold…`, and reads an `inline`
 /// source as the CSV itself. Points with a non-finite number are left out.
 pub fn ui_metadata(m: &Metrics, roc: &[RocPoint]) -> serde_json::Value {
-    let labels = ["not bug", "bug"];
-    let mut csv = String::new();
-    for (t, row) in m.confusion_matrix.iter().enumerate() {
-        for (p, count) in row.iter().enumerate() {
-            csv.push_str(&format!("{},{},{count}\n", labels[t], labels[p]));
-        }
-    }
-    let mut roc_csv = String::new();
-    for p in roc {
-        if [p.false_positive_rate, p.recall, p.threshold]
-            .iter()
-            .all(|v| v.is_finite())
-        {
-            let _ = writeln!(
-                roc_csv,
-                "{},{},{}",
-                p.false_positive_rate, p.recall, p.threshold
-            );
-        }
-    }
-    serde_json::json!({
-        "outputs": [
-            {
-                "type": "confusion_matrix",
-                "format": "csv",
-                "schema": [
-                    {"name": "target", "type": "CATEGORY"},
-                    {"name": "predicted", "type": "CATEGORY"},
-                    {"name": "count", "type": "NUMBER"}
-                ],
-                "storage": "inline",
-                "source": csv,
-                "labels": labels,
-            },
-            {
-                "type": "roc",
-                "format": "csv",
-                "schema": [
-                    {"name": "fpr", "type": "NUMBER"},
-                    {"name": "tpr", "type": "NUMBER"},
-                    {"name": "thresholds", "type": "NUMBER"}
-                ],
-                "storage": "inline",
-                "source": roc_csv,
-            },
-            {
-                "type": "markdown",
-                "storage": "inline",
-                "source": format!(
-                    "# kind/bug classifier (validation split)\n\n| metric | value |\n|---|---|\n| accuracy | {:.4} |\n| ROC AUC | {:.4} |\n| F1 (bug) | {:.4} |\n| precision | {:.4} |\n| recall | {:.4} |\n| threshold | {:.2} |\n| examples | {} |\n",
-                    m.accuracy, m.roc_auc, m.f1, m.precision, m.recall, m.threshold, m.n
-                ),
-            }
-        ]
-    })
+    ui_metadata_json(&[
+        UiOutput::ConfusionMatrix {
+            labels: vec!["not bug".into(), "bug".into()],
+            matrix: m.confusion_matrix.iter().map(|row| row.to_vec()).collect(),
+        },
+        UiOutput::Roc(
+            roc.iter()
+                .map(|p| (p.false_positive_rate, p.recall, p.threshold))
+                .collect(),
+        ),
+        UiOutput::Markdown(format!(
+            "# kind/bug classifier (validation split)\n\n| metric | value |\n|---|---|\n| accuracy | {:.4} |\n| ROC AUC | {:.4} |\n| F1 (bug) | {:.4} |\n| precision | {:.4} |\n| recall | {:.4} |\n| threshold | {:.2} |\n| examples | {} |\n",
+            m.accuracy, m.roc_auc, m.f1, m.precision, m.recall, m.threshold, m.n
+        )),
+    ])
 }
 
 #[cfg(test)]

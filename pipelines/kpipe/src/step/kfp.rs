@@ -95,6 +95,11 @@ pub enum UiOutput {
         /// Counts.
         matrix: Vec<Vec<u64>>,
     },
+    /// A ROC curve: `(false positive rate, true positive rate, threshold)`
+    /// per point. Written as KFP 1.8's UI reads it (schema `fpr`, `tpr`,
+    /// `thresholds`; rows without a header); points with a non-finite
+    /// number are left out.
+    Roc(Vec<(f64, f64, f64)>),
 }
 
 /// `{"outputs": […]}`, every output inline.
@@ -128,6 +133,25 @@ pub fn ui_metadata_json(outputs: &[UiOutput]) -> Value {
                     "labels": labels,
                 })
             }
+            UiOutput::Roc(points) => {
+                let mut csv = String::new();
+                for (fpr, tpr, threshold) in points {
+                    if [fpr, tpr, threshold].iter().all(|v| v.is_finite()) {
+                        csv.push_str(&format!("{fpr},{tpr},{threshold}\n"));
+                    }
+                }
+                json!({
+                    "type": "roc",
+                    "format": "csv",
+                    "schema": [
+                        {"name": "fpr", "type": "NUMBER"},
+                        {"name": "tpr", "type": "NUMBER"},
+                        {"name": "thresholds", "type": "NUMBER"}
+                    ],
+                    "storage": "inline",
+                    "source": csv,
+                })
+            }
         })
         .collect();
     json!({ "outputs": outputs })
@@ -157,5 +181,17 @@ mod tests {
             v["outputs"][0]["source"],
             "no,no,5\nno,yes,1\nyes,no,2\nyes,yes,7\n"
         );
+    }
+
+    #[test]
+    fn roc_is_headerless_csv_without_non_finite_points() {
+        let v = ui_metadata_json(&[UiOutput::Roc(vec![
+            (0.0, 0.0, 1.0),
+            (0.25, f64::NAN, 0.5),
+            (1.0, 1.0, 0.0),
+        ])]);
+        assert_eq!(v["outputs"][0]["type"], "roc");
+        assert_eq!(v["outputs"][0]["schema"][2]["name"], "thresholds");
+        assert_eq!(v["outputs"][0]["source"], "0,0,1\n1,1,0\n");
     }
 }
