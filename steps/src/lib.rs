@@ -6,7 +6,6 @@ pub mod analyze;
 pub mod bot;
 pub mod cmd;
 pub mod data;
-pub mod fsutil;
 pub mod git;
 pub mod github;
 pub mod http;

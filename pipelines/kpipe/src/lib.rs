@@ -106,6 +106,7 @@ extern crate self as kpipe;
 
 mod app;
 mod cli;
+pub mod fsutil;
 pub mod prow;
 mod registry;
 pub mod report;

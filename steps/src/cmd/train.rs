@@ -6,7 +6,6 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use kpipe_step_contract::TrainArgs;
 
-use crate::fsutil::write_bytes_atomic;
 use crate::ml::data::{self, check_trainable};
 use crate::ml::features::FeatureConfig;
 use crate::ml::kfp;
@@ -15,6 +14,7 @@ use crate::ml::metrics::{Metrics, RocPoint};
 use crate::ml::model::Model;
 use crate::ml::net_config::NetConfig;
 use crate::ml::trainer::{self, TrainOptions};
+use kpipe::fsutil::write_bytes_atomic;
 
 /// Share of the training data held out for early stopping and the threshold.
 const VALIDATION_SHARE: f64 = 0.1;

@@ -29,7 +29,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::fsutil::{write_atomic, write_bytes_atomic};
+use kpipe::fsutil::{write_atomic, write_bytes_atomic};
 
 /// `store.json`'s `format`.
 pub const FORMAT: &str = "kpipe-api-store";

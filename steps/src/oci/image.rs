@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use super::layer::{self, Entry, Layer};
-use crate::fsutil::write_bytes_atomic;
+use kpipe::fsutil::write_bytes_atomic;
 
 /// Media type of an OCI image manifest.
 pub const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";

@@ -100,12 +100,8 @@ fn why(r: &TaskReport) -> Option<&str> {
 /// Writes `<workdir>/report.html` (atomically) and returns its path.
 pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
     let path = run.workdir.join("report.html");
-    let tmp = run.workdir.join(".report.html.tmp");
-    let result = std::fs::write(&tmp, render(run)).and_then(|()| std::fs::rename(&tmp, &path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write the run report {}", path.display()))?;
+    crate::fsutil::write_bytes_atomic(&path, render(run).as_bytes())
+        .with_context(|| format!("cannot write the run report {}", path.display()))?;
     Ok(path)
 }
 

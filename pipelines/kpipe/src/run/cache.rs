@@ -211,13 +211,9 @@ pub(crate) fn store(dir: &Path, key: &str, entry: &Entry) -> anyhow::Result<()> 
         "artifacts": artifacts,
         "params": entry.params,
     });
-    let tmp = dir.join(format!(".{FILE}.tmp"));
     let path = dir.join(FILE);
-    let result = std::fs::write(&tmp, doc.to_string()).and_then(|()| std::fs::rename(&tmp, &path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write the cache entry {}", path.display()))
+    crate::fsutil::write_bytes_atomic(&path, doc.to_string().as_bytes())
+        .with_context(|| format!("cannot write the cache entry {}", path.display()))
 }
 
 #[cfg(test)]
