@@ -4,9 +4,9 @@
 //! by `cargo bench -p kpipe-steps --bench bundled_store`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use kpipe_step_contract::REPO_STORE_DIR;
 
 const STORE_FILES: [(&str, &[u8]); 3] = [
     ("store.json", include_bytes!("../data/api-store/store.json")),
@@ -17,44 +17,31 @@ const STORE_FILES: [(&str, &[u8]); 3] = [
     ),
 ];
 
-fn git(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "kpipe")
-        .env("GIT_AUTHOR_EMAIL", "kpipe@localhost")
-        .env("GIT_COMMITTER_NAME", "kpipe")
-        .env("GIT_COMMITTER_EMAIL", "kpipe@localhost")
-        .output()
-        .context("cannot run git: the local run needs git on PATH")?;
-    if !out.status.success() {
-        bail!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
+/// Runs `git ARGS` in `dir` as kpipe (see [`kpipe_step_contract::git`]).
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
+    kpipe_step_contract::git::output(kpipe_step_contract::git::command(dir, args), args, None)
 }
 
 /// Creates (once) the local data repository in `workdir/data-repo`: the
-/// store at `data/api`, committed on `master`. Returns its path.
+/// store at [`REPO_STORE_DIR`], committed on `master`. Returns its path.
 pub fn prepare_data_repo(workdir: &Path) -> anyhow::Result<PathBuf> {
     let repo = workdir.join("data-repo");
     if repo.join(".git").is_dir() {
         return Ok(repo);
     }
-    let store = repo.join(crate::local_data::STORE_DIR);
+    let store = repo.join(REPO_STORE_DIR);
     std::fs::create_dir_all(&store)
         .with_context(|| format!("cannot create {}", store.display()))?;
     for (name, bytes) in STORE_FILES {
         std::fs::write(store.join(name), bytes)
             .with_context(|| format!("cannot write {}", store.join(name).display()))?;
     }
+    let readme = repo.join("README.md");
     std::fs::write(
-        repo.join("README.md"),
+        &readme,
         "# kubernetes-analysis data (local)\n\nCreated by `kpipe run --local` from the store bundled with kpipe.\n",
-    )?;
+    )
+    .with_context(|| format!("cannot write {}", readme.display()))?;
     git(&repo, &["init", "-q", "-b", "master"])?;
     git(&repo, &["add", "."])?;
     git(
@@ -64,18 +51,8 @@ pub fn prepare_data_repo(workdir: &Path) -> anyhow::Result<PathBuf> {
     Ok(repo)
 }
 
-/// Where the data repository keeps the store.
-pub const STORE_DIR: &str = "data/api";
-
 /// The commit `repo` has checked out.
 pub fn head(repo: &Path) -> anyhow::Result<String> {
-    let out = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(repo)
-        .output()
-        .context("cannot run git")?;
-    if !out.status.success() {
-        bail!("cannot read the HEAD of {}", repo.display());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    git(repo, &["rev-parse", "HEAD"])
+        .with_context(|| format!("cannot read the HEAD of {}", repo.display()))
 }

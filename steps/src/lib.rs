@@ -13,6 +13,5 @@ pub mod ml;
 pub mod oci;
 pub mod secret;
 pub mod serve;
-pub mod tls;
 
 pub use cmd::run;

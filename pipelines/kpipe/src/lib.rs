@@ -117,6 +117,8 @@ pub mod step;
 pub mod submit;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 #[doc(hidden)]
 pub mod __private;

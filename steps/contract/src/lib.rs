@@ -15,6 +15,7 @@
 
 pub mod artifacts;
 mod cli;
+pub mod git;
 mod secrets;
 mod steps;
 

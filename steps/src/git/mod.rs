@@ -6,9 +6,7 @@
 mod ssh_key;
 
 use std::path::Path;
-use std::process::Command;
 
-use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -36,31 +34,13 @@ impl Auth {
     }
 }
 
-/// The author and committer of kpipe's commits (name, email), unless
-/// `KPIPE_GIT_NAME` / `KPIPE_GIT_EMAIL` say otherwise.
-pub const IDENTITY: (&str, &str) = ("kpipe", "kpipe@users.noreply.github.com");
+pub use kpipe_step_contract::git::{IDENTITY, identity};
 
-/// [`IDENTITY`] with the environment's overrides.
-pub fn identity() -> (String, String) {
-    let var =
-        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-    (
-        var("KPIPE_GIT_NAME", IDENTITY.0),
-        var("KPIPE_GIT_EMAIL", IDENTITY.1),
-    )
-}
-
-/// Runs `git ARGS` in `dir` and returns its standard output.
+/// Runs `git ARGS` in `dir` (as [`IDENTITY`], see
+/// [`kpipe_step_contract::git`]) with `auth`, and returns its standard
+/// output; a token never appears in the error.
 pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
-    let (name, email) = identity();
-    let mut cmd = Command::new("git");
-    cmd.args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_AUTHOR_NAME", &name)
-        .env("GIT_AUTHOR_EMAIL", &email)
-        .env("GIT_COMMITTER_NAME", &name)
-        .env("GIT_COMMITTER_EMAIL", &email);
+    let mut cmd = kpipe_step_contract::git::command(dir, args);
     if let Some(key) = &auth.ssh_key {
         cmd.env(
             "GIT_SSH_COMMAND",
@@ -81,18 +61,8 @@ pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
                 ),
             );
     }
-    let out = cmd
-        .output()
-        .context("cannot run git: is it installed and on PATH?")?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let err = match &auth.token {
-            Some(t) => err.replace(t.expose_secret(), "<token>"),
-            None => err.into_owned(),
-        };
-        bail!("git {} failed: {}", args.first().unwrap_or(&""), err.trim());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let secret = auth.token.as_ref().map(|t| t.expose_secret());
+    kpipe_step_contract::git::output(cmd, args, secret)
 }
 
 /// A clone URL for `repo`: local paths become `file://` URLs so that shallow

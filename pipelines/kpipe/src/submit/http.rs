@@ -8,16 +8,10 @@ use anyhow::Context;
 
 /// An HTTP client whose requests give up after `timeout`.
 pub(crate) fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    install_crypto_provider();
+    crate::tls::install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("kpipe/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
         .build()
         .context("cannot set up the HTTP client")
-}
-
-/// Installs ring as rustls' process-wide crypto provider (kube's client
-/// and reqwest share it).
-pub(crate) fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

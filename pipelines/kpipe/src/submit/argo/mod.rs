@@ -83,7 +83,7 @@ pub fn body(prepared: &Prepared, namespace: &str) -> Value {
 /// nothing, one that arrives during it stops what was created.
 pub async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<End> {
     let mut signals = Signals::install();
-    super::http::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     let body = body(prepared, &opts.namespace);
     if let Some(server) = &opts.server {
         server_lint::lint(server, opts.server_token.as_ref(), &opts.namespace, &body).await?;
