@@ -123,26 +123,40 @@ fn expression(s: &str) -> Option<String> {
     Some(s[start..end].to_owned())
 }
 
-fn is_path_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "._-".contains(c)
-}
-
 /// Where `path` stands as a whole path or a path prefix in `s`
 /// (`/kpipe/inputs/repo` in `--from=/kpipe/inputs/repo/data`, not in
 /// `/kpipe/inputs/repository`): byte ranges.
 fn path_matches(s: &str, path: &str) -> Vec<(usize, usize)> {
+    // A byte scan for the path's first byte, then a prefix compare: every
+    // argument of every task passes here, and `str::find` sets up a
+    // two-way searcher per call (a tenth of a whole compile's instructions).
+    let (hay, needle) = (s.as_bytes(), path.as_bytes());
+    let Some(&first) = needle.first() else {
+        return Vec::new();
+    };
     let mut found = Vec::new();
     let mut pos = 0;
-    while let Some(offset) = s[pos..].find(path) {
-        let (i, end) = (pos + offset, pos + offset + path.len());
-        let before_ok = s[..i].chars().last().is_none_or(|c| !is_path_char(c));
-        let after_ok = s[end..].chars().next().is_none_or(|c| !is_path_char(c));
+    while let Some(offset) = hay[pos..].iter().position(|&b| b == first) {
+        let i = pos + offset;
+        if !hay[i..].starts_with(needle) {
+            pos = i + 1;
+            continue;
+        }
+        let end = i + needle.len();
+        // A whole UTF-8 sequence matched, so `i` and `end` are char
+        // boundaries; a byte of a multi-byte char is never a path byte.
+        let before_ok = i == 0 || !is_path_byte(hay[i - 1]);
+        let after_ok = end == hay.len() || !is_path_byte(hay[end]);
         if before_ok && after_ok {
             found.push((i, end));
         }
         pos = end;
     }
     found
+}
+
+fn is_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
 }
 
 fn replace_path(s: &str, path: &str, with: &str) -> String {
@@ -247,6 +261,21 @@ mod tests {
             replace_path("a /kpipe/inputs/repo b", "/kpipe/inputs/repo", p),
             format!("a {p} b")
         );
+        // A partial match first, a second occurrence, multi-byte neighbours.
+        assert_eq!(
+            replace_path(
+                "/kpipe/in,/kpipe/inputs/repo:/kpipe/inputs/repo",
+                "/kpipe/inputs/repo",
+                p
+            ),
+            format!("/kpipe/in,{p}:{p}")
+        );
+        assert_eq!(
+            replace_path("é/kpipe/inputs/repoé", "/kpipe/inputs/repo", p),
+            format!("é{p}é")
+        );
+        assert_eq!(replace_path("", "/kpipe/inputs/repo", p), "");
+        assert_eq!(path_matches("abc", ""), []);
         assert!(mentions_root("--kfp-out=/kpipe/outputs"));
         assert!(!mentions_root("--out=/kpipe/outputsx"));
     }

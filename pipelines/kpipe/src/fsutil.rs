@@ -1,12 +1,19 @@
 //! Atomic file replacement: the one way kpipe and its steps write files
 //! (compiled pipelines, step outputs, cache entries, the run report).
 //!
-//! A regular file is replaced by a temporary file renamed over it, so a crash
-//! leaves the old file or the new one, never half of one. Anything that is
-//! not a regular file (`-o /dev/null`, a FIFO, `/dev/stdout`) is written in
-//! place: renaming over it would replace the device with a plain file, which
-//! as root breaks `/dev/null` for every other program on the machine. A
-//! symlink to a regular file keeps its link; its target is replaced.
+//! A regular file is replaced by a temporary file renamed over it, so a
+//! reader sees the old file or the new one, never half of one. The
+//! `*_durably` functions also fsync the file and its directory before and
+//! after the rename, so that a crash (power loss) cannot leave an empty
+//! file either: the steps write their data and models that way. Outputs
+//! that are cheap to make again (a compiled pipeline, the run report, cache
+//! entries) skip the fsync, which costs milliseconds: more than compiling.
+//!
+//! Anything that is not a regular file (`-o /dev/null`, a FIFO,
+//! `/dev/stdout`) is written in place: renaming over it would replace the
+//! device with a plain file, which as root breaks `/dev/null` for every
+//! other program on the machine. A symlink to a regular file keeps its link;
+//! its target is replaced.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -38,15 +45,52 @@ fn destination(path: &Path) -> io::Result<Destination> {
     }
 }
 
-/// Replaces `path` atomically: `fill` writes a temporary file next to it
-/// (same extension, for writers that pick the format from it), which is
-/// fsynced and renamed over `path`; the directory is created first and
-/// fsynced after. A failure removes the temporary file and leaves `path` as
-/// it was. A `path` that is not a regular file (a device such as
+/// Replaces `path` atomically and durably: `fill` writes a temporary file
+/// next to it (same extension, for writers that pick the format from it),
+/// which is fsynced and renamed over `path`; the directory is created first
+/// and fsynced after. A failure removes the temporary file and leaves `path`
+/// as it was. A `path` that is not a regular file (a device such as
 /// `/dev/null`, a FIFO) is handed to `fill` as it is.
-pub fn replace_atomically<E: From<io::Error>>(
+pub fn replace_durably<E: From<io::Error>>(
     path: &Path,
     fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    replace(path, fill, true)
+}
+
+/// Writes a file atomically and durably (see [`replace_durably`]) through
+/// a buffered writer.
+pub fn write_durably(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    replace(path, |tmp| buffered(tmp, write), true)
+}
+
+/// Writes `bytes` to `path` atomically and durably.
+pub fn write_bytes_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_durably(path, |w| w.write_all(bytes))
+}
+
+/// Writes `bytes` to `path` atomically (readers never see half a file),
+/// without fsync: for outputs that are cheap to make again.
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace(path, |tmp| buffered(tmp, |w| w.write_all(bytes)), false)
+}
+
+fn buffered(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut w = BufWriter::new(File::create(path)?);
+    write(&mut w)?;
+    w.flush()
+}
+
+fn replace<E: From<io::Error>>(
+    path: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+    durable: bool,
 ) -> Result<(), E> {
     let target = match destination(path)? {
         Destination::InPlace => return fill(path),
@@ -64,9 +108,11 @@ pub fn replace_atomically<E: From<io::Error>>(
     }
     let tmp = dir.join(tmp_name);
     let result = fill(&tmp).and_then(|()| {
-        File::open(&tmp)?.sync_all()?;
+        if durable {
+            File::open(&tmp)?.sync_all()?;
+        }
         fs::rename(&tmp, &target)?;
-        if let Ok(d) = File::open(&dir) {
+        if durable && let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
         Ok(())
@@ -75,24 +121,6 @@ pub fn replace_atomically<E: From<io::Error>>(
         let _ = fs::remove_file(&tmp);
     }
     result
-}
-
-/// Writes a file atomically (see [`replace_atomically`]) through a buffered
-/// writer.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> io::Result<()> {
-    replace_atomically(path, |tmp| {
-        let mut w = BufWriter::new(File::create(tmp)?);
-        write(&mut w)?;
-        w.flush()
-    })
-}
-
-/// Writes `bytes` to `path` atomically.
-pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic(path, |w| w.write_all(bytes))
 }
 
 fn parent(path: &Path) -> PathBuf {
@@ -121,8 +149,8 @@ mod tests {
     fn replaces_whole_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("chart.png");
-        write_bytes_atomic(&path, b"old").unwrap_or_else(|e| panic!("{e}"));
-        let failed: io::Result<()> = replace_atomically(&path, |tmp| {
+        write_bytes_durably(&path, b"old").unwrap_or_else(|e| panic!("{e}"));
+        let failed: io::Result<()> = replace_durably(&path, |tmp| {
             assert_eq!(tmp.extension().and_then(|e| e.to_str()), Some("png"));
             fs::write(tmp, b"half")?;
             Err(io::Error::other("the writer failed"))

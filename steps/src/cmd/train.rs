@@ -14,7 +14,7 @@ use crate::ml::metrics::{Metrics, RocPoint};
 use crate::ml::model::Model;
 use crate::ml::net_config::NetConfig;
 use crate::ml::trainer::{self, TrainOptions};
-use kpipe::fsutil::write_bytes_atomic;
+use kpipe::fsutil::write_bytes_durably;
 
 /// Share of the training data held out for early stopping and the threshold.
 const VALIDATION_SHARE: f64 = 0.1;
@@ -90,7 +90,7 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         .save(out, &outcome.metrics, &outcome.history)
         .with_context(|| format!("cannot save the model to {}", out.display()))?;
     if let Some(rows) = &tuning {
-        write_bytes_atomic(&out.join("tune.json"), &serde_json::to_vec_pretty(rows)?)?;
+        write_bytes_durably(&out.join("tune.json"), &serde_json::to_vec_pretty(rows)?)?;
         let mut md = String::from(
             "| layers | units | val AUC | val F1 | val loss | epoch | seconds |\n|---|---|---|---|---|---|---|\n",
         );
@@ -100,7 +100,7 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
                 r.layers, r.units, r.val_auc, r.val_f1, r.val_loss, r.best_epoch, r.seconds
             ));
         }
-        write_bytes_atomic(&out.join("tune.md"), md.as_bytes())?;
+        write_bytes_durably(&out.join("tune.md"), md.as_bytes())?;
         eprintln!("Tuning results: {}", out.join("tune.md").display());
     }
     let kfp_dir = args.kfp_out.as_deref().unwrap_or(out);
@@ -161,7 +161,7 @@ fn write_kfp(
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        write_bytes_atomic(path, &bytes)
+        write_bytes_durably(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
@@ -170,7 +170,7 @@ fn write_kfp(
 /// Writes the KFP v2 executor output: the metrics as artifact metadata.
 fn write_kfp_v2(input: ExecutorInput, m: &Metrics, roc: &[RocPoint]) -> anyhow::Result<()> {
     let (path, output) = kfp_v2::executor_output(input, m, roc)?;
-    write_bytes_atomic(&path, &serde_json::to_vec_pretty(&output)?).with_context(|| {
+    write_bytes_durably(&path, &serde_json::to_vec_pretty(&output)?).with_context(|| {
         format!(
             "cannot write the KFP executor output {} (outputs.outputFile of --kfp-executor-input)",
             path.display()

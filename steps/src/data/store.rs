@@ -29,7 +29,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use kpipe::fsutil::{write_atomic, write_bytes_atomic};
+use kpipe::fsutil::{write_bytes_durably, write_durably};
 
 /// `store.json`'s `format`.
 pub const FORMAT: &str = "kpipe-api-store";
@@ -118,7 +118,7 @@ impl Store {
             if src.exists() {
                 let bytes =
                     fs::read(&src).with_context(|| format!("cannot read {}", src.display()))?;
-                write_bytes_atomic(&self.path(name), &bytes)
+                write_bytes_durably(&self.path(name), &bytes)
                     .with_context(|| format!("cannot write {}", self.path(name).display()))?;
             }
         }
@@ -143,7 +143,7 @@ impl Store {
     /// Records the update in flight.
     pub fn save_progress(&self, p: &Progress) -> anyhow::Result<()> {
         let bytes = serde_json::to_vec_pretty(p)?;
-        write_bytes_atomic(&self.path("progress.json"), &bytes)
+        write_bytes_durably(&self.path("progress.json"), &bytes)
             .with_context(|| format!("cannot write {}", self.path("progress.json").display()))
     }
 
@@ -151,7 +151,7 @@ impl Store {
     pub fn write_page(&self, n: u64, body: &[u8]) -> anyhow::Result<()> {
         let path = self.path(&format!("pages/{n:06}.json.zst"));
         let compressed = zstd::bulk::compress(body, 3)?;
-        write_bytes_atomic(&path, &compressed)
+        write_bytes_durably(&path, &compressed)
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
@@ -225,7 +225,7 @@ impl Store {
 
     /// Writes the merged items and state, then ends the update in flight.
     pub fn commit(&self, items: &BTreeMap<u64, Value>, state: &StoreState) -> anyhow::Result<()> {
-        write_atomic(&self.path("items.jsonl.zst"), |w| {
+        write_durably(&self.path("items.jsonl.zst"), |w| {
             let mut enc = zstd::stream::write::Encoder::new(w, 6)?;
             for v in items.values() {
                 serde_json::to_writer(&mut enc, v)?;
@@ -235,11 +235,11 @@ impl Store {
             Ok(())
         })
         .with_context(|| format!("cannot write {}", self.path("items.jsonl.zst").display()))?;
-        write_bytes_atomic(
+        write_bytes_durably(
             &self.path(".update"),
             format!("{}\n", state.updated_until.as_deref().unwrap_or("")).as_bytes(),
         )?;
-        write_bytes_atomic(&self.path("store.json"), &serde_json::to_vec_pretty(state)?)
+        write_bytes_durably(&self.path("store.json"), &serde_json::to_vec_pretty(state)?)
             .with_context(|| format!("cannot write {}", self.path("store.json").display()))?;
         let progress = self.path("progress.json");
         if progress.exists() {

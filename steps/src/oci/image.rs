@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use super::layer::{self, Entry, Layer};
-use kpipe::fsutil::write_bytes_atomic;
+use kpipe::fsutil::write_bytes_durably;
 
 /// Media type of an OCI image manifest.
 pub const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -177,7 +177,7 @@ pub fn write_layout(
     let write_blob = |digest: &str, bytes: &[u8]| -> anyhow::Result<()> {
         let path = blobs.join(digest.trim_start_matches("sha256:"));
         if !path.exists() {
-            write_bytes_atomic(&path, bytes)
+            write_bytes_durably(&path, bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Ok(())
@@ -186,7 +186,7 @@ pub fn write_layout(
         write_blob(d, b)?;
     }
     write_blob(&image.digest, &image.manifest)?;
-    write_bytes_atomic(
+    write_bytes_durably(
         &dir.join("oci-layout"),
         br#"{"imageLayoutVersion":"1.0.0"}"#,
     )?;
@@ -205,6 +205,6 @@ pub fn write_layout(
         })
         .collect();
     let index = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
-    write_bytes_atomic(&dir.join("index.json"), &serde_json::to_vec_pretty(&index)?)?;
+    write_bytes_durably(&dir.join("index.json"), &serde_json::to_vec_pretty(&index)?)?;
     Ok(())
 }

@@ -83,14 +83,16 @@ pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
         };
         return match pipeline.compile_kfp(&options) {
             Ok(compiled) => {
-                for warning in &compiled.warnings {
-                    eprintln!("{warning}");
+                if !compiled.warnings.is_empty() {
+                    let warnings: Vec<String> =
+                        compiled.warnings.iter().map(ToString::to_string).collect();
+                    output::eprint_block(warnings.join("\n"));
                 }
                 output::write_text(args.output.as_deref(), &compiled.yaml)?;
                 Ok(Outcome::Success)
             }
             Err(CompileError::Invalid(diagnostics)) => {
-                eprintln!("{diagnostics}");
+                output::eprint_block(diagnostics);
                 Ok(Outcome::Invalid)
             }
             Err(e) => Err(e.into()),
@@ -115,7 +117,7 @@ pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
         Err(CompileError::Invalid(diagnostics)) => {
-            eprintln!("{diagnostics}");
+            output::eprint_block(diagnostics);
             Ok(Outcome::Invalid)
         }
         Err(e) => Err(e.into()),

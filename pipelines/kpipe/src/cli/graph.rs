@@ -34,7 +34,7 @@ pub(crate) fn run(app: &App, args: &GraphArgs) -> anyhow::Result<Outcome> {
     let entry = lookup(app, args.pipeline.as_deref())?;
     let pipeline = app.build(entry, &Profile::Cluster);
     if let Err(diagnostics) = pipeline.validate() {
-        eprintln!("{diagnostics}");
+        output::eprint_block(diagnostics);
         return Ok(Outcome::Invalid);
     }
     let format = match args.format {
