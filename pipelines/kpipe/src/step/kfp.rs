@@ -120,18 +120,17 @@ pub fn ui_metadata_json(outputs: &[UiOutput]) -> Value {
                         csv.push_str(&format!("{},{},{count}\n", label(t), label(p)));
                     }
                 }
-                json!({
-                    "type": "confusion_matrix",
-                    "format": "csv",
-                    "schema": [
-                        {"name": "target", "type": "CATEGORY"},
-                        {"name": "predicted", "type": "CATEGORY"},
-                        {"name": "count", "type": "NUMBER"}
+                let mut table = csv_table(
+                    "confusion_matrix",
+                    &[
+                        ("target", "CATEGORY"),
+                        ("predicted", "CATEGORY"),
+                        ("count", "NUMBER"),
                     ],
-                    "storage": "inline",
-                    "source": csv,
-                    "labels": labels,
-                })
+                    csv,
+                );
+                table["labels"] = json!(labels);
+                table
             }
             UiOutput::Roc(points) => {
                 let mut csv = String::new();
@@ -140,21 +139,35 @@ pub fn ui_metadata_json(outputs: &[UiOutput]) -> Value {
                         csv.push_str(&format!("{fpr},{tpr},{threshold}\n"));
                     }
                 }
-                json!({
-                    "type": "roc",
-                    "format": "csv",
-                    "schema": [
-                        {"name": "fpr", "type": "NUMBER"},
-                        {"name": "tpr", "type": "NUMBER"},
-                        {"name": "thresholds", "type": "NUMBER"}
+                csv_table(
+                    "roc",
+                    &[
+                        ("fpr", "NUMBER"),
+                        ("tpr", "NUMBER"),
+                        ("thresholds", "NUMBER"),
                     ],
-                    "storage": "inline",
-                    "source": csv,
-                })
+                    csv,
+                )
             }
         })
         .collect();
     json!({ "outputs": outputs })
+}
+
+/// An output of `kind` whose data is the CSV `rows` inline, with `schema`'s
+/// (name, type) columns and no header row, as KFP 1.8's UI reads it.
+fn csv_table(kind: &str, schema: &[(&str, &str)], rows: String) -> Value {
+    let schema: Vec<Value> = schema
+        .iter()
+        .map(|(name, ty)| json!({"name": name, "type": ty}))
+        .collect();
+    json!({
+        "type": kind,
+        "format": "csv",
+        "schema": schema,
+        "storage": "inline",
+        "source": rows,
+    })
 }
 
 #[cfg(test)]
