@@ -56,6 +56,24 @@ pub struct Epoch {
     pub seconds: f64,
 }
 
+impl Epoch {
+    /// The progress line, as Keras prints it. A refit epoch has no
+    /// validation split, so it shows no `val_` numbers (they are NaN).
+    pub fn line(&self, max_epochs: usize) -> String {
+        let mut line = format!(
+            "Epoch {}/{max_epochs} - {:.2}s - loss: {:.4}",
+            self.epoch, self.seconds, self.loss
+        );
+        if !self.val_loss.is_nan() {
+            line.push_str(&format!(
+                " - val_loss: {:.4} - val_auc: {:.4}",
+                self.val_loss, self.val_auc
+            ));
+        }
+        line
+    }
+}
+
 /// What a fit produced.
 #[derive(Clone, Debug)]
 pub struct Trained {
@@ -231,6 +249,24 @@ mod tests {
 
     fn lock() -> std::sync::MutexGuard<'static, ()> {
         TRAINING.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    #[test]
+    fn epoch_lines_show_validation_only_when_there_is_one() {
+        let mut e = Epoch {
+            epoch: 3,
+            loss: 0.25,
+            val_loss: 0.4,
+            val_auc: 0.9,
+            seconds: 1.5,
+        };
+        assert_eq!(
+            e.line(100),
+            "Epoch 3/100 - 1.50s - loss: 0.2500 - val_loss: 0.4000 - val_auc: 0.9000"
+        );
+        e.val_loss = f64::NAN;
+        e.val_auc = f64::NAN;
+        assert_eq!(e.line(2), "Epoch 3/2 - 1.50s - loss: 0.2500");
     }
 
     /// A separable toy problem: feature 0 means bug, feature 1 means not.

@@ -277,12 +277,7 @@ fn timed_fit(
 ) -> anyhow::Result<Fitted> {
     let started = Instant::now();
     let max = net.max_epochs;
-    let mut on_epoch = |e: &Epoch| {
-        log(&format!(
-            "Epoch {}/{max} - {:.2}s - loss: {:.4} - val_loss: {:.4} - val_auc: {:.4}",
-            e.epoch, e.seconds, e.loss, e.val_loss, e.val_auc
-        ))
-    };
+    let mut on_epoch = |e: &Epoch| log(&e.line(max));
     let trained = super::device::fit_on_device(opts.device, set, net, opts.seed, &mut on_epoch)?;
     Ok(Fitted {
         trained,
