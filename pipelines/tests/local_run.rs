@@ -258,10 +258,17 @@ fn every_example_runs_locally_and_does_what_it_shows() {
         "HELLO\thello\nTYPED\ttyped\nPIPELINES\tpipelines\n"
     );
 
-    let (out, _) = ok("condition", &[]);
+    let (out, err) = ok("condition", &[]);
     assert!(
         row(&out, "deploy").contains("skipped") && row(&out, "report").contains("skipped"),
         "{out}"
+    );
+    // the skip says which values made the condition false
+    assert!(
+        err.contains(
+            "[deploy] skipped: when `('staging' == 'prod') && ('false' == 'false')` evaluated false"
+        ),
+        "{err}"
     );
     let (out, err) = ok(
         "condition",

@@ -38,6 +38,9 @@ use crate::LocalEnv;
 
 pub(crate) use expr::evaluate;
 
+/// What a cached task says (the terminal and the run report).
+pub(crate) const REUSED: &str = "inputs unchanged, outputs reused";
+
 /// How a task ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Status {

@@ -1,5 +1,8 @@
 //! Running a step's program: its output prefixed by the task on the run's
 //! terminal and kept whole in the task's log file, with a deadline.
+//!
+//! stdout and stderr share one pipe (as `2>&1` does), so the log keeps the
+//! order in which the program wrote its lines.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -46,34 +49,45 @@ pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
         .append(true)
         .open(l.log)
         .map_err(|e| Failure::Start(format!("cannot open the log {}: {e}", l.log.display())))?;
-    let log = std::sync::Mutex::new(log);
+    let mut log = log;
+    let pipe_error = |e: std::io::Error| Failure::Start(format!("cannot create a pipe: {e}"));
+    let (output, out_end) = std::io::pipe().map_err(pipe_error)?;
+    let err_end = out_end.try_clone().map_err(pipe_error)?;
+    // (the Command, and with it this process's write ends, is dropped here:
+    // the reader sees the end of the output when the program's side closes)
     let mut child = Command::new(l.program)
         .args(l.args)
         .envs(l.env.iter().cloned())
         .current_dir(l.dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(out_end)
+        .stderr(err_end)
         .spawn()
         .map_err(|e| Failure::Start(format!("cannot start `{}`: {e}", l.program.display())))?;
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
     let started = Instant::now();
-    let relay = |stream: Box<dyn std::io::Read + Send>| {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            shared.say(l.task, &line);
-            if let Ok(mut f) = log.lock() {
-                let _ = writeln!(f, "{line}");
-            }
-        }
-    };
     std::thread::scope(|scope| {
-        if let Some(o) = stdout {
-            scope.spawn(move || relay(Box::new(o)));
-        }
-        if let Some(e) = stderr {
-            scope.spawn(move || relay(Box::new(e)));
-        }
+        scope.spawn(move || {
+            // Line by line to the log as they come (`tail -f` works), bytes
+            // that are not UTF-8 shown as U+FFFD: the pipe is read to its
+            // end whatever the program prints, so it never blocks on a
+            // full pipe.
+            let mut output = BufReader::new(output);
+            let mut raw = Vec::new();
+            loop {
+                raw.clear();
+                match output.read_until(b'\n', &mut raw) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+                let text = String::from_utf8_lossy(&raw);
+                let line = text.strip_suffix('\n').unwrap_or(&text);
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                shared.say(l.task, line);
+                let _ = log.write_all(format!("{line}\n").as_bytes());
+            }
+        });
         loop {
             match child.try_wait() {
                 Ok(Some(status)) if status.success() => return Ok(()),

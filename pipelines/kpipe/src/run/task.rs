@@ -26,7 +26,7 @@ pub(crate) fn execute(t: &DagTask, ctx: &RunContext, shared: &Shared) -> TaskRep
     let took = started.elapsed().as_secs_f64();
     match &status {
         Status::Succeeded => shared.say(&t.name, &format!("succeeded in {took:.1}s")),
-        Status::Cached => shared.say(&t.name, "cached: inputs unchanged, outputs reused"),
+        Status::Cached => shared.say(&t.name, &format!("cached: {}", super::REUSED)),
         Status::Failed(why) => shared.say(&t.name, &format!("FAILED: {why}")),
         Status::Skipped(why) => shared.say(&t.name, &format!("skipped: {why}")),
         Status::NotRun(_) => {}
@@ -62,7 +62,9 @@ fn run_task(
     if let Some(when) = &t.when {
         let text = scope.resolve(when)?;
         if !super::evaluate(&text)? {
-            return Ok(Status::Skipped(format!("when `{when}` is false")));
+            // (with the parameters' values, as Argo words it: the condition
+            // itself is in the pipeline and on its graph)
+            return Ok(Status::Skipped(format!("when `{text}` evaluated false")));
         }
     }
     let template = ctx

@@ -288,3 +288,26 @@ fn retries_wait_out_their_backoff_and_see_the_attempt_number() {
         "backoff waited"
     );
 }
+
+#[test]
+fn the_log_keeps_the_order_of_stdout_and_stderr_and_any_bytes() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("log-test");
+    p.image("alpine:3.20");
+    p.add(Shell {
+        name: "talk",
+        // (a byte that is not UTF-8, a CRLF line, a last line without \n)
+        script: r#"echo one; echo two >&2; echo three; echo four >&2; printf 'caf\351\r\n'; echo after; printf 'no newline' >&2; : > "$OUT""#,
+        inputs: vec![],
+        values: vec![],
+    });
+    let (reports, printed) = run(&p, tmp.path(), &[], false);
+    assert_eq!(status(&reports, "talk"), Status::Succeeded, "{printed}");
+    let log = std::fs::read_to_string(tmp.path().join("steps/talk/log.txt"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        log,
+        "one\ntwo\nthree\nfour\ncaf\u{FFFD}\nafter\nno newline\n"
+    );
+    assert!(printed.contains("caf\u{FFFD}\n"), "{printed}");
+}
