@@ -133,12 +133,23 @@ fn kubernetes_analysis_report_in_chromium() {
         json!({"selector": "table.confusion-matrix td[data-actual]", "count": 4}),
         json!({"selector": "figure.roc svg path", "count": 1}),
         json!({"selector": "figure.roc figcaption", "text": "101 points"}),
+        // (axis labels and ticks at 0, 0.5 and 1, the title)
+        json!({"selector": "figure.roc svg text", "count": 9}),
+        // train's markdown, rendered: its table is a table
+        json!({"selector": "div.markdown table td", "count": 14, "text": "accuracy"}),
+        json!({"selector": "div.markdown h1", "count": 1}),
         // the command line and the log, the whole log one click away
         json!({"selector": "article.task[data-task=\"train\"] pre.command", "count": 1,
                "text": "kpipe-step train --data="}),
         json!({"selector": "article.task[data-task=\"train\"] pre.log-tail", "count": 1,
                "text": "Saved model to"}),
-        json!({"selector": "article.task[data-task=\"train\"] details pre.log", "count": 1}),
+        // train's 15 lines shown once; rollout's 70 as a tail and the whole
+        json!({"selector": "article.task[data-task=\"train\"] pre.log", "count": 1,
+               "text": "Epoch 1/100"}),
+        json!({"selector": "article.task[data-task=\"train\"] details", "count": 0}),
+        json!({"selector": "article.task[data-task=\"rollout\"] pre.log-tail", "count": 1}),
+        json!({"selector": "article.task[data-task=\"rollout\"] details pre.log", "count": 1,
+               "text": "# promote patch"}),
         json!({"selector": "article.task[data-task=\"train\"] tr.artifact", "minCount": 3,
                "text": "model"}),
         json!({"selector": "article.task[data-task=\"update-api\"] tr.artifact", "count": 1,
@@ -284,10 +295,23 @@ fn example_reports_in_chromium() {
         let page = report_path(&out, &dir);
         let mut expect = vec![
             json!({"selector": "g.node", "count": 3}),
+            // the condition with the run's values, not Argo's placeholders
             json!({"selector": "article.task[data-task=\"deploy\"] dd.why", "count": 1,
-                   "text": "is false"}),
+                   "text": "when `('staging' == 'prod') && ('false' == 'false')` evaluated false"}),
+            json!({"selector": "article.task[data-task=\"report\"] dd.why", "count": 1,
+                   "text": "when `'' != ''` evaluated false"}),
         ];
         expect.extend(task_state("smoke-test", smoke));
+        if smoke == "cached" {
+            expect.push(
+                json!({"selector": "article.task[data-task=\"smoke-test\"] dd.why",
+                               "count": 1, "text": "inputs unchanged, outputs reused"}),
+            );
+            expect.push(
+                json!({"selector": "article.task[data-task=\"smoke-test\"] p.meta",
+                               "text": "log of the run that made these outputs"}),
+            );
+        }
         expect.extend(task_state("deploy", "skipped"));
         expect.extend(task_state("report", "skipped"));
         assert_passes(

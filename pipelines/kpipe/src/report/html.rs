@@ -77,7 +77,7 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 .failure { border: 2px solid var(--fail); border-radius: 8px; padding: 8px 16px; background: #ffebe9; }
 .failure h2 { border: 0; margin: 4px 0; color: var(--fail); }
 .graph { overflow-x: auto; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
-.graph.fit svg { width: 100%; height: auto; }
+.graph.fit svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 .failure pre { margin: 4px 0 8px; background: #fff; }
 .task { border: 1px solid #d0d7de; border-left: 6px solid var(--notrun); border-radius: 6px; padding: 10px 14px; margin: 12px 0; }
 .task[data-state=succeeded] { border-left-color: var(--ok); } .task[data-state=failed] { border-left-color: var(--fail); }
@@ -87,6 +87,9 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margi
 details > summary { cursor: pointer; color: #0969da; }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
 figure { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 6px; } figure img { width: 100%; height: auto; display: block; }
-figcaption { font-size: 12px; color: #57606a; word-break: break-all; }
-svg.roc { border: 1px solid #d0d7de; background: #fff; }
+figcaption { font-size: 12px; color: #57606a; } figcaption b { color: #1f2328; } figcaption .path { overflow-wrap: anywhere; }
+caption { caption-side: top; text-align: left; white-space: nowrap; color: #57606a; padding: 2px 0; }
+figure.roc { display: inline-block; } svg.roc { background: #fff; }
+.markdown { border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 14px; margin: 8px 0; } .markdown table { margin: 8px 0; }
+.markdown h1, .markdown h2, .markdown h3, .markdown h4 { font-size: 15px; border: 0; margin: 10px 0 4px; padding: 0; }
 "#;

@@ -69,7 +69,7 @@ pub(crate) fn metrics_table(task: &str, metrics: &[Metric]) -> String {
 }
 
 /// `mlpipeline-ui-metadata.json`'s visualisations as HTML: confusion
-/// matrices as tables, ROC curves as charts, markdown as text.
+/// matrices as tables, ROC curves as charts, markdown rendered.
 pub(crate) fn ui_metadata(path: &Path, auc: Option<f64>) -> String {
     let Ok(text) = std::fs::read_to_string(path) else {
         return String::new();
@@ -101,12 +101,51 @@ pub(crate) fn ui_metadata(path: &Path, auc: Option<f64>) -> String {
             }
             (Some("roc"), Some(csv)) => out.push_str(&roc(&csv, auc)),
             (Some("markdown"), Some(md)) => {
-                let _ = write!(out, "<pre class=\"markdown\">{}</pre>", esc(&md));
+                let _ = write!(out, "<div class=\"markdown\">{}</div>", markdown(&md));
             }
             _ => {}
         }
     }
     out
+}
+
+/// Markdown as HTML (CommonMark with tables, as Kubeflow's UI renders it).
+/// Nothing in it can run or fetch: raw HTML shows as text, an image as its
+/// alt text, and a link keeps its target only when that is http(s), mailto,
+/// in the page or relative.
+pub(crate) fn markdown(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut links = Vec::new();
+    let events = Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
+        .filter_map(|e| match e {
+            Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+            Event::Start(Tag::Image { .. }) => Some(Event::Text("[image: ".into())),
+            Event::End(TagEnd::Image) => Some(Event::Text("]".into())),
+            Event::Start(Tag::Link { ref dest_url, .. }) => {
+                let keep = safe_link(dest_url);
+                links.push(keep);
+                keep.then_some(e)
+            }
+            Event::End(TagEnd::Link) => links.pop().unwrap_or(false).then_some(e),
+            e => Some(e),
+        });
+    let mut out = String::with_capacity(md.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+/// Whether a link target only navigates: no `javascript:`, `data:` or
+/// other scheme that could run something.
+fn safe_link(url: &str) -> bool {
+    let url = url.trim();
+    let scheme_end = url.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(i) if url[i..].starts_with(':') => {
+            let scheme = url[..i].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        _ => true,
+    }
 }
 
 /// Rows `target,predicted,count` as an actual × predicted table.
@@ -179,13 +218,38 @@ fn roc(csv: &str, auc: Option<f64>) -> String {
     }
     let (x0, y0) = at((0.0, 0.0));
     let (x1, y1) = at((1.0, 1.0));
+    // a light grid every quarter, labelled at 0, 0.5 and 1
+    let mut grid = String::new();
+    for k in 0..=4 {
+        let v = f64::from(k) / 4.0;
+        let (gx, gy) = at((v, v));
+        let _ = write!(
+            grid,
+            "<line x1=\"{gx:.1}\" y1=\"{y1:.1}\" x2=\"{gx:.1}\" y2=\"{y0:.1}\" stroke=\"#eaeef2\"/>\
+<line x1=\"{x0:.1}\" y1=\"{gy:.1}\" x2=\"{x1:.1}\" y2=\"{gy:.1}\" stroke=\"#eaeef2\"/>",
+            y1 = pad,
+            y0 = size - pad,
+            x0 = pad,
+            x1 = size - pad,
+        );
+        if k % 2 == 0 {
+            let _ = write!(
+                grid,
+                "<text x=\"{gx:.1}\" y=\"{ly:.1}\" font-size=\"10\" text-anchor=\"middle\">{v}</text>\
+<text x=\"{lx:.1}\" y=\"{ty:.1}\" font-size=\"10\" text-anchor=\"end\">{v}</text>",
+                ly = size - pad + 12.0,
+                lx = pad - 4.0,
+                ty = gy + 3.5,
+            );
+        }
+    }
     let title = match auc {
         Some(a) => format!("ROC curve (AUC {a:.4})"),
         None => "ROC curve".to_owned(),
     };
     format!(
         "<figure class=\"roc\"><svg class=\"roc\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{t}\">\
-<rect x=\"{pad}\" y=\"{pad}\" width=\"{plot}\" height=\"{plot}\" fill=\"none\" stroke=\"#d0d7de\"/>\
+{grid}<rect x=\"{pad}\" y=\"{pad}\" width=\"{plot}\" height=\"{plot}\" fill=\"none\" stroke=\"#d0d7de\"/>\
 <line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"#8c959f\" stroke-dasharray=\"4 4\"/>\
 <path d=\"{path}\" fill=\"none\" stroke=\"#0969da\" stroke-width=\"2\"/>\
 <text x=\"{cx}\" y=\"{by}\" font-size=\"11\" text-anchor=\"middle\">false positive rate</text>\
@@ -222,5 +286,63 @@ mod tests {
         assert!(!t.contains("<i>"), "{t}");
         assert!(roc("0,0\n0.5,0.8\n1,1\n", Some(0.9)).contains("AUC 0.9000"));
         assert!(roc("x,y\n", None).is_empty());
+    }
+
+    #[test]
+    fn markdown_renders_and_nothing_in_it_runs_or_fetches() {
+        let html = markdown(
+            "# Result\n\n| metric | value |\n|---|---|\n| accuracy | 0.8378 |\n\n\
+             <script>alert(1)</script>\n\ntext <b onclick=alert(2)>bold</b> \
+             ![chart](http://example.com/x.png) [docs](https://kubeflow.org) \
+             [bad](javascript:alert(3)) [data](DATA:text/html,x) [here](#metrics) [rel](charts/a.png)\n",
+        );
+        assert!(html.contains("<h1>Result</h1>"), "{html}");
+        assert!(
+            html.contains("<td>accuracy</td>") && html.contains("<td>0.8378</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;b onclick=alert(2)&gt;"), "{html}");
+        for never in ["<script", "<b ", "<img", "javascript:", "DATA:"] {
+            assert!(!html.contains(never), "{never} in {html}");
+        }
+        assert!(html.contains("[image: chart]"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://kubeflow.org\">docs</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(" bad data "),
+            "links dropped, their text kept: {html}"
+        );
+        assert!(html.contains("<a href=\"#metrics\">here</a>"), "{html}");
+        assert!(html.contains("<a href=\"charts/a.png\">rel</a>"), "{html}");
+    }
+
+    #[test]
+    fn link_schemes() {
+        for ok in [
+            "https://x",
+            "HTTP://x",
+            "mailto:a@b",
+            "#top",
+            "a/b:c",
+            "?q=1",
+            "plain",
+        ] {
+            assert!(safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "data:text/html,x",
+            "vbscript:x",
+            "file:///etc",
+        ] {
+            assert!(!safe_link(bad), "{bad}");
+        }
     }
 }

@@ -68,11 +68,14 @@ fn state(r: &TaskReport) -> TaskState {
     }
 }
 
-/// The short note under a node: the exit code of a failed step, the first
-/// words of any other reason (the page has the whole of it).
+/// The short note under a node: the exit code of a failed step, for a
+/// skipped one that its condition (drawn above) was false, the first words
+/// of any other reason (the page has the whole of it).
 fn node_note(r: &TaskReport) -> Option<String> {
-    if let (Status::Failed(_), Some(code)) = (&r.status, r.exit_code) {
-        return Some(format!("exit code {code}"));
+    match (&r.status, r.exit_code) {
+        (Status::Failed(_), Some(code)) => return Some(format!("exit code {code}")),
+        (Status::Skipped(_), _) => return Some("evaluated false".to_owned()),
+        _ => {}
     }
     let why = why(r)?;
     Some(if why.chars().count() > NOTE_CHARS {
@@ -93,7 +96,32 @@ fn svg_width(svg: &str) -> Option<f64> {
 fn why(r: &TaskReport) -> Option<&str> {
     match &r.status {
         Status::Failed(w) | Status::Skipped(w) | Status::NotRun(w) => Some(w),
-        Status::Succeeded | Status::Cached => None,
+        Status::Cached => Some(crate::run::REUSED),
+        Status::Succeeded => None,
+    }
+}
+
+/// Time and attempts as shown: a step that never ran (skipped, not run)
+/// has neither, a cached one the time it took to reuse its outputs.
+fn time_and_attempts(r: &TaskReport) -> (String, String) {
+    if r.attempts > 0 {
+        (
+            html::duration(r.duration.as_secs_f64()),
+            r.attempts.to_string(),
+        )
+    } else if r.status == Status::Cached {
+        (html::duration(r.duration.as_secs_f64()), "–".to_owned())
+    } else {
+        ("–".to_owned(), "–".to_owned())
+    }
+}
+
+/// `1 line`, `20 lines`.
+fn lines(n: usize) -> String {
+    if n == 1 {
+        "1 line".to_owned()
+    } else {
+        format!("{n} lines")
     }
 }
 
@@ -199,14 +227,13 @@ fn summary(out: &mut String, run: &Run<'_>) {
     );
     for r in run.reports {
         let s = state(r);
+        let (time, attempts) = time_and_attempts(r);
         let _ = write!(
             out,
             "<tr data-task=\"{t}\" data-state=\"{s}\"><td><a href=\"#{a}\">{t}</a></td><td><span class=\"badge state-{s}\">{s}</span></td><td class=\"num\">{time}</td><td class=\"num\">{attempts}</td><td class=\"num\">{code}</td><td>{note}</td></tr>",
             t = esc(&r.name),
             s = s.as_str(),
             a = id("task-", &r.name),
-            time = html::duration(r.duration.as_secs_f64()),
-            attempts = r.attempts,
             code = r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
             note = esc(why(r).unwrap_or("")),
         );
@@ -300,11 +327,17 @@ fn images(out: &mut String, run: &Run<'_>) {
             for path in artifact_paths(run, r, &a.name) {
                 for img in files::images(&path, &mut budget, &mut skipped) {
                     let rel = img.path.strip_prefix(run.workdir).unwrap_or(&img.path);
+                    let file = img
+                        .path
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     let _ = write!(
                         section,
-                        "<figure data-task=\"{t}\"><img src=\"{}\" alt=\"{p}\"><figcaption>{t}: {p}</figcaption></figure>",
+                        "<figure data-task=\"{t}\"><img src=\"{}\" alt=\"{p}\"><figcaption><b>{f}</b> · {t}<br><span class=\"path\">{p}</span></figcaption></figure>",
                         img.data_uri,
                         t = esc(&r.name),
+                        f = esc(&file),
                         p = esc(&rel.display().to_string()),
                     );
                 }
@@ -330,6 +363,7 @@ fn images(out: &mut String, run: &Run<'_>) {
 
 fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
     let s = state(r);
+    let (time, attempts) = time_and_attempts(r);
     let _ = write!(
         out,
         "<article class=\"task\" id=\"{a}\" data-task=\"{t}\" data-state=\"{s}\"><h3>{t} <span class=\"badge state-{s}\">{s}</span></h3><dl>\
@@ -337,8 +371,6 @@ fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
         a = id("task-", &r.name),
         t = esc(&r.name),
         s = s.as_str(),
-        time = html::duration(r.duration.as_secs_f64()),
-        attempts = r.attempts,
         retries = if r.retries > 0 {
             format!(" ({} retried)", r.retries)
         } else {
@@ -364,19 +396,35 @@ fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
         let Some((text, lines)) = files::log(&dir.join("log.txt"), LOG_LIMIT) else {
             continue;
         };
-        let label = if r.dirs.len() > 1 {
+        let mut label = if r.dirs.len() > 1 {
             format!("iteration {k}: ")
         } else {
             String::new()
         };
-        let _ = write!(
-            out,
-            "<p class=\"meta\">{label}log, last {} of {lines} lines</p><pre class=\"log-tail\">{}</pre>\
-<details><summary>{label}the whole log ({lines} lines)</summary><pre class=\"log\">{}</pre></details>",
-            LOG_TAIL.min(lines),
-            esc(&files::tail(&text, LOG_TAIL)),
-            esc(&text)
-        );
+        label.push_str(if r.status == Status::Cached {
+            "log of the run that made these outputs"
+        } else {
+            "log"
+        });
+        if lines <= LOG_TAIL {
+            // the tail is the whole log: shown once
+            let _ = write!(
+                out,
+                "<p class=\"meta\">{label} ({})</p><pre class=\"log-tail log\">{}</pre>",
+                self::lines(lines),
+                esc(&text)
+            );
+        } else {
+            let _ = write!(
+                out,
+                "<p class=\"meta\">{label}, last {LOG_TAIL} of {}</p><pre class=\"log-tail\">{}</pre>\
+<details><summary>the whole {label} ({})</summary><pre class=\"log\">{}</pre></details>",
+                self::lines(lines),
+                esc(&files::tail(&text, LOG_TAIL)),
+                self::lines(lines),
+                esc(&text)
+            );
+        }
     }
     out.push_str("</article>");
 }

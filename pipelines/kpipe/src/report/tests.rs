@@ -113,4 +113,49 @@ fn a_failed_run_shows_the_failure_first_and_every_state() {
         "the exit code"
     );
     assert!(html.contains("oops"), "the log");
+    // a short log is shown once, whole; no "whole log" to open
+    assert!(
+        html.contains("<p class=\"meta\">log (1 line)</p><pre class=\"log-tail log\">oops\n</pre>"),
+        "{html}"
+    );
+    assert!(!html.contains("<details>"), "{html}");
+    // steps that never ran have no time and no attempts
+    for task in ["after", "slow-only"] {
+        let row = html
+            .split("<tr data-task=")
+            .find(|r| r.starts_with(&format!("\"{task}\"")))
+            .unwrap_or_else(|| panic!("no summary row for {task}"));
+        assert!(
+            row.contains("<td class=\"num\">–</td><td class=\"num\">–</td>"),
+            "{row}"
+        );
+    }
+    // a skip names the values that made its condition false
+    assert!(
+        html.contains("when `&#39;fast&#39; == &#39;slow&#39;` evaluated false"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_long_log_shows_its_tail_and_the_whole_one_click_away() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("chatty");
+    p.image("alpine:3.20");
+    p.add(ContainerStep::new(
+        "count",
+        [
+            "sh",
+            "-c",
+            "i=1; while [ $i -le 50 ]; do echo \"line $i\"; i=$((i+1)); done",
+        ],
+    ));
+    let html = page(&p, tmp.path(), &[]);
+    assert!(
+        html.contains(
+            "<p class=\"meta\">log, last 20 of 50 lines</p><pre class=\"log-tail\">line 31\n"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("line 50</pre><details><summary>the whole log (50 lines)</summary><pre class=\"log\">line 1\n"), "{html}");
 }
