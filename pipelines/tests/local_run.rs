@@ -382,3 +382,72 @@ fn a_run_killed_halfway_does_not_poison_the_next() {
         "{out}"
     );
 }
+
+/// Ctrl-C (SIGINT to kpipe alone, as `kill -INT` sends it) stops the
+/// running step and what it started, starts nothing else, and still ends
+/// with the summary and a report; kpipe exits 130.
+#[test]
+fn an_interrupted_run_stops_its_steps_and_still_reports() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workdir = tmp.path().join("w");
+    let started = tmp.path().join("started");
+    let wrapper = tmp.path().join("slow-echo");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$$\" > '{0}.pid'\necho \"starting: $*\"\ntouch '{0}'\nexec sleep 60\n",
+            started.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let chmod = Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .output_within(RUN);
+    assert!(chmod.status.success());
+    let child = Command::new(KPIPE)
+        .args(["run", "hello", "--local"])
+        .arg(format!("--workdir={}", workdir.display()))
+        .arg(format!("--program=echo={}", wrapper.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start kpipe: {e}"));
+    kpipe_testkit::wait_until("greet to start", kpipe_testkit::WAIT, || {
+        started.exists().then_some(())
+    });
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .output_within(RUN);
+    assert!(kill.status.success(), "{}", text(&kill.stderr));
+    let out = kpipe_testkit::finish_within(child, "the interrupted run", RUN);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        row(&stdout, "greet").contains("stopped: the run was interrupted (SIGINT)"),
+        "{stdout}"
+    );
+    assert!(
+        row(&stdout, "cheer").contains("not run") && row(&stdout, "cheer").contains("interrupted"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("[greet] the run was interrupted (SIGINT): stopping the step (SIGTERM)")
+            && stderr.contains("error: hello was interrupted (SIGINT)"),
+        "{stderr}"
+    );
+    let report = std::fs::read_to_string(workdir.join("report.html"))
+        .unwrap_or_else(|e| panic!("no report: {e}\n{stdout}"));
+    assert!(
+        report.contains("id=\"run-state\" data-state=\"interrupted\"")
+            && report.contains("<h2>Interrupted</h2>"),
+        "{report}"
+    );
+    // the step's program (sleep, after exec) did not outlive the run
+    let pid = std::fs::read_to_string(format!("{}.pid", started.display()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let alive = Command::new("kill")
+        .args(["-0", pid.trim()])
+        .output_within(RUN);
+    assert!(!alive.status.success(), "sleep {} still runs", pid.trim());
+}

@@ -55,7 +55,6 @@ pub(crate) enum Outcome {
     /// The input is invalid; the problems were printed.
     Invalid,
     /// Exit with this code (what was wrong was printed).
-    #[cfg_attr(not(feature = "submit"), allow(dead_code))]
     Exit(u8),
 }
 

@@ -10,7 +10,7 @@ use kpipe_compiler::argo::{Manifest, Workflow};
 use kpipe_compiler::{CompileOptions, OutputKind};
 
 use super::{Outcome, lookup, parse_param};
-use crate::run::{self, LocalRun, Status, TaskReport};
+use crate::run::{self, Interrupt, LocalRun, Status, TaskReport};
 use crate::{App, LocalEnv, Profile};
 
 #[derive(Args, Debug)]
@@ -23,7 +23,11 @@ outputs go to WORKDIR/steps/<step>/.
 Steps are cached: a step whose command line, environment, input artifacts and
 program are unchanged since its last successful run in WORKDIR is not run
 again, its outputs are reused and the summary says `cached`. --no-cache runs
-every step.")]
+every step.
+
+Ctrl-C (or SIGTERM) stops the run: the running steps get SIGTERM, and SIGKILL
+10 s later or at a second Ctrl-C; no step starts after it. The summary and
+the report are still written, and kpipe exits with 130 (143 for SIGTERM).")]
 pub(crate) struct RunArgs {
     /// Pipeline to run (default: the default pipeline).
     pipeline: Option<String>,
@@ -125,6 +129,13 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
             entry.name
         );
     }
+    // Ctrl-C and SIGTERM stop the run rather than the process: the steps
+    // are stopped, and the summary and the report are still written.
+    let interrupt = Interrupt::new();
+    #[cfg(unix)]
+    if let Err(e) = interrupt.on_signals() {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupt ends the run with no report");
+    }
     let started = Instant::now();
     let cfg = LocalRun {
         workdir: workdir.clone(),
@@ -132,6 +143,7 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         env,
         jobs,
         cache: !args.no_cache,
+        interrupt: interrupt.clone(),
     };
     let reports = run::run(&wf, &cfg, Box::new(std::io::stderr()))?;
     let seconds = started.elapsed().as_secs_f64();
@@ -146,6 +158,7 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         params: &cfg.params,
         reports: &reports,
         seconds,
+        interrupted: interrupt.is_raised().then(|| interrupt.reason()),
     })?;
     println!(
         "\nreport: {} (written in {:.0} ms)",
@@ -157,6 +170,18 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         .filter(|r| matches!(r.status, Status::Failed(_)))
         .map(|r| r.name.as_str())
         .collect();
+    if let Some(signal) = interrupt.signal() {
+        eprintln!(
+            "\nerror: {} was interrupted ({}); what ran is in {}/steps/",
+            entry.name,
+            run::signal_name(signal),
+            workdir.display()
+        );
+        // 128 + the signal, as a shell reports a process it ended
+        return Ok(Outcome::Exit(
+            u8::try_from(128 + signal.clamp(1, 127)).unwrap_or(130),
+        ));
+    }
     if failed.is_empty() {
         println!(
             "\n{} succeeded; outputs are in {}/steps/",
@@ -186,7 +211,7 @@ fn print_summary(reports: &[TaskReport], total: f64) {
     for r in reports {
         let (status, note) = match &r.status {
             Status::Succeeded => ("ok", progress_note(r)),
-            Status::Cached => ("cached", "inputs unchanged; outputs reused".to_owned()),
+            Status::Cached => ("cached", run::REUSED.to_owned()),
             Status::Failed(why) => ("FAILED", why.clone()),
             Status::Skipped(why) => ("skipped", why.clone()),
             Status::NotRun(why) => ("not run", why.clone()),

@@ -54,6 +54,9 @@ pub struct Run<'a> {
     pub reports: &'a [TaskReport],
     /// Wall time of the run.
     pub seconds: f64,
+    /// Why the run stopped halfway ("the run was interrupted (SIGINT)"),
+    /// if it did.
+    pub interrupted: Option<String>,
 }
 
 /// How a task's result shows in the graph and the page.
@@ -140,7 +143,9 @@ pub fn render(run: &Run<'_>) -> String {
         .iter()
         .filter(|r| matches!(r.status, Status::Failed(_)))
         .collect();
-    let (word, class) = if failed.is_empty() {
+    let (word, class) = if run.interrupted.is_some() {
+        ("interrupted", "state-failed")
+    } else if failed.is_empty() {
         ("succeeded", "state-succeeded")
     } else {
         ("failed", "state-failed")
@@ -159,8 +164,16 @@ pub fn render(run: &Run<'_>) -> String {
         secs = html::duration(run.seconds),
         n = run.reports.len(),
     );
-    if !failed.is_empty() {
+    if let Some(why) = &run.interrupted {
+        let _ = write!(
+            out,
+            "<section class=\"failure\" id=\"failure\"><h2>Interrupted</h2><p>{}: the steps that were running were stopped and no step started after it.</p><ul>",
+            esc(why)
+        );
+    } else if !failed.is_empty() {
         out.push_str("<section class=\"failure\" id=\"failure\"><h2>Failed</h2><ul>");
+    }
+    if run.interrupted.is_some() || !failed.is_empty() {
         for r in &failed {
             let _ = write!(
                 out,

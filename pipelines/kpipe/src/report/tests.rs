@@ -26,6 +26,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
         },
         jobs: 1,
         cache: false,
+        interrupt: run::Interrupt::new(),
     };
     let reports =
         run::run(&wf, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));
@@ -37,6 +38,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
         params: &params,
         reports: &reports,
         seconds: 1.0,
+        interrupted: None,
     })
 }
 

@@ -19,6 +19,7 @@
 
 mod cache;
 mod expr;
+mod interrupt;
 mod process;
 mod retry;
 mod scope;
@@ -37,6 +38,7 @@ use kpipe_compiler::argo::{DagTask, Template, Workflow};
 use crate::LocalEnv;
 
 pub(crate) use expr::evaluate;
+pub use interrupt::{GRACE, Interrupt, signal_name};
 
 /// What a cached task says (the terminal and the run report).
 pub(crate) const REUSED: &str = "inputs unchanged, outputs reused";
@@ -107,6 +109,8 @@ pub struct LocalRun {
     pub jobs: usize,
     /// Reuse the outputs of steps whose inputs did not change.
     pub cache: bool,
+    /// Stops the run halfway (the CLI raises it on Ctrl-C and SIGTERM).
+    pub interrupt: Interrupt,
 }
 
 /// What a finished task leaves for later tasks.
@@ -152,6 +156,7 @@ pub(crate) struct RunContext {
     /// Set for the exit handler: how the workflow ended.
     pub(crate) workflow_status: Option<String>,
     pub(crate) cache: bool,
+    pub(crate) interrupt: Interrupt,
 }
 
 /// Runs `wf`'s entrypoint DAG (and its exit handler) locally.
@@ -230,6 +235,7 @@ pub fn run(
         workflow_name: format!("{}-local", spec.entrypoint),
         workflow_status: None,
         cache: cfg.cache,
+        interrupt: cfg.interrupt.clone(),
     });
 
     let mut reports: BTreeMap<String, TaskReport> = BTreeMap::new();
@@ -247,6 +253,14 @@ pub fn run(
                 .filter_map(|d| reports.get(d))
                 .collect();
             if deps.len() < t.dependencies.len() {
+                continue;
+            }
+            if cfg.interrupt.is_raised() {
+                // nothing starts after an interrupt
+                reports.insert(
+                    t.name.clone(),
+                    TaskReport::new(&t.name, Status::NotRun(cfg.interrupt.reason())),
+                );
                 continue;
             }
             if let Some(bad) = deps
@@ -283,7 +297,16 @@ pub fn run(
         .iter()
         .filter_map(|t| reports.remove(&t.name))
         .collect();
-    if let Some(exit) = &spec.on_exit {
+    if let Some(exit) = &spec.on_exit
+        && cfg.interrupt.is_raised()
+    {
+        // (as Argo's `terminate`: an interrupted run runs no exit handler)
+        shared.say(exit, &format!("not run: {}", cfg.interrupt.reason()));
+        out.push(TaskReport::new(
+            exit,
+            Status::NotRun(cfg.interrupt.reason()),
+        ));
+    } else if let Some(exit) = &spec.on_exit {
         let ok = out.iter().all(|r| {
             matches!(
                 r.status,

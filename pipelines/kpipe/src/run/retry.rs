@@ -82,6 +82,9 @@ impl Retry {
         failure: &Failure,
         elapsed: Duration,
     ) -> Result<Duration, Option<String>> {
+        if matches!(failure, Failure::Interrupted(_)) {
+            return Err(None);
+        }
         let retryable = match self.policy {
             Policy::Always => true,
             Policy::OnFailure => !matches!(failure, Failure::Start(_)),

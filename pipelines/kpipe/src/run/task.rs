@@ -97,6 +97,13 @@ fn run_task(
     }
     let mut cached = 0;
     for (k, item) in items.iter().enumerate() {
+        if ctx.interrupt.is_raised() {
+            return Ok(Status::Failed(format!(
+                "{}: {k} of {} iterations ran",
+                ctx.interrupt.reason(),
+                items.len()
+            )));
+        }
         let dir = if looped {
             ctx.workdir.join("steps").join(format!("{}-{k}", t.name))
         } else {
@@ -325,6 +332,7 @@ fn run_iteration(
                 dir: &ws.dir,
                 log: &log,
                 deadline,
+                interrupt: &ctx.interrupt,
             },
             shared,
         );
@@ -336,7 +344,7 @@ fn run_iteration(
             Err(f) => {
                 report.exit_code = match &f {
                     Failure::Exit(_, code) => *code,
-                    Failure::Start(_) | Failure::Timeout(_) => None,
+                    Failure::Start(_) | Failure::Timeout(_) | Failure::Interrupted(_) => None,
                 };
                 f
             }
@@ -354,7 +362,13 @@ fn run_iteration(
                         failure.message()
                     ),
                 );
-                std::thread::sleep(delay);
+                if !ctx.interrupt.sleep(delay) {
+                    return Ok(Iteration::Failed(format!(
+                        "{}; no retry: {}",
+                        failure.message(),
+                        ctx.interrupt.reason()
+                    )));
+                }
             }
             Err(stop) => {
                 let why = match stop {

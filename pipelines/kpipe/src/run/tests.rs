@@ -120,6 +120,7 @@ fn run(
         },
         jobs: 2,
         cache,
+        interrupt: super::Interrupt::new(),
     };
     let reports = super::run(&wf, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
     let log =
@@ -310,4 +311,135 @@ fn the_log_keeps_the_order_of_stdout_and_stderr_and_any_bytes() {
         "one\ntwo\nthree\nfour\ncaf\u{FFFD}\nafter\nno newline\n"
     );
     assert!(printed.contains("caf\u{FFFD}\n"), "{printed}");
+}
+
+/// Runs `p` on a thread; raises `interrupt` (as SIGINT) once `marker`
+/// exists; returns the reports and how long the run took after the raise.
+fn interrupted_run(
+    p: &Pipeline,
+    workdir: &Path,
+    marker: &Path,
+    raises: u32,
+) -> (Vec<TaskReport>, std::time::Duration) {
+    let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
+        panic!("not a workflow");
+    };
+    let interrupt = super::Interrupt::new();
+    let cfg = LocalRun {
+        workdir: workdir.to_path_buf(),
+        params: BTreeMap::new(),
+        env: LocalEnv {
+            workdir: workdir.to_path_buf(),
+            programs: BTreeMap::new(),
+        },
+        jobs: 2,
+        cache: false,
+        interrupt: interrupt.clone(),
+    };
+    let runner = std::thread::spawn(move || super::run(&wf, &cfg, Box::new(std::io::sink())));
+    kpipe_testkit::wait_until("the step to start", kpipe_testkit::WAIT, || {
+        marker.exists().then_some(())
+    });
+    for _ in 0..raises {
+        interrupt.raise(2);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let raised = std::time::Instant::now();
+    let reports = runner
+        .join()
+        .unwrap_or_else(|_| panic!("the run panicked"))
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    (reports, raised.elapsed())
+}
+
+/// Whether process `pid` is gone (or a zombie waiting for init).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_interrupt_stops_the_step_and_what_it_started_and_starts_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let marker = tmp.path().join("started");
+    let pid_file = tmp.path().join("sleep.pid");
+    let p = Pipeline::new("interrupt-test");
+    p.image("alpine:3.20");
+    let slow = p.add(Shell {
+        name: "slow",
+        script: &format!(
+            "sleep 60 & echo $! > {pid}; touch {marker}; wait",
+            pid = pid_file.display(),
+            marker = marker.display()
+        ),
+        inputs: vec![],
+        values: vec![],
+    });
+    p.add(Shell {
+        name: "after",
+        script: r#"cat "$IN_SLOW" > "$OUT""#,
+        inputs: vec![("slow", &slow.out)],
+        values: vec![],
+    });
+    let (reports, took) = interrupted_run(&p, tmp.path(), &marker, 1);
+    // (not the 60 s the step's sleep would take)
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    assert_eq!(
+        statuses(&reports),
+        [
+            (
+                "slow".to_owned(),
+                Status::Failed("stopped: the run was interrupted (SIGINT)".to_owned())
+            ),
+            (
+                "after".to_owned(),
+                Status::NotRun("the run was interrupted (SIGINT)".to_owned())
+            ),
+        ]
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap_or_else(|e| panic!("{e}"));
+    kpipe_testkit::wait_until(
+        "the step's background sleep to end",
+        kpipe_testkit::WAIT,
+        || gone(&pid).then_some(()),
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_step_that_ignores_sigterm_is_killed_at_the_second_interrupt() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let marker = tmp.path().join("started");
+    let p = Pipeline::new("stubborn");
+    p.image("alpine:3.20");
+    p.add(Shell {
+        name: "stubborn",
+        script: &format!(
+            "trap '' TERM; touch {}; sleep 60; echo survived",
+            marker.display()
+        ),
+        inputs: vec![],
+        values: vec![],
+    });
+    // one interrupt: SIGTERM, ignored; the second: SIGKILL
+    let (reports, took) = interrupted_run(&p, tmp.path(), &marker, 2);
+    // (not GRACE: the second interrupt kills at once)
+    assert!(
+        took < super::GRACE - std::time::Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert!(
+        matches!(&status(&reports, "stubborn"), Status::Failed(w) if w.contains("interrupted")),
+        "{:?}",
+        statuses(&reports)
+    );
+    let log = std::fs::read_to_string(tmp.path().join("steps/stubborn/log.txt"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!log.contains("survived"), "{log}");
 }
