@@ -220,10 +220,22 @@ fn run_in(run: &Value, state: &str) -> Value {
         train_task["error"] = json!({"code": 2, "message": "exit code 1", "details": []});
         train_task["end_time"] = json!("2026-11-26T10:00:20Z");
     }
+    // (as KFP 2.x lists them: every node of the Argo Workflow it runs —
+    // the workflow, root and its driver, per task a driver, the task's DAG
+    // and an `executor` pod)
+    let system = |id: &str, name: &str, state: &str| json!({"run_id": run["run_id"], "task_id": id, "display_name": name, "state": state});
+    let running = if train == "RUNNING" { "RUNNING" } else { train };
     run["run_details"] = json!({"task_details": [
+        system("t-wf", "kubernetes-analysis-x7k2p", running),
+        system("t-root-driver", "root-driver", "SUCCEEDED"),
+        system("t-root", "root", running),
+        system("t-checkout-driver", "checkout-driver", "SUCCEEDED"),
         {"run_id": run["run_id"], "task_id": "t-checkout", "display_name": "checkout", "state": "SUCCEEDED",
          "create_time": "2026-11-26T10:00:00Z", "start_time": "2026-11-26T10:00:00Z", "end_time": "2026-11-26T10:00:07Z"},
+        system("t-checkout-executor", "executor", "SUCCEEDED"),
+        system("t-train-driver", "train-driver", "SUCCEEDED"),
         train_task,
+        system("t-train-executor", "executor", running),
     ]});
     run
 }
@@ -432,6 +444,19 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
         "kubernetes-analysis succeeded",
     ] {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    // KFP's own nodes are not the pipeline's steps
+    for node in [
+        "executor",
+        "root",
+        "root-driver",
+        "train-driver",
+        "kubernetes-analysis-x7k2p",
+    ] {
+        assert!(
+            !stderr.contains(&format!("step {node}:")),
+            "{node} in:\n{stderr}"
+        );
     }
     // The summary table: checkout took 7 s.
     assert!(stderr.contains("checkout"), "{stderr}");

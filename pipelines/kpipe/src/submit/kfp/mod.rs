@@ -152,7 +152,8 @@ pub async fn submit(what: &Submission, opts: &KfpOptions) -> anyhow::Result<End>
             flow(&api, what, opts, &mut signals).await
         }
         KfpApi::V2 => {
-            let api = v2::V2(Client::new(&opts.url, opts.token.clone(), "v2beta1")?);
+            let client = Client::new(&opts.url, opts.token.clone(), "v2beta1")?;
+            let api = v2::V2(client, v2::task_names(&what.yaml));
             flow(&api, what, opts, &mut signals).await
         }
     }

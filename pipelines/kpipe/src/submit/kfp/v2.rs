@@ -9,6 +9,15 @@
 //! | upload version | `POST pipelines/upload_version` (`name`, `pipelineid`, `description`) → `pipeline_version_id` |
 //! | experiment | `GET experiments?filter={display_name EQUALS}&namespace=…`, `POST experiments` (`display_name`, `namespace`) |
 //! | run | `POST runs` (`experiment_id`, `pipeline_version_reference`, `runtime_config.parameters`), `GET runs/{run_id}` (`state`, `error`, `run_details.task_details`), `POST runs/{run_id}:terminate` |
+//!
+//! KFP 2.x fills `task_details` with every node of the Argo Workflow it runs
+//! the IR as: the workflow's own node, `root-driver`, `root`, a
+//! `NAME-driver` and a `NAME` DAG per task, and an `executor` pod in each.
+//! kpipe follows the pipeline's own tasks (the `NAME` nodes carry their
+//! state) and shows a driver only when it fails (a task that could not even
+//! start: its inputs, its cache, its pod spec).
+
+use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -24,9 +33,30 @@ const DESCRIPTION: &str = "uploaded by kpipe";
 const NO_V2: &str =
     "KFP 1.x serves only the v1beta1 API: submit the Argo Workflow with --kfp-api v1";
 
-/// The v2beta1 API.
+/// The v2beta1 API, and the names of the tasks in the IR it runs (empty:
+/// every task KFP lists is shown).
 #[derive(Debug)]
-pub(super) struct V2(pub(super) Client);
+pub(super) struct V2(pub(super) Client, pub(super) BTreeSet<String>);
+
+/// The names of every task in an IR file (the root DAG's and every
+/// component DAG's): what KFP's task details name after the pipeline.
+pub(super) fn task_names(yaml: &str) -> BTreeSet<String> {
+    let Some(spec) = kpipe_compiler::lint::parse_yaml_documents(yaml)
+        .ok()
+        .and_then(|docs| docs.into_iter().next())
+    else {
+        return BTreeSet::new();
+    };
+    let dags = std::iter::once(&spec["root"]).chain(
+        spec["components"]
+            .as_object()
+            .into_iter()
+            .flat_map(|c| c.values()),
+    );
+    dags.filter_map(|d| d["dag"]["tasks"].as_object())
+        .flat_map(|tasks| tasks.keys().cloned())
+        .collect()
+}
 
 /// A `filter` query: `key` EQUALS `value` (v2beta1's `Filter`).
 fn equals(key: &str, value: &str) -> String {
@@ -169,7 +199,7 @@ impl Api for V2 {
     async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>> {
         let request = self.0.request(Method::GET, &["runs", id]);
         match self.0.send(&format!("read run {id}"), request).await {
-            Ok(run) => Ok(Some(view(&run))),
+            Ok(run) => Ok(Some(view(&run, &self.1))),
             Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
@@ -204,19 +234,46 @@ fn run_body(run: &NewRun<'_>) -> Value {
 }
 
 /// A `v2beta1Run` as kpipe follows it: its `state`, `error` and
-/// `run_details.task_details`.
-fn view(run: &Value) -> RunView {
+/// `run_details.task_details` (those of `known` tasks, and failed drivers).
+fn view(run: &Value, known: &BTreeSet<String>) -> RunView {
     let state = run["state"].as_str().unwrap_or("").to_owned();
     let outcome = match state.as_str() {
         "SUCCEEDED" | "SKIPPED" => Outcome::Succeeded,
         "FAILED" | "CANCELED" => Outcome::Failed,
         _ => Outcome::Running,
     };
-    let tasks = (run["run_details"]["task_details"].as_array())
+    let all: Vec<(String, Node)> = (run["run_details"]["task_details"].as_array())
         .into_iter()
         .flatten()
         .map(task)
         .collect();
+    let tasks = if known.is_empty() {
+        all
+    } else {
+        let failed: BTreeSet<String> = (all.iter())
+            .filter(|(_, n)| n.failed && known.contains(&n.step))
+            .map(|(_, n)| n.step.clone())
+            .collect();
+        all.into_iter()
+            .filter_map(|(id, mut node)| {
+                if known.contains(&node.step) {
+                    return Some((id, node));
+                }
+                // a failed driver, named after its task (once)
+                let task = node.step.strip_suffix("-driver")?;
+                if !node.failed || failed.contains(task) {
+                    return None;
+                }
+                node.message = if node.message.is_empty() {
+                    "its driver failed".to_owned()
+                } else {
+                    format!("its driver failed: {}", node.message)
+                };
+                node.step = task.to_owned();
+                Some((id, node))
+            })
+            .collect()
+    };
     RunView {
         outcome,
         message: run["error"]["message"].as_str().unwrap_or("").to_owned(),
@@ -328,9 +385,14 @@ mod tests {
             ("FAILED", Outcome::Failed),
             ("CANCELED", Outcome::Failed),
         ] {
-            assert_eq!(view(&json!({"state": state})).outcome, outcome, "{state}");
+            assert_eq!(
+                view(&json!({"state": state}), &BTreeSet::new()).outcome,
+                outcome,
+                "{state}"
+            );
         }
-        let run = view(&json!({
+        let run = view(
+            &json!({
             "state": "FAILED",
             "error": {"code": 2, "message": "task train failed"},
             "run_details": {"task_details": [
@@ -339,7 +401,9 @@ mod tests {
                  "error": {"message": "exit code 1"}},
                 {"task_id": "t-2", "display_name": "checkout", "state": "RUNTIME_STATE_UNSPECIFIED"},
             ]},
-        }));
+            }),
+            &BTreeSet::new(),
+        );
         assert_eq!(run.message, "task train failed");
         let [(id, train), (_, checkout)] = &run.tasks[..] else {
             panic!("{:?}", run.tasks)
@@ -355,5 +419,69 @@ mod tests {
             (checkout.phase.as_str(), checkout.failed),
             ("PENDING", false)
         );
+    }
+
+    /// The nodes KFP 2.x lists for a run of `checkout -> train`: the
+    /// workflow, the root DAG and its driver, and per task a driver, a DAG
+    /// named after the task and an `executor` pod.
+    #[test]
+    fn only_the_pipelines_tasks_and_failed_drivers_are_followed() {
+        let known: BTreeSet<String> = ["checkout", "train", "predict"].map(str::to_owned).into();
+        let node = |id: &str, name: &str, state: &str| json!({"task_id": id, "display_name": name, "state": state});
+        let run = json!({"state": "FAILED", "run_details": {"task_details": [
+            node("1", "kubernetes-analysis-x7k2p", "FAILED"),
+            node("2", "root-driver", "SUCCEEDED"),
+            node("3", "root", "FAILED"),
+            node("4", "checkout-driver", "SUCCEEDED"),
+            node("5", "checkout", "SUCCEEDED"),
+            node("6", "executor", "SUCCEEDED"),
+            node("7", "train-driver", "SUCCEEDED"),
+            node("8", "train", "FAILED"),
+            node("9", "executor", "FAILED"),
+            {"task_id": "10", "display_name": "predict-driver", "state": "FAILED",
+             "error": {"message": "input model not found"}},
+            node("11", "predict", "FAILED"),
+            {"task_id": "12", "display_name": "other-driver", "state": "FAILED"},
+        ]}});
+        let shown: Vec<(String, String, String)> = view(&run, &known)
+            .tasks
+            .into_iter()
+            .map(|(id, n)| (id, n.step, n.message))
+            .collect();
+        let row = |id: &str, step: &str, message: &str| {
+            (id.to_owned(), step.to_owned(), message.to_owned())
+        };
+        assert_eq!(
+            shown,
+            [
+                row("5", "checkout", ""),
+                row("8", "train", ""),
+                row("11", "predict", ""),
+                row("12", "other", "its driver failed"),
+            ]
+        );
+        // a driver that fails before its task has a state stands for it
+        let run = json!({"state": "FAILED", "run_details": {"task_details": [
+            {"task_id": "10", "display_name": "predict-driver", "state": "FAILED",
+             "error": {"message": "input model not found"}},
+        ]}});
+        let shown = view(&run, &known).tasks;
+        assert_eq!(shown.len(), 1);
+        assert_eq!(
+            (shown[0].1.step.as_str(), shown[0].1.message.as_str()),
+            ("predict", "its driver failed: input model not found")
+        );
+    }
+
+    #[test]
+    fn task_names_come_from_every_dag_of_the_ir() {
+        let yaml = "pipelineInfo: {name: p}\nroot:\n  dag:\n    tasks:\n      checkout: {}\n      for-loop-1: {}\ncomponents:\n  comp-for-loop-1:\n    dag:\n      tasks:\n        fetch: {}\n  comp-fetch:\n    executorLabel: exec-fetch\n";
+        assert_eq!(
+            task_names(yaml),
+            ["checkout", "fetch", "for-loop-1"]
+                .map(str::to_owned)
+                .into()
+        );
+        assert!(task_names("not: [yaml").is_empty());
     }
 }
