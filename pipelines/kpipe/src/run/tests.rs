@@ -97,17 +97,16 @@ impl Write for Sink {
     }
 }
 
-/// Runs `p` in `workdir`; the reports and everything the run printed.
-fn run(
+/// `p`'s workflow and the settings to run it in `workdir` (two at a time).
+fn setup(
     p: &Pipeline,
     workdir: &Path,
     params: &[(&str, &str)],
     cache: bool,
-) -> (Vec<TaskReport>, String) {
+) -> (kpipe_compiler::argo::Workflow, LocalRun) {
     let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
         panic!("not a workflow");
     };
-    let sink = Sink::default();
     let cfg = LocalRun {
         workdir: workdir.to_path_buf(),
         params: params
@@ -122,6 +121,18 @@ fn run(
         cache,
         interrupt: super::Interrupt::new(),
     };
+    (wf, cfg)
+}
+
+/// Runs `p` in `workdir`; the reports and everything the run printed.
+fn run(
+    p: &Pipeline,
+    workdir: &Path,
+    params: &[(&str, &str)],
+    cache: bool,
+) -> (Vec<TaskReport>, String) {
+    let (wf, cfg) = setup(p, workdir, params, cache);
+    let sink = Sink::default();
     let reports = super::run(&wf, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
     let log =
         String::from_utf8_lossy(&sink.0.lock().map(|v| v.clone()).unwrap_or_default()).into_owned();
@@ -321,21 +332,8 @@ fn interrupted_run(
     marker: &Path,
     raises: u32,
 ) -> (Vec<TaskReport>, std::time::Duration) {
-    let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
-        panic!("not a workflow");
-    };
-    let interrupt = super::Interrupt::new();
-    let cfg = LocalRun {
-        workdir: workdir.to_path_buf(),
-        params: BTreeMap::new(),
-        env: LocalEnv {
-            workdir: workdir.to_path_buf(),
-            programs: BTreeMap::new(),
-        },
-        jobs: 2,
-        cache: false,
-        interrupt: interrupt.clone(),
-    };
+    let (wf, cfg) = setup(p, workdir, &[], false);
+    let interrupt = cfg.interrupt.clone();
     let runner = std::thread::spawn(move || super::run(&wf, &cfg, Box::new(std::io::sink())));
     kpipe_testkit::wait_until("the step to start", kpipe_testkit::WAIT, || {
         marker.exists().then_some(())
