@@ -60,6 +60,8 @@ pub(crate) struct Kfp {
     /// Every request as `METHOD path`.
     pub(crate) requests: Vec<String>,
     unauthorized: usize,
+    /// Pod lists asked of the Kubernetes API: (namespace, label selector).
+    pub(crate) pod_lists: Vec<(String, String)>,
 }
 
 pub(crate) type Shared = Arc<Mutex<Kfp>>;
@@ -392,10 +394,61 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
             }),
         )
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorized))
+        // The Kubernetes API of the cluster KFP runs on (the same server;
+        // the kubeconfig points here): the run's pods and their logs.
+        .route(
+            "/api/v1/namespaces/{ns}/pods",
+            get(|State(s): State<Shared>, UrlPath(ns): UrlPath<String>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                let selector = q.get("labelSelector").cloned().unwrap_or_default();
+                c.pod_lists.push((ns.clone(), selector.clone()));
+                let items = match selector.strip_prefix("pipeline/runid=") {
+                    Some(run) => ["root-driver", "root.checkout-driver", "root.checkout.executor", "root.train-driver", "root.train.executor"]
+                        .iter()
+                        .map(|node| kfp_pod(&ns, run, node))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                axum::Json(json!({"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "5"}, "items": items}))
+            }),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{pod}/log",
+            get(|UrlPath((_, pod)): UrlPath<(String, String)>, Query(q): Params| async move {
+                assert_eq!(q.get("container").map(String::as_str), Some("main"));
+                if pod.contains("driver") {
+                    "driver: resolved inputs\n".to_owned()
+                } else if pod.contains("checkout") {
+                    "Checked out PR 42\n".to_owned()
+                } else {
+                    "epoch 1 loss 0.41\nSaved model\n".to_owned()
+                }
+            }),
+        )
         .with_state(state.clone());
     let (addr, rt) = kpipe_testkit::serve(app);
     let url = format!("http://{addr}");
     (url, state, rt)
+}
+
+/// A pod of KFP 2.x run `run` for Argo node `node` (under the workflow),
+/// as KFP labels it; its `main` container has run.
+fn kfp_pod(ns: &str, run: &str, node: &str) -> Value {
+    let workflow = "test-42-abc123-x7k2p";
+    json!({
+        "metadata": {
+            "name": format!("{workflow}-{}", node.replace('.', "-")),
+            "namespace": ns,
+            "labels": {"pipeline/runid": run, "workflows.argoproj.io/workflow": workflow},
+            "annotations": {"workflows.argoproj.io/node-name": format!("{workflow}.{node}")},
+        },
+        "status": {
+            "phase": "Succeeded",
+            "containerStatuses": [
+                {"name": "main", "image": "kpipe-step", "imageID": "", "ready": false, "restartCount": 0, "state": {"terminated": {"exitCode": 0}}},
+            ],
+        },
+    })
 }
 
 fn command(url: &str, token: Option<&str>, args: &[&str]) -> Command {
@@ -753,4 +806,65 @@ fn prism_kfp_v2beta1_contract() {
     let out = kpipe(&url, None, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
+}
+
+/// `--logs`: KFP has no log endpoint, so each step's log comes from its pod
+/// (label `pipeline/runid`) through the Kubernetes API, in the profile
+/// namespace; KFP's driver pods are not streamed.
+#[test]
+fn logs_come_from_the_runs_pods_through_the_kubernetes_api() {
+    let (url, kfp, _rt) = server(|k| {
+        k.script = vec![Step::State("RUNNING"), Step::State("SUCCEEDED")];
+    });
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kubeconfig = kpipe_testkit::kubeconfig(tmp.path(), &url);
+    let mut args = PR.to_vec();
+    args.extend(["--logs", "--namespace", "team-a"]);
+    let out = command(&url, Some(TOKEN), &args)
+        .env("KUBECONFIG", &kubeconfig)
+        .output_within(RUN);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for line in [
+        "checkout | Checked out PR 42",
+        "train | epoch 1 loss 0.41",
+        "train | Saved model",
+    ] {
+        assert!(
+            stdout.contains(line),
+            "missing `{line}` in:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(!stdout.contains("driver"), "{stdout}");
+    let c = lock(&kfp);
+    let run = c.runs[0]["run_id"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        c.pod_lists
+            .iter()
+            .all(|(ns, sel)| ns == "team-a" && *sel == format!("pipeline/runid={run}")),
+        "{:?}",
+        c.pod_lists
+    );
+    assert!(!c.pod_lists.is_empty());
+}
+
+/// `--logs` with no way to reach the Kubernetes API still follows the run.
+#[test]
+fn logs_without_a_cluster_config_say_so_and_follow_the_run() {
+    let (url, _kfp, _rt) = server(|k| {
+        k.script = vec![Step::State("SUCCEEDED")];
+    });
+    let mut args = PR.to_vec();
+    args.push("--logs");
+    let out = command(&url, Some(TOKEN), &args)
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output_within(RUN);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: --logs: the pods' logs need the Kubernetes API")
+            && stderr.contains("showing the steps' phases only"),
+        "{stderr}"
+    );
 }

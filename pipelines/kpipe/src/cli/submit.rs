@@ -8,8 +8,11 @@ use clap::Args;
 
 use super::{Outcome, parse_param};
 use crate::App;
-use crate::submit::kfp::{KfpOptions, Submission};
+use crate::submit::kfp::{KfpLogs, KfpOptions, Submission};
 use crate::submit::{self, End, KfpApi, argo::ArgoOptions, token};
+
+/// Where a single-user Kubeflow Pipelines runs its pods.
+const KFP_NAMESPACE: &str = "kubeflow";
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -25,7 +28,9 @@ Argo uses the kubeconfig (KUBECONFIG, current context) or the in-cluster
 service account. Kubeflow Pipelines gets the pipeline's v2 IR through its
 v2beta1 API (KFP 2.x), or the Argo Workflow through v1beta1 with --kfp-api v1,
 and a bearer token from --kfp-token-file, KPIPE_KFP_TOKEN or
-KF_PIPELINES_SA_TOKEN_PATH.")]
+KF_PIPELINES_SA_TOKEN_PATH. Its API has no logs: --logs reads them from the
+run's pods (label pipeline/runid) through the Kubernetes API, in --namespace
+(the profile namespace) or kubeflow.")]
 pub(crate) struct SubmitArgs {
     /// Pipeline name, or a compiled file: Argo Workflow YAML, or KFP v2 IR for --kfp (default: the default pipeline).
     pipeline: Option<String>,
@@ -47,7 +52,7 @@ pub(crate) struct SubmitArgs {
     /// Wait until the workflow ends; the exit code follows its result.
     #[arg(short, long)]
     wait: bool,
-    /// Stream every step's log while waiting (Argo; implies --wait).
+    /// Stream every step's log while waiting, from its pod (implies --wait; with --kfp, through the Kubernetes API too).
     #[arg(long)]
     logs: bool,
     /// Give up after this many seconds of waiting and stop the workflow (implies --wait).
@@ -96,11 +101,6 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
                     Submission::from(&wf)
                 }
             };
-            if args.logs {
-                eprintln!(
-                    "note: the Kubeflow Pipelines API has no log endpoint; kpipe shows step phases (use --argo for logs)"
-                );
-            }
             let opts = KfpOptions {
                 url: url.clone(),
                 api: args.kfp_api,
@@ -112,6 +112,10 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
                 timeout,
                 service_account: args.service_account.clone(),
                 poll: poll(5000),
+                logs: args.logs.then(|| KfpLogs {
+                    namespace: (args.namespace.clone()).unwrap_or_else(|| KFP_NAMESPACE.to_owned()),
+                    poll: poll(2000),
+                }),
             };
             let end = runtime.block_on(submit::kfp::submit(&submission, &opts))?;
             (submission.pipeline, end)

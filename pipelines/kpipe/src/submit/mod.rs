@@ -8,7 +8,9 @@
 //!   or v1beta1 with the Workflow).
 //! - Shared by both: SIGINT/SIGTERM handling installed before anything is
 //!   created (`signal`), the wait for the end, a signal or `--timeout`
-//!   (`wait`), step phases and the summary table (`progress`), one HTTP
+//!   (`wait`), step phases and the summary table (`progress`), every
+//!   step's log from its pod (`logs`: Argo's, and KFP's, which runs on
+//!   Argo), one HTTP
 //!   client builder (`http`) and where tokens come from ([`token`], held
 //!   as `secrecy::SecretString`).
 
@@ -19,6 +21,7 @@ pub mod prepare;
 pub mod token;
 
 mod http;
+mod logs;
 mod progress;
 mod signal;
 mod wait;
@@ -84,6 +87,7 @@ mod tests {
             timeout: None,
             service_account: None,
             poll: Duration::from_secs(5),
+            logs: None,
         };
         let argo = argo::ArgoOptions {
             namespace: "ns".into(),

@@ -1,7 +1,7 @@
 //! `kpipe submit --argo`: create the Workflow through the Kubernetes API
 //! (kubeconfig or in-cluster service account), follow it to the end
-//! (`follow`: kube's watcher), stream its pods' logs (`logs`), stop it on
-//! SIGINT/SIGTERM or `--timeout`.
+//! (`follow`: kube's watcher), stream its pods' logs (`super::logs`), stop
+//! it on SIGINT/SIGTERM or `--timeout`.
 //!
 //! What the original's Prow script did with `kfp run submit -w`, `sed`,
 //! `argo logs -f`, `grep "Status: Failed"` and a SIGTERM trap, as one
@@ -9,7 +9,6 @@
 
 mod error;
 mod follow;
-mod logs;
 mod server_lint;
 
 use std::time::Duration;
@@ -21,6 +20,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::logs::{self, Pods};
 use super::progress::Progress;
 use super::signal::Signals;
 use super::{End, Prepared, wait};
@@ -128,8 +128,7 @@ pub async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<E
     let logs = opts.logs.then(|| {
         tokio::spawn(logs::stream(
             client.clone(),
-            opts.namespace.clone(),
-            name.clone(),
+            Pods::workflow(&opts.namespace, &name),
             opts.poll,
             stopped,
         ))

@@ -11,7 +11,9 @@
 //! as a version named by its content hash (resubmitting the same pipeline
 //! reuses the version; a lost upload race, 409, uses the winner's), find or
 //! create the experiment, create the run and, with `--wait`, poll it to the
-//! end (`follow`).
+//! end (`follow`). With `--logs` the steps' logs come from their pods
+//! through the Kubernetes API (KFP has no log endpoint; its runs are Argo
+//! Workflows whose pods carry the run's id, `pipeline/runid`).
 
 pub mod client;
 mod follow;
@@ -24,6 +26,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::logs::{self, Pods};
 use super::progress::Progress;
 use super::signal::Signals;
 use super::{End, KfpApi, Prepared, PreparedIr, wait};
@@ -51,6 +54,18 @@ pub struct KfpOptions {
     /// Kubernetes service account of the run.
     pub service_account: Option<String>,
     /// How often the run is read while waiting.
+    pub poll: Duration,
+    /// Stream every step's log from its pod while waiting.
+    pub logs: Option<KfpLogs>,
+}
+
+/// Where a KFP run's pods are, for their logs.
+#[derive(Clone, Debug)]
+pub struct KfpLogs {
+    /// The namespace KFP runs pods in: the profile namespace (multi-user),
+    /// else KFP's own (`kubeflow`).
+    pub namespace: String,
+    /// How often the pods are listed.
     pub poll: Duration,
 }
 
@@ -195,6 +210,22 @@ async fn flow(
         println!("{run}");
         return Ok(End::Submitted);
     }
+    let (stop_logs, stopped) = tokio::sync::watch::channel(false);
+    let streaming = match &opts.logs {
+        Some(l) => match cluster().await {
+            Ok(client) => Some(tokio::spawn(logs::stream(
+                client,
+                Pods::kfp_run(&l.namespace, &run),
+                l.poll,
+                stopped,
+            ))),
+            Err(e) => {
+                eprintln!("warning: --logs: {e:#}; showing the steps' phases only");
+                None
+            }
+        },
+        None => None,
+    };
     let mut progress = Progress::default();
     let end = wait::until_end(
         follow(api, &run, opts.poll, &mut progress),
@@ -203,8 +234,23 @@ async fn flow(
         &target,
     )
     .await;
+    let _ = stop_logs.send(true);
+    if let Some(task) = streaming {
+        let _ = task.await;
+    }
     progress.summary();
     end
+}
+
+/// A client for the cluster KFP runs on (kubeconfig or in-cluster).
+async fn cluster() -> anyhow::Result<kube::Client> {
+    use anyhow::Context as _;
+    crate::tls::install_crypto_provider();
+    let config = kube::Config::infer()
+        .await
+        .context("the pods' logs need the Kubernetes API, and there is no Kubernetes configuration (in-cluster, or KUBECONFIG)")?;
+    let cluster = config.cluster_url.to_string();
+    kube::Client::try_from(config).with_context(|| format!("cannot set up a client for {cluster}"))
 }
 
 /// Finds the pipeline by name or uploads it; then the version for this
