@@ -56,17 +56,14 @@ pub(crate) struct Launch<'a> {
 
 /// Runs `l` to its end; `Ok` on exit code 0.
 pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
-    let log = std::fs::OpenOptions::new()
+    let mut log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(l.log)
         .map_err(|e| Failure::Start(format!("cannot open the log {}: {e}", l.log.display())))?;
-    let mut log = log;
     let pipe_error = |e: std::io::Error| Failure::Start(format!("cannot create a pipe: {e}"));
     let (output, out_end) = std::io::pipe().map_err(pipe_error)?;
     let err_end = out_end.try_clone().map_err(pipe_error)?;
-    // (the Command, and with it this process's write ends, is dropped here:
-    // the reader sees the end of the output when the program's side closes)
     let mut command = Command::new(l.program);
     command
         .args(l.args)
@@ -80,6 +77,8 @@ pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
     let mut child = command
         .spawn()
         .map_err(|e| Failure::Start(format!("cannot start `{}`: {e}", l.program.display())))?;
+    // (this process's write ends go with the Command: the reader sees the
+    // end of the output once the program's side is closed)
     drop(command);
     std::thread::scope(|scope| {
         scope.spawn(move || {
