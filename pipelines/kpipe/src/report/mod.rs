@@ -399,7 +399,12 @@ fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
     if !r.command.is_empty() {
         let _ = write!(
             out,
-            "<dt>command</dt><dd><pre class=\"command\">{}</pre></dd>",
+            "<dt>command{}</dt><dd><pre class=\"command\">{}</pre></dd>",
+            if r.dirs.len() > 1 {
+                " (last iteration)"
+            } else {
+                ""
+            },
             esc(&shell_words(&r.command))
         );
     }
@@ -419,7 +424,9 @@ fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
         } else {
             "log"
         });
-        if lines <= LOG_TAIL {
+        if lines == 0 {
+            let _ = write!(out, "<p class=\"meta log-empty\">{label}: empty</p>");
+        } else if lines <= LOG_TAIL {
             // the tail is the whole log: shown once
             let _ = write!(
                 out,

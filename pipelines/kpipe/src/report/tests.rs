@@ -161,3 +161,30 @@ fn a_long_log_shows_its_tail_and_the_whole_one_click_away() {
     );
     assert!(html.contains("line 50</pre><details><summary>the whole log (50 lines)</summary><pre class=\"log\">line 1\n"), "{html}");
 }
+
+#[test]
+fn loops_say_whose_command_they_show_and_silent_steps_have_an_empty_log() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("fan-out");
+    p.image("alpine:3.20");
+    p.add(ContainerStep::new("quiet", ["true"]));
+    p.add(ContainerStep::new("each", ["echo"]).arg(crate::Value::item()))
+        .with_items([serde_json::json!("a"), serde_json::json!("b")]);
+    let html = page(&p, tmp.path(), &[]);
+    assert!(
+        html.contains(
+            "<dt>command (last iteration)</dt><dd><pre class=\"command\">/usr/bin/echo b</pre>"
+        ) || html.contains(
+            "<dt>command (last iteration)</dt><dd><pre class=\"command\">/bin/echo b</pre>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<p class=\"meta\">iteration 0: log (1 line)</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<p class=\"meta log-empty\">log: empty</p>"),
+        "{html}"
+    );
+}
