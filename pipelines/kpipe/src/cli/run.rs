@@ -10,7 +10,7 @@ use kpipe_compiler::argo::{Manifest, Workflow};
 use kpipe_compiler::{CompileOptions, OutputKind};
 
 use super::{Outcome, lookup, parse_param};
-use crate::run::{self, Interrupt, LocalRun, Status, TaskReport};
+use crate::run::{self, LocalRun, Status, Stop, TaskReport};
 use crate::{App, LocalEnv, Profile};
 
 #[derive(Args, Debug)]
@@ -131,7 +131,7 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
     }
     // Ctrl-C and SIGTERM stop the run rather than the process: the steps
     // are stopped, and the summary and the report are still written.
-    let interrupt = Interrupt::new();
+    let interrupt = Stop::new();
     #[cfg(unix)]
     if let Err(e) = interrupt.on_signals() {
         eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupt ends the run with no report");
@@ -172,15 +172,11 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         .collect();
     if let Some(signal) = interrupt.signal() {
         eprintln!(
-            "\nerror: {} was interrupted ({}); what ran is in {}/steps/",
+            "\nerror: {} was interrupted ({signal}); what ran is in {}/steps/",
             entry.name,
-            run::signal_name(signal),
             workdir.display()
         );
-        // 128 + the signal, as a shell reports a process it ended
-        return Ok(Outcome::Exit(
-            u8::try_from(128 + signal.clamp(1, 127)).unwrap_or(130),
-        ));
+        return Ok(Outcome::Exit(signal.exit_code()));
     }
     if failed.is_empty() {
         println!(

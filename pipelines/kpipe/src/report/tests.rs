@@ -26,7 +26,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
         },
         jobs: 1,
         cache: false,
-        interrupt: run::Interrupt::new(),
+        interrupt: run::Stop::new(),
     };
     let reports =
         run::run(&wf, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));

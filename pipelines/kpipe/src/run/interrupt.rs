@@ -6,9 +6,39 @@
 //! the run returns what it has. So an interrupted run still prints its
 //! summary and writes its report, and no step outlives it.
 
+use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+/// Which signal asked kpipe to stop (a local run, or a submission).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupt {
+    /// SIGINT (Ctrl-C).
+    Int,
+    /// SIGTERM (what Prow and Kubernetes send when a job is aborted).
+    Term,
+}
+
+impl Interrupt {
+    /// kpipe's exit code after it: 128 + the signal, as a shell reports a
+    /// process the signal ended.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Interrupt::Int => 130,
+            Interrupt::Term => 143,
+        }
+    }
+}
+
+impl fmt::Display for Interrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Interrupt::Int => "SIGINT",
+            Interrupt::Term => "SIGTERM",
+        })
+    }
+}
 
 /// How long a step has to exit after SIGTERM before it gets SIGKILL
 /// (Kubernetes gives a pod 30 s; a local run at the keyboard, less).
@@ -16,37 +46,42 @@ pub const GRACE: Duration = Duration::from_secs(10);
 
 /// A stop request shared by a run and whoever may stop it.
 #[derive(Clone, Debug, Default)]
-pub struct Interrupt(Arc<State>);
+pub struct Stop(Arc<State>);
 
 #[derive(Debug, Default)]
 struct State {
-    /// The first signal (0: none).
-    signal: AtomicI32,
+    /// The first signal (0: none, 1: SIGINT, 2: SIGTERM).
+    signal: AtomicU8,
     /// Stops requested so far.
     count: AtomicU32,
 }
 
-impl Interrupt {
+impl Stop {
     /// Not stopped.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Stops the run as `signal` (2: SIGINT, 15: SIGTERM) would; a second
-    /// call kills the running steps at once.
-    pub fn raise(&self, signal: i32) {
+    /// Stops the run as `signal` would; a second call kills the running
+    /// steps at once.
+    pub fn raise(&self, signal: Interrupt) {
+        let code = match signal {
+            Interrupt::Int => 1,
+            Interrupt::Term => 2,
+        };
         let _ = self
             .0
             .signal
-            .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
         self.0.count.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The signal that stopped the run, if one did.
-    pub fn signal(&self) -> Option<i32> {
+    pub fn signal(&self) -> Option<Interrupt> {
         match self.0.signal.load(Ordering::SeqCst) {
             0 => None,
-            s => Some(s),
+            1 => Some(Interrupt::Int),
+            _ => Some(Interrupt::Term),
         }
     }
 
@@ -63,7 +98,7 @@ impl Interrupt {
     /// "the run was interrupted (SIGINT)".
     pub fn reason(&self) -> String {
         match self.signal() {
-            Some(s) => format!("the run was interrupted ({})", signal_name(s)),
+            Some(s) => format!("the run was interrupted ({s})"),
             None => "the run was interrupted".to_owned(),
         }
     }
@@ -96,21 +131,14 @@ impl Interrupt {
             .name("kpipe-signals".to_owned())
             .spawn(move || {
                 for s in signals.forever() {
-                    me.raise(s);
+                    me.raise(if s == SIGTERM {
+                        Interrupt::Term
+                    } else {
+                        Interrupt::Int
+                    });
                 }
             })?;
         Ok(())
-    }
-}
-
-/// `SIGINT`, `SIGTERM`, `signal 9`.
-pub fn signal_name(signal: i32) -> String {
-    match signal {
-        1 => "SIGHUP".to_owned(),
-        2 => "SIGINT".to_owned(),
-        9 => "SIGKILL".to_owned(),
-        15 => "SIGTERM".to_owned(),
-        s => format!("signal {s}"),
     }
 }
 
@@ -120,17 +148,21 @@ mod tests {
 
     #[test]
     fn the_first_signal_counts_and_a_second_stop_is_urgent() {
-        let i = Interrupt::new();
+        let i = Stop::new();
         assert_eq!(i.signal(), None);
         assert!(!i.is_urgent());
         assert!(i.sleep(Duration::from_millis(1)), "not stopped: sleeps");
         let other = i.clone();
-        other.raise(15);
-        assert_eq!(i.signal(), Some(15));
+        other.raise(Interrupt::Term);
+        assert_eq!(i.signal(), Some(Interrupt::Term));
         assert!(!i.is_urgent());
         assert_eq!(i.reason(), "the run was interrupted (SIGTERM)");
-        i.raise(2);
-        assert_eq!(i.signal(), Some(15), "the first signal is kept");
+        i.raise(Interrupt::Int);
+        assert_eq!(
+            i.signal(),
+            Some(Interrupt::Term),
+            "the first signal is kept"
+        );
         assert!(i.is_urgent());
         let started = Instant::now();
         assert!(!i.sleep(Duration::from_secs(60)), "stopped: no sleep");

@@ -38,7 +38,7 @@ use kpipe_compiler::argo::{DagTask, Template, Workflow};
 use crate::LocalEnv;
 
 pub(crate) use expr::evaluate;
-pub use interrupt::{GRACE, Interrupt, signal_name};
+pub use interrupt::{GRACE, Interrupt, Stop};
 
 /// What a cached task says (the terminal and the run report).
 pub(crate) const REUSED: &str = "inputs unchanged, outputs reused";
@@ -110,7 +110,7 @@ pub struct LocalRun {
     /// Reuse the outputs of steps whose inputs did not change.
     pub cache: bool,
     /// Stops the run halfway (the CLI raises it on Ctrl-C and SIGTERM).
-    pub interrupt: Interrupt,
+    pub interrupt: Stop,
 }
 
 /// What a finished task leaves for later tasks.
@@ -156,7 +156,7 @@ pub(crate) struct RunContext {
     /// Set for the exit handler: how the workflow ended.
     pub(crate) workflow_status: Option<String>,
     pub(crate) cache: bool,
-    pub(crate) interrupt: Interrupt,
+    pub(crate) interrupt: Stop,
 }
 
 /// Runs `wf`'s entrypoint DAG (and its exit handler) locally.

@@ -15,7 +15,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Shared;
-use super::interrupt::{GRACE, Interrupt};
+use super::interrupt::{GRACE, Stop};
 
 /// Why an attempt did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub(crate) struct Launch<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) log: &'a PathBuf,
     pub(crate) deadline: Option<Duration>,
-    pub(crate) interrupt: &'a Interrupt,
+    pub(crate) interrupt: &'a Stop,
 }
 
 /// Runs `l` to its end; `Ok` on exit code 0.

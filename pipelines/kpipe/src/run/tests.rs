@@ -119,7 +119,7 @@ fn setup(
         },
         jobs: 2,
         cache,
-        interrupt: super::Interrupt::new(),
+        interrupt: super::Stop::new(),
     };
     (wf, cfg)
 }
@@ -339,7 +339,7 @@ fn interrupted_run(
         marker.exists().then_some(())
     });
     for _ in 0..raises {
-        interrupt.raise(2);
+        interrupt.raise(super::Interrupt::Int);
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
     let raised = std::time::Instant::now();

@@ -58,8 +58,7 @@ impl End {
             End::Failed(_) => 1,
             End::Error(_) => 3,
             End::Lost(_) => 4,
-            End::Interrupted(Interrupt::Int) => 130,
-            End::Interrupted(Interrupt::Term) => 143,
+            End::Interrupted(sig) => sig.exit_code(),
         }
     }
 }

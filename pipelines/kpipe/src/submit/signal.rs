@@ -5,27 +5,9 @@
 //! being created is kept, and whoever created it stops it before kpipe exits
 //! (the default action would kill kpipe and leave it running).
 
-use std::fmt;
-
 use futures::FutureExt as _;
 
-/// Which signal asked kpipe to stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Interrupt {
-    /// SIGINT (Ctrl-C).
-    Int,
-    /// SIGTERM (what Prow and Kubernetes send when a job is aborted).
-    Term,
-}
-
-impl fmt::Display for Interrupt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Interrupt::Int => "SIGINT",
-            Interrupt::Term => "SIGTERM",
-        })
-    }
-}
+pub use crate::run::Interrupt;
 
 /// SIGINT and SIGTERM, caught from the moment [`Signals::install`] returns.
 #[derive(Debug)]
