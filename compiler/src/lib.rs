@@ -1,32 +1,40 @@
 //! kpipe's pipeline compiler: a typed Rust DSL compiled to Argo Workflow YAML
-//! or to Kubeflow Pipelines v2 IR.
+//! or to Kubeflow Pipelines v2 IR, and the typed IR a local run executes.
 //!
-//! The stages, one module per arrow:
+//! The layers, one folder each, every arrow one module:
 //!
 //! ```text
-//! DSL (Pipeline, Step, Artifact<T>, Param<T>)  pipeline.rs, task.rs, step.rs
-//!   │ build: every call records its caller's file:line
+//! dsl/    Pipeline, Task, Step + Io, ContainerStep, Param<T>, Artifact<T>
+//!   │ build: every call records its caller's file:line; Io hands out
+//!   │ tokens that come back as typed pieces (ir/piece.rs)
 //!   ▼
-//! IR (ir.rs: PipelineData, TaskNode)  ──graph.rs──▶ dependencies, cycles, stable order
-//!   │                  ──svg/ + layout/──▶ `kpipe graph --format svg`
-//!   │ validate.rs: gathers *all* problems of the chosen Target as Diagnostics
-//!   ├──────────────────────────────┐
-//!   ▼                              ▼
-//! Argo model (argo.rs)  lower.rs   KFP v2 IR (kfp/spec.rs, kfp/platform.rs)  kfp/
+//! ir/     PipelineData, TaskNode: Pieces, Value, Cond, Retry … — the one
+//!   │     typed IR; deps.rs (graph order, cycles), validate.rs (the checks
+//!   │     every target shares), bind.rs (-p values, typed)
+//!   ├───────────────┬────────────────┬──────────────────────┐
+//!   ▼               ▼                ▼                      ▼
+//! argo/           kfp/             graph/                 Pipeline::ir()
+//! model + lower   plan + lower     DOT, Mermaid,          → the local runner
+//! (text.rs: {{…}}, (CEL, KFP       layered SVG            (kpipe crate)
+//!  govaluate)      placeholders)
 //!   │ emit.rs: the only module that knows the YAML library
 //!   ▼
-//! YAML text (byte-deterministic)
+//! YAML text (byte-deterministic)          lint/: checks any Argo or KFP file
 //! ```
 //!
-//! The module graph has no cycle: the IR (`ir.rs`) depends only on the value
-//! types (`param.rs`, `artifact.rs`, `condition.rs` …), the builders and the
-//! targets depend on the IR, and nothing below depends on what is above it
-//! (a unit test checks this).
+//! No backend reads another's text: Argo renders the IR's pieces as
+//! `{{inputs.parameters.NAME}}`, KFP as `{{$.inputs.parameters['NAME']}}`,
+//! the local runner as values and local paths. `diagnostic/` holds every
+//! problem's wording (KFP's losses included); nothing in it depends on a
+//! target. The module graph has no cycle (a unit test checks this).
 //!
 //! Design decisions:
 //! - **Typed edges.** An output is an [`Artifact<T>`]; an input asks for a
 //!   specific `T`, so wiring a model into a data-set input does not compile.
 //!   Artifact edges imply DAG dependencies; [`Task::after`] adds others.
+//! - **Typed conditions.** A `Param<i64>` compares with integers
+//!   (`rows.gt(3)`), a `Param<bool>` is true or false; [`Cond::evaluate`]
+//!   defines what a condition means for every target.
 //! - **One contract per step.** A [`Step`] builds its command-line struct
 //!   (the one the step binary parses) and [`ToArgs`] renders it, so compiler
 //!   and binary cannot drift.
@@ -37,66 +45,44 @@
 
 #![warn(missing_docs)]
 
-mod arg;
-#[allow(missing_docs, unreachable_pub)]
 pub mod argo;
-mod artifact;
-mod condition;
-mod container_step;
 mod diagnostic;
+mod dsl;
 mod emit;
 mod graph;
-mod ir;
+pub mod ir;
 mod kfp;
-mod kfp_feature;
-mod layout;
-mod lifecycle;
 pub mod lint;
 mod location;
-mod lower;
 mod names;
 mod options;
-mod param;
-mod pipeline;
-mod pipeline_id;
-mod render;
-mod resources;
-mod retry;
-mod step;
-mod svg;
-mod task;
-mod toleration;
-mod validate;
-mod volume;
 
-pub use arg::Arg;
-pub use artifact::{
-    Artifact, ArtifactType, KFP_ARTIFACT, KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET,
-    KFP_METRICS_TYPE, KFP_MODEL, OutputParam,
-};
-pub use condition::Cond;
-pub use container_step::{ContainerOutputs, ContainerStep};
-pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
+use std::sync::Arc;
+
+pub use argo::KFP_PIPELINE_SPEC;
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, KfpFeature, Severity};
+pub use dsl::arg::Arg;
+pub use dsl::artifact::{Artifact, ArtifactType, OutputParam};
+pub use dsl::container_step::{ContainerOutputs, ContainerStep};
+pub use dsl::param::{Operand, Param, ParamType};
+pub use dsl::pipeline::Pipeline;
+pub use dsl::step::{ArgsWriter, Io, KFP_EXECUTOR_INPUT, Step, ToArgs};
+pub use dsl::task::{AsTask, Task, TaskLinkHandle};
 pub use emit::{YamlError, to_yaml};
-pub use kfp::Compiled;
-pub use kfp_feature::KfpFeature;
-pub use lifecycle::{ConcurrencyPolicy, Memoize, PodGc, Schedule, Ttl};
-pub use location::Location;
-pub use lower::KFP_PIPELINE_SPEC;
-pub use options::{ArgoVersion, CompileOptions, KfpOptions, OutputKind, Target};
-pub use param::{OutputParamValue, Param, ParamRefValue, ParamType, Value};
-pub use pipeline::Pipeline;
-pub use render::GraphFormat;
-pub use resources::{NVIDIA_GPU, Resources};
-pub use retry::{Backoff, Retry, RetryPolicy};
-pub use step::{
-    ArgsWriter, INPUTS_ROOT, Io, KFP_EXECUTOR_INPUT, KFP_METRICS, KFP_UI_METADATA, OUTPUTS_ROOT,
-    STEP_PROGRAM, Step, ToArgs,
+pub use graph::render::GraphFormat;
+pub use graph::svg::{
+    EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState,
 };
-pub use svg::{EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState};
-pub use task::{AsTask, Task, TaskLinkHandle};
-pub use toleration::{TaintEffect, Toleration};
-pub use volume::Volume;
+pub use ir::{
+    Backoff, CmpOp, ConcurrencyPolicy, Cond, INPUTS_ROOT, KFP_ARTIFACT,
+    KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL,
+    KFP_UI_METADATA, Kind, Memoize, NVIDIA_GPU, OUTPUTS_ROOT, OutputParamValue, ParamRefValue,
+    PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM, Schedule, TaintEffect, Toleration, Ttl,
+    Value, Volume,
+};
+pub use kfp::Compiled;
+pub use location::Location;
+pub use options::{ArgoVersion, CompileOptions, KfpOptions, OutputKind, Target};
 
 /// Why a pipeline did not compile.
 #[derive(Debug, thiserror::Error)]
@@ -110,9 +96,48 @@ pub enum CompileError {
 }
 
 impl Pipeline {
-    /// Validates and lowers the pipeline to the Argo model.
+    /// Every problem of the pipeline compiled for `target`, errors and
+    /// warnings: the checks every target shares, then the target's own.
+    fn problems(&self, target: &Target) -> Vec<Diagnostic> {
+        let d = self.data.borrow();
+        let mut out = ir::validate::validate(&d, target);
+        if let Target::Kfp(options) = target {
+            out.extend(
+                kfp::lower::lower(&d, options)
+                    .problems
+                    .into_iter()
+                    .map(kfp::Problem::into_diagnostic),
+            );
+        }
+        out
+    }
+
+    /// Checks the pipeline for the default target (an Argo `Workflow`) and
+    /// returns every problem found, each with the source line that caused it.
+    pub fn validate(&self) -> Result<(), Diagnostics> {
+        self.validate_for(&Target::default()).map(|_| ())
+    }
+
+    /// Runs every check that compiling for `target` runs, so `validate_for`
+    /// fails exactly when the compile would. On success, returns the
+    /// target's warnings (none for Argo; KFP's warned losses).
+    pub fn validate_for(&self, target: &Target) -> Result<Vec<Diagnostic>, Diagnostics> {
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = self
+            .problems(target)
+            .into_iter()
+            .partition(|d| d.kind.severity() == Severity::Error);
+        if errors.is_empty() {
+            Ok(warnings)
+        } else {
+            Err(Diagnostics::new(self.name(), errors))
+        }
+    }
+
+    /// Validates and lowers the pipeline to the Argo model (the typed
+    /// object `submit` sends; [`Pipeline::compile`] writes it as YAML).
     pub fn lower(&self, options: &CompileOptions) -> Result<argo::Manifest, Diagnostics> {
-        lower::lower(&self.data.borrow(), options)
+        self.validate_for(&Target::Argo(options.clone()))?;
+        Ok(argo::lower::lower(&self.data.borrow(), options))
     }
 
     /// Validates, lowers and writes the pipeline as Argo YAML.
@@ -126,12 +151,26 @@ impl Pipeline {
     /// `---` and a `PlatformSpec` document. What KFP cannot express is an
     /// error ([`KfpFeature::is_error`]) or comes back as a warning.
     pub fn compile_kfp(&self, options: &KfpOptions) -> Result<Compiled, CompileError> {
-        let warnings = self
-            .validate_for(&Target::Kfp(options.clone()))
-            .map_err(CompileError::Invalid)?;
-        let (spec, platform) = kfp::lower::lower(&self.data.borrow(), options);
-        let mut yaml = emit::to_yaml(&spec).map_err(CompileError::Emit)?;
-        if let Some(platform) = platform {
+        let d = self.data.borrow();
+        let mut problems = ir::validate::validate(&d, &Target::Kfp(options.clone()));
+        let lowered = kfp::lower::lower(&d, options);
+        problems.extend(
+            lowered
+                .problems
+                .into_iter()
+                .map(kfp::Problem::into_diagnostic),
+        );
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = problems
+            .into_iter()
+            .partition(|p| p.kind.severity() == Severity::Error);
+        if !errors.is_empty() {
+            return Err(CompileError::Invalid(Diagnostics::new(
+                d.name.clone(),
+                errors,
+            )));
+        }
+        let mut yaml = emit::to_yaml(&lowered.spec).map_err(CompileError::Emit)?;
+        if let Some(platform) = lowered.platform {
             yaml.push_str("---\n");
             yaml.push_str(&emit::to_yaml(&platform).map_err(CompileError::Emit)?);
         }
@@ -149,9 +188,17 @@ impl Pipeline {
         }
     }
 
+    /// The validated typed IR, for a runner: what `compile` lowers to Argo
+    /// (a `Workflow` for `options`), as an owned snapshot any thread can
+    /// read.
+    pub fn ir(&self, options: &CompileOptions) -> Result<Arc<ir::PipelineData>, Diagnostics> {
+        self.validate_for(&Target::Argo(options.clone()))?;
+        Ok(Arc::new(self.data.borrow().clone()))
+    }
+
     /// The task graph as DOT, Mermaid or SVG text.
     pub fn graph(&self, format: GraphFormat) -> String {
-        render::render(&self.data.borrow(), format)
+        graph::render::render(&self.data.borrow(), format)
     }
 
     /// The task graph as SVG, each task's node coloured, linked and
@@ -159,12 +206,12 @@ impl Pipeline {
     /// standalone file. Never fails: an invalid pipeline (a cycle, a
     /// reference to another pipeline) is still drawn.
     pub fn render_svg(&self, style: &SvgStyle) -> String {
-        svg::render(&self.data.borrow(), style)
+        graph::svg::render(&self.data.borrow(), style)
     }
 
     /// Where [`Pipeline::render_svg`] puts every box, edge and label.
     pub fn graph_layout(&self, style: &SvgStyle) -> GraphLayout {
-        svg::layout(&self.data.borrow(), style)
+        graph::svg::layout(&self.data.borrow(), style)
     }
 }
 
@@ -221,14 +268,14 @@ mod tests {
     #[test]
     fn module_graph_has_no_cycle() {
         let graph = module_graph();
-        assert!(graph.contains_key("ir") && graph.contains_key("pipeline"));
+        assert!(graph.contains_key("ir") && graph.contains_key("dsl"));
         let names: Vec<&String> = graph.keys().collect();
         let index = |n: &str| names.iter().position(|m| *m == n);
         let deps: Vec<BTreeSet<usize>> = names
             .iter()
             .map(|n| graph[*n].iter().filter_map(|d| index(d)).collect())
             .collect();
-        let cycles: Vec<Vec<&String>> = crate::graph::cycles(&deps)
+        let cycles: Vec<Vec<&String>> = crate::ir::deps::cycles(&deps)
             .into_iter()
             .map(|c| c.into_iter().map(|i| names[i]).collect())
             .collect();

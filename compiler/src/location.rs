@@ -5,7 +5,7 @@ use std::fmt;
 /// Where in the pipeline's Rust source a DSL call was made.
 ///
 /// Every builder call that validation may later reject records one, so a
-/// diagnostic can point at `pipelines/src/foo.rs:42:5` instead of at the
+/// diagnostic can point at `pipelines/kubernetes-analysis/src/foo.rs:42:5` instead of at the
 /// generated YAML.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {

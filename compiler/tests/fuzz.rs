@@ -121,8 +121,8 @@ fn corpus() -> &'static [Compiled] {
             });
         }
         // Real-world Argo files (the original pipeline, KFP 1.8's output).
-        let reference =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipelines/tests/fixtures/reference");
+        let reference = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../pipelines/kubernetes-analysis/tests/fixtures/reference");
         for name in ["data_pipeline.yaml", "compiled-example.yaml"] {
             out.push(Compiled {
                 name: name.to_owned(),

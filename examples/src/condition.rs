@@ -22,7 +22,7 @@ pub fn pipeline() -> Pipeline {
             .arg(&environment),
     )
     .after(&test)
-    .when(environment.eq("prod").and(dry_run.eq("false")));
+    .when(environment.eq("prod").and(dry_run.is_false()));
     p.add(
         ContainerStep::new("report", ["echo"])
             .arg("notifying")

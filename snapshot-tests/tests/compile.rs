@@ -1,5 +1,5 @@
 use insta::{assert_snapshot, with_settings};
-use kpipe::{ArgoVersion, CompileOptions, LocalEnv, OutputKind, Profile};
+use kpipe::{ArgoVersion, CompileOptions, OutputKind};
 
 fn compile(p: &kpipe::Pipeline, options: &CompileOptions) -> String {
     match p.compile(options) {
@@ -23,7 +23,7 @@ fn scheduled_pipelines_as_template_and_cron() {
     let app = kpipe_pipelines::app();
     for (name, summary) in app.pipelines() {
         let p = app
-            .build_pipeline(Some(name), &Profile::Cluster)
+            .build_pipeline(Some(name))
             .unwrap_or_else(|e| panic!("{e:#}"));
         if !p.is_scheduled() {
             continue;
@@ -47,31 +47,11 @@ fn scheduled_pipelines_as_template_and_cron() {
 }
 
 #[test]
-fn every_pipeline_local_profile() {
-    let app = kpipe_pipelines::app();
-    let profile = Profile::Local(LocalEnv {
-        workdir: "/tmp/kpipe-local".into(),
-        programs: [(
-            kpipe::STEP_PROGRAM.to_owned(),
-            "/tmp/kpipe-local/bin/kpipe-step".into(),
-        )]
-        .into(),
-    });
-    let p = app
-        .build_pipeline(Some(kpipe_pipelines::kubernetes_analysis::NAME), &profile)
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    let yaml = compile(&p, &CompileOptions::default());
-    with_settings!({ description => "the embedded defaults of `kpipe run --local`", omit_expression => true }, {
-        assert_snapshot!("kubernetes-analysis-local", yaml);
-    });
-}
-
-#[test]
 fn graphs() {
     let app = kpipe_pipelines::app();
     for (name, _) in app.pipelines() {
         let p = app
-            .build_pipeline(Some(name), &Profile::Cluster)
+            .build_pipeline(Some(name))
             .unwrap_or_else(|e| panic!("{e:#}"));
         assert_snapshot!(format!("{name}-dot"), p.graph(kpipe::GraphFormat::Dot));
         assert_snapshot!(

@@ -1,6 +1,5 @@
 use insta::{assert_snapshot, with_settings};
 use kpipe_compiler::{CompileError, KfpOptions, Pipeline};
-use kpipe_pipelines::Profile;
 
 /// The IR file, then the warnings as `kpipe compile --target kfp` prints
 /// them; or the diagnostics when the pipeline cannot compile for KFP.
@@ -26,7 +25,7 @@ fn every_pipeline_as_kfp_ir() {
     let app = kpipe_pipelines::app();
     for (name, summary) in app.pipelines() {
         let p = app
-            .build_pipeline(Some(name), &Profile::Cluster)
+            .build_pipeline(Some(name))
             .unwrap_or_else(|e| panic!("{e:#}"));
         let text = compile(&p);
         with_settings!({ description => summary, omit_expression => true }, {

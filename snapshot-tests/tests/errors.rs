@@ -114,11 +114,10 @@ fn what_kubeflow_pipelines_v2_cannot_express() {
     p.image("alpine:3.20");
     let n = p.int_param("n", 1);
     p.add(echo("env-from-param")).env("N", &n);
-    p.add(echo("raw-when"))
-        .when(kpipe_compiler::Cond::raw("{{workflow.parameters.n}} > 3"));
+    p.add(echo("attempt").arg(Value::retries()));
     p.add(echo("disk"))
         .resources(kpipe_compiler::Resources::default().request("ephemeral-storage", "1Gi"));
-    let list = p.add(echo("list").output_param("names")).when(n.eq("2"));
+    let list = p.add(echo("list").output_param("names")).when(n.eq(2));
     if let Some(names) = list.out.param("names") {
         p.add(echo("reads-it").arg(names));
     }

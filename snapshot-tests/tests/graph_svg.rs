@@ -4,22 +4,20 @@
 
 use insta::{assert_snapshot, with_settings};
 use kpipe_compiler::{GraphFormat, Pipeline, SvgStyle};
-use kpipe_pipelines::Profile;
-
-fn build(name: &str, profile: &Profile) -> Pipeline {
+fn build(name: &str) -> Pipeline {
     kpipe_pipelines::app()
-        .build_pipeline(Some(name), profile)
+        .build_pipeline(Some(name))
         .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn example(name: &str) -> Pipeline {
-    build(name, &Profile::Cluster)
+    build(name)
 }
 
 #[test]
 fn kubernetes_analysis_svg() {
     let name = kpipe_pipelines::kubernetes_analysis::NAME;
-    let svg = build(name, &Profile::Cluster).graph(GraphFormat::Svg);
+    let svg = build(name).graph(GraphFormat::Svg);
     with_settings!({ description => kpipe_pipelines::kubernetes_analysis::SUMMARY, omit_expression => true }, {
         assert_snapshot!(format!("{name}-svg"), svg);
     });
@@ -65,13 +63,7 @@ fn assert_clean(name: &str, p: &Pipeline) {
 
 #[test]
 fn every_pipeline_and_example_lays_out_cleanly() {
-    let local = Profile::Local(kpipe::LocalEnv {
-        workdir: "/tmp".into(),
-        programs: [(kpipe::STEP_PROGRAM.to_owned(), "/tmp/kpipe-step".into())].into(),
-    });
     for (name, _) in kpipe_pipelines::app().pipelines() {
-        for profile in [&Profile::Cluster, &local] {
-            assert_clean(name, &build(name, profile));
-        }
+        assert_clean(name, &build(name));
     }
 }

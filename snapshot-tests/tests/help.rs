@@ -1,4 +1,3 @@
-use clap::CommandFactory;
 use insta::assert_snapshot;
 
 fn render(mut cmd: clap::Command, prefix: &str) -> Vec<(String, String)> {
@@ -26,7 +25,7 @@ fn kpipe_help() {
 
 #[test]
 fn kpipe_step_help() {
-    for (name, text) in render(kpipe_step_contract::StepCli::command(), "kpipe-step") {
+    for (name, text) in render(kpipe_steps::steps().command("kpipe-step"), "kpipe-step") {
         assert_snapshot!(name, text);
     }
 }

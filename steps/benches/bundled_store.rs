@@ -1,11 +1,11 @@
 //! Builds the API store bundled with kpipe for `kpipe run --local` (the
 //! embedded defaults): every labelled release note of the bundled data
-//! (pipelines/data/*.jsonl, real kubernetes/kubernetes notes) as a merged
+//! (pipelines/kubernetes-analysis/data/*.jsonl, real kubernetes/kubernetes notes) as a merged
 //! pull request in GitHub's issue-list shape, with its kind/sig/area labels,
 //! author, and a Kubernetes PR-template body holding the note. Dates are
 //! placed in the three months before the note's minor release. Deterministic.
 //!
-//! `cargo bench -p kpipe-steps --bench bundled_store -- pipelines/data/api-store`
+//! `cargo bench -p kpipe-steps --bench bundled_store -- pipelines/kubernetes-analysis/data/api-store`
 
 use std::collections::BTreeMap;
 
@@ -72,7 +72,7 @@ fn main() -> anyhow::Result<()> {
     let out = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with("--"))
-        .unwrap_or_else(|| "pipelines/data/api-store".into());
+        .unwrap_or_else(|| "pipelines/kubernetes-analysis/data/api-store".into());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let release_day: BTreeMap<&str, i64> = RELEASES
         .iter()
@@ -86,7 +86,10 @@ fn main() -> anyhow::Result<()> {
         "release-notes-train-1.14-1.27.jsonl",
         "release-notes-dev-1.28-1.33.jsonl",
     ] {
-        for line in std::fs::read_to_string(format!("{root}/pipelines/data/{f}"))?.lines() {
+        for line in
+            std::fs::read_to_string(format!("{root}/pipelines/kubernetes-analysis/data/{f}"))?
+                .lines()
+        {
             rows.push(serde_json::from_str(line)?);
         }
     }

@@ -58,7 +58,9 @@ fn peak_rss_mib() -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let notes = data::load(&root.join("pipelines/data/release-notes-train-1.14-1.27.jsonl"))?;
+    let notes = data::load(
+        &root.join("pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl"),
+    )?;
     let docs: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
     let y: Vec<bool> = notes.iter().map(|n| n.bug).collect();
     let (features, x) = Features::fit(&FeatureConfig::with_char_ngrams(), &docs, &y);

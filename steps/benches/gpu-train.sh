@@ -23,7 +23,7 @@ if [ "$mode" = build ]; then
   stage=target/gpu-check
   mkdir -p "$stage"
   cp "$CARGO_TARGET_DIR/release/kpipe-step" "$stage/kpipe-step"
-  cp pipelines/data/release-notes-train-1.14-1.27.jsonl pipelines/data/release-notes-dev-1.28-1.33.jsonl "$stage/"
+  cp pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl "$stage/"
   cp "$0" "$stage/gpu-train.sh"
   ls -la "$stage"
   exit 0

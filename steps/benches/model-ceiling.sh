@@ -15,5 +15,5 @@ if ! "$venv/bin/python" -c 'import sklearn' 2>/dev/null; then
   "$venv/bin/pip" install -q 'scikit-learn==1.5.2'
 fi
 exec "$venv/bin/python" steps/benches/model_ceiling.py \
-  pipelines/data/release-notes-train-1.14-1.27.jsonl \
-  pipelines/data/release-notes-dev-1.28-1.33.jsonl
+  pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl \
+  pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl

@@ -13,9 +13,9 @@ step="$CARGO_TARGET_DIR/release/kpipe-step"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for seed in 1 2 3; do
-  "$step" train --data=pipelines/data/release-notes-train-1.14-1.27.jsonl \
+  "$step" train --data=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl \
     --out="$out/model-$seed" --seed="$seed" >/dev/null 2>"$out/log-$seed"
-  "$step" train --eval=pipelines/data/release-notes-dev-1.28-1.33.jsonl \
+  "$step" train --eval=pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl \
     --model="$out/model-$seed" >"$out/dev-$seed.json"
 done
 python3 - "$out" <<'PY'

@@ -24,8 +24,10 @@ fn main() -> anyhow::Result<()> {
                 .arg("train")
                 .arg(format!(
                     "--data={}",
-                    root.join("pipelines/data/release-notes-train-1.14-1.27.jsonl")
-                        .display()
+                    root.join(
+                        "pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl"
+                    )
+                    .display()
                 ))
                 .arg(format!("--out={}", dir.display()))
                 .stderr(std::process::Stdio::null())
@@ -37,7 +39,9 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let model = Model::load(&dir)?;
     let load = started.elapsed();
-    let notes = data::load(&root.join("pipelines/data/release-notes-dev-1.28-1.33.jsonl"))?;
+    let notes = data::load(
+        &root.join("pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl"),
+    )?;
     let mut times = Vec::with_capacity(notes.len() * 10);
     let mut sink = 0.0;
     for _ in 0..10 {

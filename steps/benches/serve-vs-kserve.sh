@@ -19,7 +19,7 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build -q --release -p kpipe-steps --bin kpipe-step
 step="$CARGO_TARGET_DIR/release/kpipe-step"
-train=pipelines/data/release-notes-train-1.14-1.27.jsonl
+train=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

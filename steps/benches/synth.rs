@@ -247,7 +247,8 @@ pub(crate) fn inputs() -> (Vec<Value>, Vec<(String, bool)>) {
         "release-notes-dev-1.28-1.33.jsonl",
     ] {
         let text =
-            std::fs::read_to_string(format!("{root}/pipelines/data/{f}")).unwrap_or_default();
+            std::fs::read_to_string(format!("{root}/pipelines/kubernetes-analysis/data/{f}"))
+                .unwrap_or_default();
         for line in text.lines() {
             if let Ok(v) = serde_json::from_str::<Value>(line)
                 && let (Some(t), Some(b)) = (v["text"].as_str(), v["bug"].as_bool())

@@ -17,7 +17,7 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build -q --release -p kpipe-steps --bin kpipe-step
 step="$CARGO_TARGET_DIR/release/kpipe-step"
-train=pipelines/data/release-notes-train-1.14-1.27.jsonl
+train=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 hyperfine -N --warmup 1 --runs "${RUNS:-3}" --export-json "$out/t.json" \

@@ -14,4 +14,4 @@ pub mod oci;
 pub mod secret;
 pub mod serve;
 
-pub use cmd::run;
+pub use cmd::steps;

@@ -23,6 +23,22 @@ pub fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<SecretString>
     Ok(secret)
 }
 
+/// `path` when it names a file; `None`, said once on stderr, when it names
+/// nothing: a secret volume that is optional and absent on the cluster (or
+/// a secret a local run was not given) is an empty directory, so a step
+/// goes on without it and fails later only if it needs it.
+pub fn mounted<'a>(path: Option<&'a Path>, what: &str) -> Option<&'a Path> {
+    let path = path?;
+    if path.exists() {
+        return Some(path);
+    }
+    eprintln!(
+        "note: no {what} at {} (its secret is not mounted); going on without it",
+        path.display()
+    );
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

@@ -674,11 +674,11 @@ fn github_calls_match_the_openapi_contract() {
     );
 }
 
-/// `pipelines/deploy/bot.yaml` runs a command line the bot accepts, which
+/// `pipelines/kubernetes-analysis/deploy/bot.yaml` runs a command line the bot accepts, which
 /// decides at the threshold the served model reports (no `--threshold`).
 #[test]
 fn the_deployed_bot_decides_at_the_models_threshold() {
-    let manifest = include_str!("../../pipelines/deploy/bot.yaml");
+    let manifest = include_str!("../../pipelines/kubernetes-analysis/deploy/bot.yaml");
     let docs: Vec<Value> =
         serde_saphyr::from_multiple(manifest).unwrap_or_else(|e| panic!("bot.yaml: {e}"));
     let args: Vec<String> = docs
@@ -691,11 +691,8 @@ fn the_deployed_bot_decides_at_the_models_threshold() {
                 .collect()
         })
         .unwrap_or_default();
-    let cli = kpipe_step_contract::StepCli::parse_args(&args)
-        .unwrap_or_else(|e| panic!("bot.yaml's args {args:?}: {e}"));
-    let kpipe_step_contract::Command::Bot(bot) = cli.command else {
-        panic!("bot.yaml does not run the bot: {args:?}");
-    };
+    let bot: kpipe_step_contract::BotArgs = kpipe::step::parse_args(&args)
+        .unwrap_or_else(|e| panic!("bot.yaml's args {args:?} do not run the bot: {e}"));
     assert_eq!(bot.threshold, None, "{args:?}");
     assert!(
         bot.predict_url

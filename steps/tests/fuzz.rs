@@ -112,7 +112,7 @@ fn small_model() -> &'static Model {
     MODEL.get_or_init(|| {
         let notes = data::load(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../pipelines/data/release-notes-train-1.14-1.27.jsonl"),
+                .join("../pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl"),
         )
         .unwrap_or_else(|e| panic!("{e:#}"));
         let notes = &notes[..200];

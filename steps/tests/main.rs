@@ -16,6 +16,8 @@ mod release_notes;
 mod replay;
 /// `rollout` through kube's client against a fake API server.
 mod rollout;
+/// Every step's command line: rendered by the compiler, parsed by the binary.
+mod roundtrip;
 /// `kpipe-step serve` over HTTP, and the real KServe client.
 mod serve;
 /// TF-IDF and SelectKBest against scikit-learn's golden values.

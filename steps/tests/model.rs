@@ -9,7 +9,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../pipelines/data")
+        .join("../pipelines/kubernetes-analysis/data")
         .join(name)
 }
 

@@ -20,7 +20,7 @@ If yes, a release note is required:\nEnter your extended release note in the blo
 fn notes() -> Vec<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../pipelines/data/release-notes-train-1.14-1.27.jsonl"
+        "/../pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl"
     );
     std::fs::read_to_string(path)
         .expect("the training notes")

@@ -35,7 +35,7 @@ pub(crate) fn model() -> &'static Path {
         let tmp =
             std::env::temp_dir().join(format!("kpipe-serve-model-{me}.tmp-{}", std::process::id()));
         let data = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../pipelines/data/release-notes-train-1.14-1.27.jsonl");
+            .join("../pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl");
         let out = output_within(
             Command::new(BIN).args([
                 "train",

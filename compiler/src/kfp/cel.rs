@@ -1,16 +1,16 @@
 //! `when` conditions as CEL over a condition task's inputs
 //! (`inputs.parameter_values['pipelinechannel--pr'] == ''`).
 //!
-//! kpipe compares values as strings (Argo substitutes text). KFP passes typed
-//! values, so a comparison with a literal becomes a typed one when the
-//! literal is how Argo would print that value (`int(n) == 3`,
-//! `dry_run == false`), and a constant when no value of that type prints as
-//! the literal (`dry_run == 'False'` is never true in Argo either).
+//! A comparison is typed ([`Cond`]): both sides are read as its kind, the
+//! way [`Cond::evaluate`] defines. KFP passes typed values, and a channel's
+//! value has the KFP type of what it carries, so each side is converted to
+//! the comparison's kind: `int(…)` and `double(…)` for numbers (KFP stores
+//! every number as a double, and a step's output parameter as text),
+//! `… == 'true'` for a boolean carried as text, `string(…)` for text of
+//! another type.
 
 use super::spec::ParameterType;
-use super::types;
-use crate::condition::Cond;
-use crate::param::Value;
+use crate::ir::{Cond, Kind, Value};
 
 /// One side of a comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,12 +28,24 @@ pub(crate) fn render(
     operand: &mut dyn FnMut(&Value) -> Result<Operand, String>,
 ) -> Result<String, String> {
     Ok(match cond {
-        Cond::Eq(a, b) => compare(value(a, operand)?, value(b, operand)?, true)?,
-        Cond::Ne(a, b) => compare(value(a, operand)?, value(b, operand)?, false)?,
+        Cond::Cmp {
+            op,
+            kind,
+            left,
+            right,
+        } => {
+            let (a, b) = (value(left, operand)?, value(right, operand)?);
+            if let (Operand::Literal(_), Operand::Literal(_)) = (&a, &b) {
+                // Constants only: known now (validation refuses one that is
+                // never true).
+                let holds = cond.evaluate(&|_| None).unwrap_or(false);
+                return Ok(holds.to_string());
+            }
+            format!("{} {} {}", side(a, *kind)?, op.symbol(), side(b, *kind)?)
+        }
         Cond::And(a, b) => format!("({}) && ({})", render(a, operand)?, render(b, operand)?),
         Cond::Or(a, b) => format!("({}) || ({})", render(a, operand)?, render(b, operand)?),
         Cond::Not(a) => format!("!({})", render(a, operand)?),
-        Cond::Raw(expr) => return Err(format!("raw:{expr}")),
     })
 }
 
@@ -49,17 +61,11 @@ fn value(
     for part in parts {
         match value(part, operand)? {
             Operand::Literal(s) => literal.push_str(&s),
-            Operand::Expr(e, ParameterType::String) => {
+            Operand::Expr(e, t) => {
                 if !literal.is_empty() {
                     exprs.push(quote(&std::mem::take(&mut literal)));
                 }
-                exprs.push(e);
-            }
-            Operand::Expr(_, t) => {
-                return Err(format!(
-                    "joins a {} value into a string, which CEL cannot do implicitly",
-                    types::name(t)
-                ));
+                exprs.push(as_text(e, t)?);
             }
         }
     }
@@ -75,68 +81,60 @@ fn value(
     ))
 }
 
-fn compare(a: Operand, b: Operand, equal: bool) -> Result<String, String> {
-    let op = if equal { "==" } else { "!=" };
-    match (a, b) {
-        (Operand::Literal(x), Operand::Literal(y)) => Ok(((x == y) == equal).to_string()),
-        (Operand::Expr(e, t), Operand::Literal(l)) | (Operand::Literal(l), Operand::Expr(e, t)) => {
-            match typed_literal(&l, t)? {
-                Some(lit) => Ok(format!("{} {op} {lit}", cast(&e, t))),
-                None => Ok((!equal).to_string()),
-            }
+/// An expression of type `t` as text.
+fn as_text(e: String, t: ParameterType) -> Result<String, String> {
+    match t {
+        ParameterType::String => Ok(e),
+        ParameterType::Integer | ParameterType::Double | ParameterType::Boolean => {
+            Ok(format!("string({e})"))
         }
-        (Operand::Expr(x, s), Operand::Expr(y, t)) if s == t && scalar(s) => {
-            Ok(format!("{} {op} {}", cast(&x, s), cast(&y, t)))
-        }
-        (Operand::Expr(_, s), Operand::Expr(_, t)) => Err(format!(
-            "compares a {} value with a {} value",
-            types::name(s),
-            types::name(t)
+        other => Err(format!(
+            "joins a {} value into text, which CEL cannot do",
+            super::types::name(other)
         )),
     }
 }
 
-fn scalar(t: ParameterType) -> bool {
-    matches!(
-        t,
-        ParameterType::String
-            | ParameterType::Integer
-            | ParameterType::Double
-            | ParameterType::Boolean
-    )
-}
-
-/// KFP stores every number as a double: integers compare after `int()`.
-fn cast(expr: &str, t: ParameterType) -> String {
-    match t {
-        ParameterType::Integer => format!("int({expr})"),
-        ParameterType::Double => format!("double({expr})"),
-        _ => expr.to_owned(),
+/// One side as a CEL expression of the comparison's kind.
+fn side(o: Operand, kind: Kind) -> Result<String, String> {
+    match o {
+        Operand::Literal(l) => literal(&l, kind),
+        Operand::Expr(e, t) => Ok(match (kind, t) {
+            (Kind::String, t) => as_text(e, t)?,
+            (Kind::Integer, _) => format!("int({e})"),
+            (Kind::Float, _) => format!("double({e})"),
+            (Kind::Bool, ParameterType::Boolean) => e,
+            (Kind::Bool, ParameterType::String) => format!("({e} == 'true')"),
+            (Kind::Bool, other) => {
+                return Err(format!(
+                    "reads a {} value as true or false",
+                    super::types::name(other)
+                ));
+            }
+        }),
     }
 }
 
-/// The CEL literal of type `t` that Argo would print as `l`, `None` when no
-/// value of type `t` prints as `l`.
-fn typed_literal(l: &str, t: ParameterType) -> Result<Option<String>, String> {
-    Ok(match t {
-        ParameterType::String => Some(quote(l)),
-        ParameterType::Integer => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| n.to_string() == l)
-            .map(|n| n.to_string()),
-        ParameterType::Double => l
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && f.to_string() == l)
-            .map(|f| format!("{f:?}")),
-        ParameterType::Boolean => matches!(l, "true" | "false").then(|| l.to_owned()),
-        other => {
-            return Err(format!(
-                "compares a {} value with a string",
-                types::name(other)
-            ));
+/// A literal of `kind` in CEL (validation has checked it is one).
+fn literal(l: &str, kind: Kind) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "compares `{l}` as {kind}, and it is not {}",
+            kind.article_name()
+        )
+    };
+    Ok(match kind {
+        Kind::String => quote(l),
+        Kind::Integer => l.trim().parse::<i64>().map_err(|_| bad())?.to_string(),
+        // `{:?}` keeps the `.0` CEL needs to read a double (`1.0`, not `1`).
+        Kind::Float => {
+            let f: f64 = l.trim().parse().map_err(|_| bad())?;
+            format!("{f:?}")
         }
+        Kind::Bool => match l.trim() {
+            "true" | "false" => l.trim().to_owned(),
+            _ => return Err(bad()),
+        },
     })
 }
 
@@ -161,6 +159,7 @@ pub(crate) fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::CmpOp;
 
     fn input(name: &str, t: ParameterType) -> Operand {
         Operand::Expr(
@@ -182,34 +181,38 @@ mod tests {
         })
     }
 
+    fn cmp(op: CmpOp, kind: Kind, a: Value, b: &str) -> Cond {
+        Cond::compare(op, kind, a, b)
+    }
+
     #[test]
-    fn typed_comparisons_keep_argos_string_semantics() {
-        let pr = Value::item_field("pr");
-        let c = Cond::Eq(pr.clone(), "".into()).and(Cond::Ne(Value::Item, "3".into()));
+    fn comparisons_convert_each_side_to_their_kind() {
+        let c = Cond::text_eq(Value::item_field("pr"), "").and(cmp(
+            CmpOp::Ne,
+            Kind::Integer,
+            Value::Item,
+            "3",
+        ));
         assert_eq!(
             render_with(&c).as_deref(),
             Ok(
                 "(inputs.parameter_values['pipelinechannel--pr'] == '') && (int(inputs.parameter_values['pipelinechannel--n']) != 3)"
             )
         );
-        // No integer prints as `03`, no boolean as `False`.
         assert_eq!(
-            render_with(&Cond::Eq(Value::Item, "03".into())).as_deref(),
-            Ok("false")
-        );
-        let flag = Value::item_field("flag");
-        assert_eq!(
-            render_with(&Cond::Ne(flag.clone(), "False".into())).as_deref(),
-            Ok("true")
+            render_with(&cmp(CmpOp::Gt, Kind::Float, Value::item_field("acc"), "1")).as_deref(),
+            Ok("double(inputs.parameter_values['pipelinechannel--acc']) > 1.0")
         );
         assert_eq!(
-            render_with(&Cond::Eq(flag, "false".into()).not()).as_deref(),
+            render_with(&cmp(CmpOp::Eq, Kind::Bool, Value::item_field("flag"), "false").not())
+                .as_deref(),
             Ok("!(inputs.parameter_values['pipelinechannel--flag'] == false)")
         );
         assert_eq!(
-            render_with(&Cond::Eq("a".into(), "a".into())).as_deref(),
-            Ok("true")
+            render_with(&cmp(CmpOp::Eq, Kind::Bool, Value::item_field("s"), "true")).as_deref(),
+            Ok("(inputs.parameter_values['pipelinechannel--s'] == 'true') == true")
         );
+        assert_eq!(render_with(&Cond::text_eq("a", "a")).as_deref(), Ok("true"));
     }
 
     #[test]
@@ -220,16 +223,18 @@ mod tests {
             Value::from("'x"),
         ]);
         assert_eq!(
-            render_with(&Cond::Eq(joined, "v1'x".into())).as_deref(),
+            render_with(&Cond::text_eq(joined, "v1'x")).as_deref(),
             Ok("('v' + inputs.parameter_values['pipelinechannel--tag'] + '\\'x') == 'v1\\'x'")
         );
-        assert!(render_with(&Cond::raw("{{workflow.parameters.a}} == 1")).is_err());
         let list = Value::item_field("list");
-        assert!(render_with(&Cond::Eq(list, "[]".into())).is_err());
-        let mixed = Cond::Eq(Value::Item, Value::item_field("pr"));
+        assert!(render_with(&Cond::text_eq(list, "[]")).is_err());
+        let n_as_text = Cond::text_eq(Value::Item, Value::item_field("pr"));
         assert_eq!(
-            render_with(&mixed),
-            Err("compares a NUMBER_INTEGER value with a STRING value".to_owned())
+            render_with(&n_as_text).as_deref(),
+            Ok(
+                "string(inputs.parameter_values['pipelinechannel--n']) == inputs.parameter_values['pipelinechannel--pr']"
+            )
         );
+        assert!(render_with(&cmp(CmpOp::Eq, Kind::Integer, Value::Item, "many")).is_err());
     }
 }

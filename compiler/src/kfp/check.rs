@@ -1,62 +1,40 @@
-//! Everything the KFP target cannot express, found before lowering: errors
-//! stop the compile, warned losses travel with the output. `validate_for`
-//! and `compile_kfp` both run this, so they agree.
+//! What the KFP target loses of a pipeline that the lowering does not meet
+//! on its way: pipeline-level settings, and per task the losses of
+//! memoization, optional outputs and the final status's format. The
+//! lowering (`lower.rs`) reports everything else as it meets it, in one pass.
 
-use super::{Problem, executor, kubernetes, plan::Plan, retry};
-use crate::ir::{PipelineData, TaskNode};
-use crate::kfp_feature::KfpFeature;
-use crate::options::KfpOptions;
-use crate::param::Value;
+use super::Problem;
+use crate::diagnostic::KfpFeature;
+use crate::ir::{PipelineData, TaskNode, Value};
 
-/// Every KFP problem and loss of `d`, pipeline-level first, then per task.
-pub(crate) fn check(d: &PipelineData, opts: &KfpOptions) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let mut pipeline = |feature| {
-        out.push(Problem {
+/// The pipeline-level losses of `d`.
+pub(crate) fn pipeline(d: &PipelineData) -> Vec<Problem> {
+    let mut features = Vec::new();
+    if let Some(name) = &d.service_account {
+        features.push(KfpFeature::ServiceAccount { name: name.clone() });
+    }
+    if d.pod_gc.is_some() {
+        features.push(KfpFeature::PodGc);
+    }
+    if !d.labels.is_empty() || !d.annotations.is_empty() {
+        features.push(KfpFeature::WorkflowMetadata);
+    }
+    if d.schedule.is_some() {
+        features.push(KfpFeature::Schedule);
+    }
+    features
+        .into_iter()
+        .map(|feature| Problem {
             task: None,
             location: d.location,
             feature,
         })
-    };
-    if let Some(name) = &d.service_account {
-        pipeline(KfpFeature::ServiceAccount { name: name.clone() });
-    }
-    if d.pod_gc.is_some() {
-        pipeline(KfpFeature::PodGc);
-    }
-    if !d.labels.is_empty() || !d.annotations.is_empty() {
-        pipeline(KfpFeature::WorkflowMetadata);
-    }
-    if d.schedule.is_some() {
-        pipeline(KfpFeature::Schedule);
-    }
-    for t in d.tasks.iter().chain(&d.exits) {
-        for feature in task(d, t, opts) {
-            out.push(Problem {
-                task: Some(t.name.clone()),
-                location: t.location,
-                feature,
-            });
-        }
-    }
-    out.extend(Plan::build(d).problems);
-    out
+        .collect()
 }
 
-fn task(d: &PipelineData, t: &TaskNode, opts: &KfpOptions) -> Vec<KfpFeature> {
+/// The losses of task `t` (`exit`: it is the exit handler).
+pub(crate) fn task(t: &TaskNode, exit: bool) -> Vec<KfpFeature> {
     let mut out = Vec::new();
-    let image = d.image_of(t, opts.image.as_deref()).unwrap_or_default();
-    if let Err(f) = executor::container(t, image) {
-        out.push(f);
-    }
-    out.extend(kubernetes::executor_config(d, t).1);
-    if let Some(r) = &t.settings.retry {
-        match retry::policy(r) {
-            Ok((_, Some(policy))) => out.push(KfpFeature::RetryPolicy { policy }),
-            Ok(_) => {}
-            Err(f) => out.push(f),
-        }
-    }
     if let Some((m, _)) = &t.settings.memoize {
         let mut lost = vec![
             format!("config map `{}`", m.config_map),
@@ -75,7 +53,7 @@ fn task(d: &PipelineData, t: &TaskNode, opts: &KfpOptions) -> Vec<KfpFeature> {
         });
     }
     let reads_status = t.params.iter().any(|p| p.value == Value::WorkflowStatus);
-    if reads_status && d.exits.iter().any(|e| std::ptr::eq(e, t)) {
+    if reads_status && exit {
         out.push(KfpFeature::FinalStatusFormat);
     }
     out

@@ -1,126 +1,97 @@
-//! A task's container as a KFP executor: kpipe's fixed artifact paths and
-//! Argo parameter references become KFP placeholders, resources become KFP's
-//! resource fields.
+//! A task's container as a KFP executor: its pieces rendered as KFP
+//! placeholders, resources as KFP's resource fields.
 //!
-//! | kpipe (Argo)                          | KFP v2                                            |
-//! |---------------------------------------|---------------------------------------------------|
-//! | `{{inputs.parameters.pr}}`            | `{{$.inputs.parameters['pr']}}`                   |
-//! | `/kpipe/inputs/NAME…`                 | `{{$.inputs.artifacts['NAME'].path}}…`            |
-//! | `/kpipe/outputs/NAME…`                | `{{$.outputs.artifacts['NAME'].path}}…`           |
-//! | `/kpipe/outputs/NAME.param`           | `{{$.outputs.parameters['NAME'].output_file}}`    |
+//! | IR                              | KFP v2                                            |
+//! |---------------------------------|---------------------------------------------------|
+//! | `Piece::Input(NAME)`            | `{{$.inputs.parameters['NAME']}}`                 |
+//! | `Piece::InputArtifact(NAME)`    | `{{$.inputs.artifacts['NAME'].path}}`             |
+//! | `Piece::OutputArtifact(NAME)`   | `{{$.outputs.artifacts['NAME'].path}}`            |
+//! | `Piece::OutputParam(NAME)`      | `{{$.outputs.parameters['NAME'].output_file}}`    |
+//! | `Piece::ExecutorInput`          | `{{$}}`                                           |
+//! | `Piece::Retries`                | — (an error: KFP has no attempt number)           |
+//!
+//! Text is passed as it is; text that holds an Argo expression or names
+//! kpipe's artifact directories (rather than one artifact) is an error, since
+//! KFP would pass it on unchanged.
 
 use super::spec::{Accelerator, Container, EnvVar, ResourceSpec};
-use crate::ir::TaskNode;
-use crate::kfp_feature::KfpFeature;
-use crate::lifecycle::EnvSource;
-use crate::param::Value;
-use crate::resources::Resources;
-use crate::step::{INPUTS_ROOT, OUTPUTS_ROOT};
+use crate::diagnostic::KfpFeature;
+use crate::dsl::step::KFP_EXECUTOR_INPUT;
+use crate::ir::{EnvSource, INPUTS_ROOT, OUTPUTS_ROOT, Piece, Pieces, Resources, TaskNode};
 
 /// The executor's container.
 pub(crate) fn container(t: &TaskNode, image: &str) -> Result<Container, KfpFeature> {
-    let table = path_table(t);
-    let translate = |s: &String| translate(s, t, &table);
     let mut env = Vec::new();
     for (name, source) in &t.settings.env {
-        let EnvSource::Value(Value::Literal(value)) = source else {
+        let EnvSource::Value(value) = source else {
             continue;
         };
-        if value.contains("{{inputs.parameters.") {
+        if value.0.contains(&Piece::Retries) {
+            return Err(KfpFeature::Retries);
+        }
+        let Some(value) = value.as_text() else {
             return Err(KfpFeature::EnvFromValue { name: name.clone() });
-        }
-        if let Some(expr) = expression(value) {
-            return Err(KfpFeature::ArgoExpression { expr });
-        }
-        if mentions_root(value) {
-            return Err(KfpFeature::UndeclaredPath {
-                arg: format!("{name}={value}"),
-            });
-        }
+        };
+        check_text(&value, &format!("{name}={value}"))?;
         env.push(EnvVar {
             name: name.clone(),
-            value: value.clone(),
+            value,
         });
     }
     Ok(Container {
-        args: t.args.iter().map(translate).collect::<Result<_, _>>()?,
-        command: t.command.iter().map(translate).collect::<Result<_, _>>()?,
+        args: t.args.iter().map(render).collect::<Result<_, _>>()?,
+        command: t.command.iter().map(render).collect::<Result<_, _>>()?,
         env,
         image: image.to_owned(),
         resources: resources(&t.settings.resources)?,
     })
 }
 
-/// Container path → placeholder, longest path first.
-fn path_table(t: &TaskNode) -> Vec<(&str, String)> {
-    let mut table: Vec<(&str, String)> = t
-        .inputs
-        .iter()
-        .map(|i| {
-            (
-                i.path.as_str(),
-                format!("{{{{$.inputs.artifacts['{}'].path}}}}", i.name),
-            )
+/// One argument with KFP's placeholders.
+fn render(arg: &Pieces) -> Result<String, KfpFeature> {
+    let whole = || arg.describe();
+    arg.try_render(|p| {
+        Ok(match p {
+            Piece::Text(s) => {
+                check_text(s, &whole())?;
+                s.clone()
+            }
+            Piece::Input(n) => format!("{{{{$.inputs.parameters['{n}']}}}}"),
+            Piece::InputArtifact(n) => format!("{{{{$.inputs.artifacts['{n}'].path}}}}"),
+            Piece::OutputArtifact(n) => format!("{{{{$.outputs.artifacts['{n}'].path}}}}"),
+            Piece::OutputParam(n) => format!("{{{{$.outputs.parameters['{n}'].output_file}}}}"),
+            Piece::ExecutorInput => KFP_EXECUTOR_INPUT.to_owned(),
+            Piece::Retries => return Err(KfpFeature::Retries),
         })
-        .chain(t.outputs.iter().map(|o| {
-            (
-                o.path.as_str(),
-                format!("{{{{$.outputs.artifacts['{}'].path}}}}", o.name),
-            )
-        }))
-        .chain(t.output_params.iter().map(|p| {
-            (
-                p.path.as_str(),
-                format!("{{{{$.outputs.parameters['{}'].output_file}}}}", p.name),
-            )
-        }))
-        .collect();
-    table.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
-    table
+    })
 }
 
-fn translate(s: &str, t: &TaskNode, table: &[(&str, String)]) -> Result<String, KfpFeature> {
-    let mut out = s.to_owned();
-    for (path, placeholder) in table {
-        out = replace_path(&out, path, placeholder);
+/// Text KFP would pass on unchanged although it means something: an Argo
+/// expression, or kpipe's artifact directories.
+fn check_text(text: &str, arg: &str) -> Result<(), KfpFeature> {
+    if let Some(expr) = expression(text) {
+        return Err(KfpFeature::ArgoExpression { expr });
     }
-    if mentions_root(&out) {
-        return Err(KfpFeature::UndeclaredPath { arg: s.to_owned() });
+    if mentions_root(text) {
+        return Err(KfpFeature::UndeclaredPath {
+            arg: arg.to_owned(),
+        });
     }
-    // Argo's template-parameter references → KFP's.
-    let mut result = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(start) = rest.find("{{") {
-        result.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            return Err(KfpFeature::ArgoExpression {
-                expr: rest[start..].to_owned(),
-            });
-        };
-        let inner = &after[..end];
-        match inner.strip_prefix("inputs.parameters.") {
-            Some(name) if t.params.iter().any(|p| p.name == name) => {
-                result.push_str(&format!("{{{{$.inputs.parameters['{name}']}}}}"));
-            }
-            _ if inner.starts_with('$') => result.push_str(&rest[start..start + end + 4]),
-            _ => {
-                return Err(KfpFeature::ArgoExpression {
-                    expr: format!("{{{{{inner}}}}}"),
-                });
-            }
-        }
-        rest = &after[end + 2..];
-    }
-    result.push_str(rest);
-    Ok(result)
+    Ok(())
 }
 
-/// The first `{{…}}` in `s`, if any.
+/// The first Argo `{{…}}` in `s` (KFP's own `{{$…}}` aside), if any.
 fn expression(s: &str) -> Option<String> {
-    let start = s.find("{{")?;
-    let end = s[start..].find("}}").map_or(s.len(), |e| start + e + 2);
-    Some(s[start..end].to_owned())
+    let mut from = 0;
+    while let Some(i) = s[from..].find("{{") {
+        let start = from + i;
+        let end = s[start..].find("}}").map_or(s.len(), |e| start + e + 2);
+        if !s[start + 2..].starts_with('$') {
+            return Some(s[start..end].to_owned());
+        }
+        from = end;
+    }
+    None
 }
 
 /// Where `path` stands as a whole path or a path prefix in `s`
@@ -159,19 +130,7 @@ fn is_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
 }
 
-fn replace_path(s: &str, path: &str, with: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pos = 0;
-    for (i, end) in path_matches(s, path) {
-        out.push_str(&s[pos..i]);
-        out.push_str(with);
-        pos = end;
-    }
-    out.push_str(&s[pos..]);
-    out
-}
-
-/// Whether `s` still names kpipe's input or output directory.
+/// Whether `s` names kpipe's input or output directory.
 fn mentions_root(s: &str) -> bool {
     [INPUTS_ROOT, OUTPUTS_ROOT]
         .iter()
@@ -243,41 +202,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_are_replaced_on_boundaries_only() {
-        let p = "{{$.inputs.artifacts['repo'].path}}";
+    fn paths_are_found_on_boundaries_only() {
+        let root = "/kpipe/inputs/repo";
         assert_eq!(
-            replace_path("--from=/kpipe/inputs/repo/data", "/kpipe/inputs/repo", p),
-            format!("--from={p}/data")
+            path_matches("--from=/kpipe/inputs/repo/data", root),
+            [(7, 25)]
         );
+        assert_eq!(path_matches("/kpipe/inputs/repository", root), []);
+        assert_eq!(path_matches("/x/kpipe/inputs/repo", root), []);
         assert_eq!(
-            replace_path("/kpipe/inputs/repository", "/kpipe/inputs/repo", p),
-            "/kpipe/inputs/repository"
+            path_matches("/kpipe/in,/kpipe/inputs/repo:/kpipe/inputs/repo", root).len(),
+            2
         );
-        assert_eq!(
-            replace_path("/x/kpipe/inputs/repo", "/kpipe/inputs/repo", p),
-            "/x/kpipe/inputs/repo"
-        );
-        assert_eq!(
-            replace_path("a /kpipe/inputs/repo b", "/kpipe/inputs/repo", p),
-            format!("a {p} b")
-        );
-        // A partial match first, a second occurrence, multi-byte neighbours.
-        assert_eq!(
-            replace_path(
-                "/kpipe/in,/kpipe/inputs/repo:/kpipe/inputs/repo",
-                "/kpipe/inputs/repo",
-                p
-            ),
-            format!("/kpipe/in,{p}:{p}")
-        );
-        assert_eq!(
-            replace_path("é/kpipe/inputs/repoé", "/kpipe/inputs/repo", p),
-            format!("é{p}é")
-        );
-        assert_eq!(replace_path("", "/kpipe/inputs/repo", p), "");
+        assert_eq!(path_matches("é/kpipe/inputs/repoé", root).len(), 1);
         assert_eq!(path_matches("abc", ""), []);
         assert!(mentions_root("--kfp-out=/kpipe/outputs"));
         assert!(!mentions_root("--out=/kpipe/outputsx"));
+    }
+
+    #[test]
+    fn pieces_become_placeholders_and_argo_text_is_refused() {
+        let arg = Pieces(vec![
+            Piece::Text("--data=".into()),
+            Piece::InputArtifact("dataset".into()),
+            Piece::Text(",".into()),
+            Piece::Input("pr".into()),
+        ]);
+        assert_eq!(
+            render(&arg).as_deref(),
+            Ok("--data={{$.inputs.artifacts['dataset'].path}},{{$.inputs.parameters['pr']}}")
+        );
+        assert_eq!(
+            render(&Pieces::one(Piece::Retries)),
+            Err(KfpFeature::Retries)
+        );
+        assert_eq!(
+            render(&Pieces::text("{{workflow.name}}")),
+            Err(KfpFeature::ArgoExpression {
+                expr: "{{workflow.name}}".into()
+            })
+        );
+        assert_eq!(render(&Pieces::text("{{$}}")).as_deref(), Ok("{{$}}"));
+        assert!(matches!(
+            render(&Pieces::text("--out=/kpipe/outputs/x")),
+            Err(KfpFeature::UndeclaredPath { .. })
+        ));
     }
 
     #[test]

@@ -8,10 +8,10 @@ use super::platform::{
     ConfigMapAsVolume, EmptyDirMount, KubernetesExecutorConfig, NameParameter, NodeSelector,
     PodMetadata, PvcMount, SecretAsEnv, SecretAsVolume, SecretKeyToEnv, Toleration,
 };
+use crate::diagnostic::KfpFeature;
+use crate::ir::EnvSource;
+use crate::ir::VolumeSource;
 use crate::ir::{PipelineData, TaskNode};
-use crate::kfp_feature::KfpFeature;
-use crate::lifecycle::EnvSource;
-use crate::volume::VolumeSource;
 
 /// The executor's Kubernetes config and what KFP loses of it.
 pub(crate) fn executor_config(

@@ -1,6 +1,7 @@
-//! IR → KFP v2 `PipelineSpec` and `PlatformSpec`. Runs only on a pipeline
-//! that passed validation for the KFP target (`check.rs`), so it has no
-//! errors of its own to report.
+//! IR → KFP v2 `PipelineSpec` and `PlatformSpec`, and every problem met on
+//! the way, in one pass over a plan computed once: `validate_for(kfp)`
+//! keeps the problems, `compile_kfp` the documents when no problem is an
+//! error.
 
 use std::collections::BTreeMap;
 
@@ -15,30 +16,60 @@ use super::spec::{
     ParameterIterator, ParameterSource, PipelineInfo, PipelineSpec, PipelineTask, RuntimeValue,
     SCHEMA_VERSION, TaskInfo, TaskInputs, TaskOutputArtifact, TaskOutputParameter, TriggerPolicy,
 };
-use super::{executor, kubernetes, retry, types};
+use super::{Problem, check, executor, kubernetes, retry, types};
+use crate::diagnostic::KfpFeature;
 use crate::ir::{PipelineData, TaskNode};
 use crate::options::KfpOptions;
 
-/// The two documents of an IR file; the platform one only when a task or
-/// the pipeline has Kubernetes settings.
-pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> (PipelineSpec, Option<PlatformSpec>) {
+/// The two documents of an IR file (the platform one only when a task or
+/// the pipeline has Kubernetes settings), and every problem: errors (the
+/// documents are then incomplete) and warned losses.
+#[derive(Debug)]
+pub(crate) struct Lowered {
+    pub(crate) spec: PipelineSpec,
+    pub(crate) platform: Option<PlatformSpec>,
+    pub(crate) problems: Vec<Problem>,
+}
+
+/// Lowers `d`, reporting what KFP cannot express as it goes.
+pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> Lowered {
     let plan = Plan::build(d);
+    let mut problems = check::pipeline(d);
     let mut components = BTreeMap::new();
     let mut executors = BTreeMap::new();
     let mut platform = BTreeMap::new();
+    let mut retry_policies = BTreeMap::new();
     let mut dags: Vec<Dag> = plan.scopes.iter().map(|_| Dag::default()).collect();
 
     let tasks = d.tasks.iter().enumerate().map(|(i, t)| (t, Some(i)));
     let exits = d.exits.iter().map(|t| (t, None));
     for (t, index) in tasks.chain(exits) {
+        let mut found = Vec::new();
         let image = d.image_of(t, opts.image.as_deref()).unwrap_or_default();
-        if let Ok(container) = executor::container(t, image) {
-            executors.insert(exec_name(t), Executor { container });
+        match executor::container(t, image) {
+            Ok(container) => {
+                executors.insert(exec_name(t), Executor { container });
+            }
+            Err(f) => found.push(f),
         }
-        let config = kubernetes::executor_config(d, t).0;
+        let (config, losses) = kubernetes::executor_config(d, t);
+        found.extend(losses);
         if !config.is_empty() {
             platform.insert(exec_name(t), config);
         }
+        if let Some(r) = &t.settings.retry {
+            let (policy, dropped) = retry::policy(r);
+            if let Some(policy) = dropped {
+                found.push(KfpFeature::RetryPolicy { policy });
+            }
+            retry_policies.insert(t.name.clone(), policy);
+        }
+        found.extend(check::task(t, index.is_none()));
+        problems.extend(found.into_iter().map(|feature| Problem {
+            task: Some(t.name.clone()),
+            location: t.location,
+            feature,
+        }));
         components.insert(comp_name(&t.name), component(&plan, t, index));
     }
     for (i, t) in d.tasks.iter().enumerate() {
@@ -50,12 +81,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> (PipelineSpec, Optio
             &plan.scopes[scope].dependencies,
         );
         task.caching_options = Some(caching(t));
-        task.retry_policy = t
-            .settings
-            .retry
-            .as_ref()
-            .and_then(|r| retry::policy(r).ok())
-            .map(|(p, _)| p);
+        task.retry_policy = retry_policies.get(&t.name).cloned();
         for (name, (source, selector)) in &inputs.parameters {
             let mut p = parameter_source(source);
             p.parameter_expression_selector = selector.clone();
@@ -71,12 +97,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> (PipelineSpec, Optio
     for (j, t) in d.exits.iter().enumerate() {
         let mut task = dag_task(&t.name, comp_name(&t.name), &BTreeMap::new());
         task.caching_options = Some(caching(t));
-        task.retry_policy = t
-            .settings
-            .retry
-            .as_ref()
-            .and_then(|r| retry::policy(r).ok())
-            .map(|(p, _)| p);
+        task.retry_policy = retry_policies.get(&t.name).cloned();
         if let Some(g) = plan.exit_group {
             task.dependent_tasks = vec![plan.scopes[g].name.clone()];
         }
@@ -209,7 +230,12 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> (PipelineSpec, Optio
             },
         },
     });
-    (spec, platform)
+    problems.extend(plan.problems);
+    Lowered {
+        spec,
+        platform,
+        problems,
+    }
 }
 
 pub(crate) fn comp_name(name: &str) -> String {
@@ -298,7 +324,7 @@ fn artifact_spec(t: &TaskNode, output: &str) -> ArtifactSpec {
         .outputs
         .iter()
         .find(|o| o.name == output)
-        .map_or(crate::artifact::KFP_ARTIFACT, |o| o.kfp_type);
+        .map_or(crate::ir::KFP_ARTIFACT, |o| o.kfp_type);
     ArtifactSpec {
         artifact_type: ArtifactType::new(title),
     }

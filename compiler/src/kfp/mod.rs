@@ -27,8 +27,8 @@ mod scope;
 mod spec;
 mod types;
 
+use crate::diagnostic::KfpFeature;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
-use crate::kfp_feature::KfpFeature;
 use crate::location::Location;
 
 /// KFP's placeholder of the run's name (what Argo calls `{{workflow.name}}`).

@@ -9,11 +9,10 @@ use super::plan::Plan;
 use super::scope::{Channel, LoopItem, LoopSource, ROOT, Scope, ScopeKind};
 use super::spec::ParameterType;
 use super::types;
-use crate::condition::Cond;
-use crate::graph;
+use crate::diagnostic::KfpFeature;
+use crate::ir::deps as graph;
+use crate::ir::{Cond, Value};
 use crate::ir::{Loop, PipelineData, TaskNode};
-use crate::kfp_feature::KfpFeature;
-use crate::param::Value;
 
 impl Plan<'_> {
     /// Creates the DAGs and puts every task in one.
@@ -214,13 +213,8 @@ impl Plan<'_> {
                 self.scopes[scope].needs.extend(reads);
                 cel
             }
-            Err(e) => {
-                let feature = match e.strip_prefix("raw:") {
-                    Some(expr) => KfpFeature::RawCondition {
-                        expr: expr.to_owned(),
-                    },
-                    None => KfpFeature::Condition { detail: e },
-                };
+            Err(detail) => {
+                let feature = KfpFeature::Condition { detail };
                 let at = t.settings.when.as_ref().map_or(t.location, |(_, l)| *l);
                 self.problem_at(t, at, feature);
                 String::new()
@@ -264,11 +258,11 @@ fn reads_item_fields(t: &TaskNode) -> BTreeSet<String> {
 /// condition DAG, as a KFP user writes one `dsl.If` around them; unless that
 /// would create a cycle between DAGs, then every task gets its own.
 fn condition_groups(d: &PipelineData, deps: &[BTreeSet<usize>]) -> Vec<Option<usize>> {
-    let key: Vec<Option<String>> = d
+    let key: Vec<Option<&Cond>> = d
         .tasks
         .iter()
         .map(|t| match (&t.settings.when, &t.settings.looped) {
-            (Some((c, _)), None) => Some(c.render()),
+            (Some((c, _)), None) => Some(c),
             _ => None,
         })
         .collect();

@@ -14,11 +14,11 @@ use super::Problem;
 use super::scope::{Channel, LoopItem, LoopSource, ROOT, Scope, ScopeKind, Source, TaskInputs};
 use super::spec::ParameterType;
 use super::types;
-use crate::graph;
+use crate::diagnostic::KfpFeature;
+use crate::ir::Value;
+use crate::ir::deps as graph;
 use crate::ir::{Loop, PipelineData, TaskNode};
-use crate::kfp_feature::KfpFeature;
 use crate::location::Location;
-use crate::param::Value;
 
 /// A pipeline's DAG tree for KFP, with every input's source and every
 /// problem found on the way.
@@ -70,7 +70,7 @@ impl<'a> Plan<'a> {
         plan
     }
 
-    pub(super) fn own(&self, pipeline: crate::pipeline_id::PipelineId, task: usize) -> bool {
+    pub(super) fn own(&self, pipeline: crate::ir::pipeline_id::PipelineId, task: usize) -> bool {
         pipeline == self.d.id && task < self.d.tasks.len()
     }
 

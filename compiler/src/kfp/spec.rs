@@ -279,7 +279,7 @@ pub(crate) enum IteratorItems {
     Raw(String),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RetryPolicy {
     #[serde(skip_serializing_if = "Option::is_none")]

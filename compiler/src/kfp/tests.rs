@@ -1,6 +1,6 @@
 //! Unit tests of the KFP target on small pipelines. The examples and
 //! kubernetes-analysis are snapshotted (snapshot-tests) and checked with
-//! kfp 2.17.3's own parsers (pipelines/tests/kfp_ir.rs).
+//! kfp 2.17.3's own parsers (pipelines/kubernetes-analysis/tests/kfp_ir.rs).
 
 use serde_json::Value as Json;
 
@@ -282,7 +282,12 @@ fn loops_iterate_and_conditions_nest_inside_them() {
             serde_json::json!({"region": "eu", "n": 1}),
             serde_json::json!({"region": "us", "n": 2}),
         ])
-        .when(crate::Cond::Ne(Value::item_field("n"), "2".into()));
+        .when(crate::Cond::compare(
+            crate::CmpOp::Ne,
+            crate::Kind::Integer,
+            Value::item_field("n"),
+            "2",
+        ));
     if let Some(names) = &names {
         p.add(echo("each").arg(Value::item())).with_param(names);
     }
@@ -383,7 +388,7 @@ fn parameters_are_typed_and_conditions_compare_typed_values() {
     let rate = p.float_param("rate", 0.5);
     let dry = p.bool_param("dry-run", false);
     p.add(echo("a").arg(&n).arg(&rate))
-        .when(n.eq("3").and(dry.eq("false")).and(rate.ne("0.5")));
+        .when(n.eq(3).and(dry.eq(false)).and(rate.ne(0.5)));
     let s = spec(&compile(&p));
     let params = &s["root"]["inputDefinitions"]["parameters"];
     assert_eq!(
@@ -540,21 +545,19 @@ fn what_kfp_cannot_express_is_an_error_naming_task_and_feature() {
     let p = Pipeline::new("broken");
     p.image("alpine:3.20");
     let n = p.int_param("n", 1);
-    p.add(echo("raw"))
-        .when(crate::Cond::raw("{{workflow.parameters.n}} > 3"));
+    p.add(echo("retries").arg(Value::retries()));
     p.add(echo("env")).env("N", &n);
     p.add(echo("argo").arg("{{workflow.name}}"));
     p.add(echo("disk"))
         .resources(Resources::default().request("ephemeral-storage", "1Gi"));
-    p.add(echo("backoff"))
-        .retry(Retry::limit(1).backoff("soon", 2, None));
     p.add(echo("mixed").arg(Value::item()))
         .with_items([serde_json::json!(1), serde_json::json!("a")]);
     p.add(echo("status").arg(Value::WorkflowStatus));
-    p.add(echo("compare")).when(n.eq(Value::WorkflowName));
-    let made = p.add(Produce).when(n.eq("2"));
+    p.add(echo("compare"))
+        .when(crate::Cond::text_eq(Value::WorkflowName, "x"));
+    let made = p.add(Produce).when(n.eq(2));
     p.add(Consume(&made.out.0));
-    p.on_exit(echo("exit").arg(&made.out.1)).when(n.eq("1"));
+    p.on_exit(echo("exit").arg(&made.out.1)).when(n.eq(1));
     let found = errors(&p);
     let names: Vec<(&str, &KfpFeature)> = found
         .iter()
@@ -575,18 +578,7 @@ fn what_kfp_cannot_express_is_an_error_naming_task_and_feature() {
                 detail: "has no KFP resource field".into(),
             },
         ),
-        (
-            "backoff",
-            KfpFeature::Duration {
-                value: "soon".into(),
-            },
-        ),
-        (
-            "raw",
-            KfpFeature::RawCondition {
-                expr: "{{workflow.parameters.n}} > 3".into(),
-            },
-        ),
+        ("retries", KfpFeature::Retries),
         (
             "compare",
             KfpFeature::Condition {

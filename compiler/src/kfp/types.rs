@@ -4,15 +4,15 @@
 use serde_json::Value as Json;
 
 use super::spec::ParameterType;
-use crate::ir::ParamDecl;
+use crate::ir::{Kind, ParamDecl};
 
 /// The KFP type of a declared pipeline parameter.
 pub(crate) fn of_param(p: &ParamDecl) -> ParameterType {
-    match p.kfp_type {
-        "Integer" => ParameterType::Integer,
-        "Float" => ParameterType::Double,
-        "Bool" => ParameterType::Boolean,
-        _ => ParameterType::String,
+    match p.kind {
+        Kind::Integer => ParameterType::Integer,
+        Kind::Float => ParameterType::Double,
+        Kind::Bool => ParameterType::Boolean,
+        Kind::String => ParameterType::String,
     }
 }
 

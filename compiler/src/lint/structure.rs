@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::LintIssue;
 use super::schema::Kind;
-use crate::graph;
+use crate::ir::deps as graph;
 use crate::names::references;
 
 pub(crate) fn check(doc: &Value, kind: Kind) -> Vec<LintIssue> {

@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::registry::{BuildPipeline, Entry, Registry};
+use crate::registry::{Entry, Registry};
 use crate::step::Steps;
 
 /// A command-line program for a set of pipelines and steps: `compile`,
@@ -59,14 +59,13 @@ impl App {
         self
     }
 
-    /// Registers pipeline `name`, described by `summary`, built by `build`
-    /// (`fn() -> Pipeline` or `fn(&Profile) -> Pipeline`).
+    /// Registers pipeline `name`, described by `summary`, built by `build`.
     #[track_caller]
-    pub fn pipeline<M>(
+    pub fn pipeline(
         self,
         name: impl Into<String>,
         summary: impl Into<String>,
-        build: impl BuildPipeline<M>,
+        build: impl Fn() -> crate::Pipeline + 'static,
     ) -> Self {
         self.entry(Entry::new(name, summary, build))
     }
@@ -139,21 +138,17 @@ impl App {
         crate::cli::command(self)
     }
 
-    /// Builds pipeline `name` (the default when `None`) for `profile`,
-    /// exactly as the commands do.
-    pub fn build_pipeline(
-        &self,
-        name: Option<&str>,
-        profile: &crate::Profile,
-    ) -> anyhow::Result<crate::Pipeline> {
+    /// Builds pipeline `name` (the default when `None`), exactly as the
+    /// commands do.
+    pub fn build_pipeline(&self, name: Option<&str>) -> anyhow::Result<crate::Pipeline> {
         let entry = self.registry.lookup(name)?;
-        Ok(self.build(entry, profile))
+        Ok(self.build(entry))
     }
 
-    /// Builds a registered pipeline for `profile`, its typed steps pointed
-    /// at this app's step runner (unless the pipeline set its own).
-    pub(crate) fn build(&self, entry: &Entry, profile: &crate::Profile) -> crate::Pipeline {
-        let p = entry.build(profile);
+    /// Builds a registered pipeline, its typed steps pointed at this app's
+    /// step runner (unless the pipeline set its own).
+    pub(crate) fn build(&self, entry: &Entry) -> crate::Pipeline {
+        let p = entry.build();
         p.default_step_program([self.name, "step"]);
         p
     }
@@ -165,6 +160,6 @@ pub(crate) fn compile_default(
     app: &App,
     entry: &Entry,
 ) -> Result<String, kpipe_compiler::CompileError> {
-    app.build(entry, &crate::Profile::Cluster)
+    app.build(entry)
         .compile(&kpipe_compiler::CompileOptions::default())
 }

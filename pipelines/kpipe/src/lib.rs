@@ -107,6 +107,7 @@ extern crate self as kpipe;
 mod app;
 mod cli;
 pub mod fsutil;
+mod profile;
 pub mod prow;
 mod registry;
 pub mod report;
@@ -124,20 +125,21 @@ pub mod tls;
 pub mod __private;
 
 pub use app::App;
-pub use registry::{BuildPipeline, Entry, LocalEnv, Profile};
+pub use profile::LocalProfile;
+pub use registry::{Entry, LocalEnv, LocalPrep};
 pub use step::{Context, StepArgs, Steps};
 
 /// The compiler: the DSL, the graph, the Argo model, lint checks.
 pub use kpipe_compiler as compiler;
 pub use kpipe_compiler::{
-    Arg, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CompileError, CompileOptions,
-    Compiled, ConcurrencyPolicy, Cond, ContainerOutputs, ContainerStep, Diagnostic, DiagnosticKind,
-    Diagnostics, GraphFormat, INPUTS_ROOT, Io, KFP_ARTIFACT, KFP_CLASSIFICATION_METRICS_TYPE,
-    KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL, KFP_UI_METADATA, KfpFeature, KfpOptions,
-    Location, Memoize, NVIDIA_GPU, OUTPUTS_ROOT, OutputKind, OutputParam, OutputParamValue, Param,
-    ParamRefValue, ParamType, Pipeline, PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM,
-    Schedule, Severity, Step, TaintEffect, Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl,
-    Value, Volume,
+    Arg, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CmpOp, CompileError,
+    CompileOptions, Compiled, ConcurrencyPolicy, Cond, ContainerOutputs, ContainerStep, Diagnostic,
+    DiagnosticKind, Diagnostics, GraphFormat, INPUTS_ROOT, Io, KFP_ARTIFACT,
+    KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL,
+    KFP_UI_METADATA, KfpFeature, KfpOptions, Kind, Location, Memoize, NVIDIA_GPU, OUTPUTS_ROOT,
+    Operand, OutputKind, OutputParam, OutputParamValue, Param, ParamRefValue, ParamType, Pipeline,
+    PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM, Schedule, Severity, Step, TaintEffect,
+    Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl, Value, Volume,
 };
 pub use kpipe_compiler::{GraphLayout, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 /// `#[derive(ToArgs)]`: see [`ToArgs`] and the `kpipe-derive` crate.

@@ -1,35 +1,12 @@
 //! The pipelines an [`App`](crate::App) knows: lookup, the default, and
-//! what differs between a cluster and a local run.
+//! how a local run binds what differs between a laptop and a cluster (a
+//! preparation hook and a profile; never a second pipeline).
 
 use std::collections::BTreeMap;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 
 use kpipe_compiler::Pipeline;
-
-/// Which variant of a pipeline to build.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Profile {
-    /// What runs on a cluster (`compile`, `submit`, `prow`, `lint`).
-    Cluster,
-    /// A run on this machine (`run --local`).
-    Local(LocalEnv),
-}
-
-impl Profile {
-    /// True for [`Profile::Local`].
-    pub fn is_local(&self) -> bool {
-        matches!(self, Profile::Local(_))
-    }
-
-    /// The local run's environment, if this is one.
-    pub fn local(&self) -> Option<&LocalEnv> {
-        match self {
-            Profile::Local(env) => Some(env),
-            Profile::Cluster => None,
-        }
-    }
-}
 
 /// Where a local run happens: its working directory, and the programs the
 /// steps' commands name, found on this machine.
@@ -66,34 +43,45 @@ impl LocalEnv {
     }
 }
 
-/// A function that builds a pipeline: `fn() -> Pipeline`, or
-/// `fn(&Profile) -> Pipeline` for a pipeline that differs when it runs
-/// locally. `M` only tells the two apart.
-pub trait BuildPipeline<M>: 'static {
-    /// Builds the pipeline for `profile`.
-    fn build(&self, profile: &Profile) -> Pipeline;
+/// What a local run's preparation provides: parameter values (used unless
+/// the profile or `-p` sets them) and host paths the steps read (a
+/// container engine mounts them at the same path).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocalPrep {
+    /// Parameter values.
+    pub params: Vec<(String, String)>,
+    /// Host paths the steps read, by the same path, in their containers.
+    pub shared: Vec<PathBuf>,
 }
 
-impl<F: Fn() -> Pipeline + 'static> BuildPipeline<()> for F {
-    fn build(&self, _: &Profile) -> Pipeline {
-        self()
+impl LocalPrep {
+    /// Nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets parameter `name` (unless the profile or `-p` does).
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Makes host path `path` visible to the steps at the same path.
+    pub fn share(mut self, path: impl Into<PathBuf>) -> Self {
+        self.shared.push(path.into());
+        self
     }
 }
 
-impl<F: Fn(&Profile) -> Pipeline + 'static> BuildPipeline<Profile> for F {
-    fn build(&self, profile: &Profile) -> Pipeline {
-        self(profile)
-    }
-}
-
-type PrepareFn = Box<dyn Fn(&LocalEnv) -> anyhow::Result<Vec<(String, String)>>>;
+type PrepareFn = Box<dyn Fn(&LocalEnv) -> anyhow::Result<LocalPrep>>;
 
 /// A registered pipeline.
 pub struct Entry {
     pub(crate) name: String,
     pub(crate) summary: String,
-    pub(crate) build: Box<dyn Fn(&Profile) -> Pipeline>,
+    pub(crate) build: Box<dyn Fn() -> Pipeline>,
     pub(crate) prepare_local: Option<PrepareFn>,
+    pub(crate) local_profile: Option<(&'static str, &'static Location<'static>)>,
     pub(crate) prow_bot: Option<String>,
     pub(crate) location: &'static Location<'static>,
 }
@@ -111,29 +99,40 @@ impl Entry {
     /// Pipeline `name` (what `compile NAME` takes), described by `summary`
     /// (`compile --list`), built by `build`.
     #[track_caller]
-    pub fn new<M>(
+    pub fn new(
         name: impl Into<String>,
         summary: impl Into<String>,
-        build: impl BuildPipeline<M>,
+        build: impl Fn() -> Pipeline + 'static,
     ) -> Self {
         Self {
             name: name.into(),
             summary: summary.into(),
-            build: Box::new(move |p| build.build(p)),
+            build: Box::new(build),
             prepare_local: None,
+            local_profile: None,
             prow_bot: None,
             location: Location::caller(),
         }
     }
 
-    /// Runs before a local run builds the pipeline (e.g. to create a local
-    /// data repository in the workdir); returns parameter values to use
-    /// unless the user sets them with `-p`.
+    /// Runs before a local run (e.g. to create a local data repository in
+    /// the workdir); returns parameter values to use unless the profile or
+    /// `-p` sets them, and host paths the steps read.
     pub fn prepare_local(
         mut self,
-        prepare: impl Fn(&LocalEnv) -> anyhow::Result<Vec<(String, String)>> + 'static,
+        prepare: impl Fn(&LocalEnv) -> anyhow::Result<LocalPrep> + 'static,
     ) -> Self {
         self.prepare_local = Some(Box::new(prepare));
+        self
+    }
+
+    /// The local profile a local run uses unless `--profile` names another:
+    /// YAML text with `params:` (name: value) and `secrets:` (name: path),
+    /// usually a file kept next to the pipeline
+    /// (`include_str!("local.yaml")`). See [`LocalProfile`](crate::LocalProfile).
+    #[track_caller]
+    pub fn local_profile(mut self, yaml: &'static str) -> Self {
+        self.local_profile = Some((yaml, Location::caller()));
         self
     }
 
@@ -149,9 +148,9 @@ impl Entry {
         &self.name
     }
 
-    /// Builds the pipeline for `profile`.
-    pub fn build(&self, profile: &Profile) -> Pipeline {
-        (self.build)(profile)
+    /// Builds the pipeline.
+    pub fn build(&self) -> Pipeline {
+        (self.build)()
     }
 }
 

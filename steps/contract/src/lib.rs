@@ -6,20 +6,19 @@
 //!   [`Pipeline`](kpipe::Pipeline) declares its artifacts and renders
 //!   its command line.
 //! - **Binary side**: the command line is a clap struct ([`CheckoutArgs`], …)
-//!   collected in [`StepCli`], which `kpipe-step` parses. The compiler renders
-//!   exactly that struct (via [`ToArgs`](kpipe::ToArgs)), so the two
-//!   cannot drift; `tests` round-trip every step.
+//!   that `kpipe-step` registers with kpipe's step runtime
+//!   (`kpipe_steps::steps()`). The compiler renders exactly that struct (via
+//!   [`ToArgs`](kpipe::ToArgs)), so the two cannot drift; `tests`
+//!   round-trip every step.
 //!
 //! This crate is light (the compiler and clap only) so the `kpipe` CLI can
 //! depend on it without linking any step implementation.
 
 pub mod artifacts;
-mod cli;
 pub mod git;
 mod secrets;
 mod steps;
 
-pub use cli::{Command, StepCli};
 pub use secrets::SecretPaths;
 pub use steps::analyze::{
     Analyze, AnalyzeArgs, AnalyzeOutputs, Chart, ChartFlags, Subset, SubsetFlags,

@@ -36,7 +36,12 @@ pub(super) fn run(args: BuildImageArgs) -> anyhow::Result<()> {
             "no tag to apply: pass --tag (e.g. the commit) or build master (empty --pr tags `latest`)"
         );
     }
-    let img = image::build(&args.base_binary, &args.model)?;
+    let base = match &args.base_binary {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()
+            .context("cannot find the running binary to put in the image; pass --base-binary")?,
+    };
+    let img = image::build(&base, &args.model)?;
     image::write_layout(&img, &args.layout, &args.image, &tags)?;
     let size: usize = img.blobs.values().map(Vec::len).sum();
     eprintln!(
@@ -47,14 +52,15 @@ pub(super) fn run(args: BuildImageArgs) -> anyhow::Result<()> {
         args.layout.display(),
         tags.join(", ")
     );
-    if !args.push {
-        eprintln!("Not pushing (no --push)");
+    if !*args.push.get() {
+        eprintln!("Not pushing (--push=false)");
         return Ok(());
     }
-    let credentials = match &args.registry_auth {
-        Some(f) => Credentials::from_docker_config(f, &reference)?,
-        None => None,
-    };
+    let credentials =
+        match crate::secret::mounted(args.registry_auth.as_deref(), "registry credentials") {
+            Some(f) => Credentials::from_docker_config(f, &reference)?,
+            None => None,
+        };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

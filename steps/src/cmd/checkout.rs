@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use kpipe_step_contract::CheckoutArgs;
 
 use crate::git::{Auth, clone_url, git};
-use crate::secret::read_secret_file;
+use crate::secret::{mounted, read_secret_file};
 
 /// Runs `checkout`.
 pub(super) fn run(args: CheckoutArgs) -> anyhow::Result<()> {
@@ -21,16 +21,17 @@ pub(super) fn run(args: CheckoutArgs) -> anyhow::Result<()> {
             out.display()
         );
     }
-    if let Some(k) = &args.ssh_key
+    let ssh_key = mounted(args.ssh_key.as_deref(), "SSH key");
+    if let Some(k) = ssh_key
         && !k.is_file()
     {
-        bail!("the SSH key {} does not exist", k.display());
+        bail!("the SSH key {} is not a file", k.display());
     }
-    let token = match &args.token_file {
+    let token = match mounted(args.token_file.as_deref(), "git token") {
         Some(f) => Some(read_secret_file(f, "the git token")?),
         None => None,
     };
-    let auth = Auth::new(args.ssh_key.as_deref(), token)?;
+    let auth = Auth::new(ssh_key, token)?;
     let pr = args.pr.trim();
     if !pr.is_empty() && !pr.chars().all(|c| c.is_ascii_digit()) {
         bail!("--pr must be a pull request number, got `{pr}`");

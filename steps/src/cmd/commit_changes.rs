@@ -10,6 +10,7 @@ use kpipe_step_contract::{
 };
 
 use crate::git::{Auth, git};
+use crate::secret::mounted;
 
 fn replace_with(src: &Path, dest: &Path) -> anyhow::Result<()> {
     if !src.exists() {
@@ -43,7 +44,7 @@ fn copy(src: &Path, dest: &Path) -> std::io::Result<()> {
 /// Runs `commit-changes`.
 pub(super) fn run(args: CommitChangesArgs) -> anyhow::Result<()> {
     let repo = &args.repo;
-    let auth = Auth::new(args.ssh_key.as_deref(), None)?;
+    let auth = Auth::new(mounted(args.ssh_key.as_deref(), "SSH key"), None)?;
     if git(repo, &["rev-parse", "--is-inside-work-tree"], &auth).is_err() {
         bail!(
             "{} is not a git working tree; pass the checkout step's output",
@@ -80,7 +81,7 @@ pub(super) fn run(args: CommitChangesArgs) -> anyhow::Result<()> {
         "Committed {sha}: \"{}\" ({files} files changed)",
         args.message
     );
-    if args.push {
+    if *args.push.get() {
         let branch = git(repo, &["rev-parse", "--abbrev-ref", "HEAD"], &auth)?;
         if branch == "HEAD" {
             bail!("cannot push: the checkout is not on a branch (detached HEAD)");
@@ -98,7 +99,7 @@ pub(super) fn run(args: CommitChangesArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot push {sha} to {branch}"))?;
         eprintln!("Pushed to {branch}");
     } else {
-        eprintln!("Not pushing (no --push)");
+        eprintln!("Not pushing (--push=false)");
     }
     Ok(())
 }

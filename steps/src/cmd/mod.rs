@@ -10,25 +10,26 @@ mod train;
 mod update_api;
 mod update_data;
 
-use kpipe_step_contract::Command;
+use kpipe::Steps;
 
 pub use predict::{NEGATIVE_TEST_TEXT, POSITIVE_TEST_TEXT};
 pub use rollout::{canary_patch, desired, inference_service, promote_patch};
 pub use train::evaluate;
 
-/// Runs one step.
-pub fn run(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Train(args) => train::run(args),
-        Command::Predict(args) => predict::run(args),
-        Command::UpdateApi(args) => update_api::run(args),
-        Command::UpdateData(args) => update_data::run(args),
-        Command::Analyze(args) => analyze::run(args),
-        Command::Checkout(args) => checkout::run(args),
-        Command::CommitChanges(args) => commit_changes::run(args),
-        Command::BuildImage(args) => build_image::run(args),
-        Command::Rollout(args) => rollout::run(args),
-        Command::Serve(args) => crate::serve::run(args),
-        Command::Bot(args) => crate::bot::run(args),
-    }
+/// Every step of `kpipe-step`, registered with kpipe's step runtime (as a
+/// user's steps are): its subcommands, their `--help`, the output
+/// directories, the error printed once and the exit code.
+pub fn steps() -> Steps {
+    Steps::new()
+        .step(|args, _| checkout::run(args))
+        .step(|args, _| update_api::run(args))
+        .step(|args, _| update_data::run(args))
+        .step(|args, _| analyze::run(args))
+        .step(|args, _| train::run(args))
+        .step(|args, _| predict::run(args))
+        .step(|args, _| build_image::run(args))
+        .step(|args, _| commit_changes::run(args))
+        .step(|args, _| rollout::run(args))
+        .step(|args, _| crate::serve::run(args))
+        .step(|args, _| crate::bot::run(args))
 }

@@ -68,7 +68,7 @@ fn validate_image(image: &str) -> anyhow::Result<()> {
 /// Runs `rollout`.
 pub(super) fn run(args: RolloutArgs) -> anyhow::Result<()> {
     validate_image(&args.image)?;
-    if args.dry_run {
+    if *args.dry_run.get() {
         let print = |title: &str, v: &Value| {
             println!(
                 "# {title}\n{}",

@@ -74,7 +74,7 @@ pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
         features: FeatureConfig::kpipe(),
         network,
         seed: args.seed,
-        device: args.device,
+        device: *args.device.get(),
         validation_share: VALIDATION_SHARE,
         refit: true,
     };

@@ -35,7 +35,10 @@ pub(super) fn run(args: UpdateApiArgs) -> anyhow::Result<()> {
             args.repo
         );
     }
-    if args.offline {
+    if *args.offline.get() && args.full {
+        bail!("--offline=true and --full contradict each other: a full export contacts GitHub");
+    }
+    if *args.offline.get() {
         return match state {
             Some(s) => {
                 eprintln!(
@@ -52,7 +55,10 @@ pub(super) fn run(args: UpdateApiArgs) -> anyhow::Result<()> {
             ),
         };
     }
-    let token = Token::find(args.token_file.as_deref())?;
+    let token = Token::find(crate::secret::mounted(
+        args.token_file.as_deref(),
+        "GitHub token",
+    ))?;
     if token.is_none() {
         eprintln!(
             "No GitHub token (--token-file or GITHUB_TOKEN): anonymous requests are limited to 60 per hour"

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::super::LintIssue;
 use super::strict::issue;
-use crate::graph;
+use crate::ir::deps as graph;
 
 type Obj = Map<String, Value>;
 

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use kpipe_compiler::{ArgoVersion, CompileError, CompileOptions, KfpOptions, OutputKind};
 
 use super::{Outcome, lookup, output};
-use crate::{App, Profile};
+use crate::App;
 
 #[derive(Args, Debug)]
 pub(crate) struct CompileArgs {
@@ -76,7 +76,7 @@ pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let entry = lookup(app, args.pipeline.as_deref())?;
-    let pipeline = app.build(entry, &Profile::Cluster);
+    let pipeline = app.build(entry);
     if args.target == Output::Kfp {
         let options = KfpOptions {
             image: args.image.clone(),

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use kpipe_compiler::GraphFormat;
 
 use super::{Outcome, lookup, output};
-use crate::{App, Profile};
+use crate::App;
 
 #[derive(Args, Debug)]
 pub(crate) struct GraphArgs {
@@ -32,7 +32,7 @@ enum Format {
 
 pub(crate) fn run(app: &App, args: &GraphArgs) -> anyhow::Result<Outcome> {
     let entry = lookup(app, args.pipeline.as_deref())?;
-    let pipeline = app.build(entry, &Profile::Cluster);
+    let pipeline = app.build(entry);
     if let Err(diagnostics) = pipeline.validate() {
         output::eprint_block(diagnostics);
         return Ok(Outcome::Invalid);

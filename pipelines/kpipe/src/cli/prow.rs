@@ -59,7 +59,7 @@ pub(crate) struct ProwArgs {
 
 pub(crate) fn run(app: &App, args: &ProwArgs) -> anyhow::Result<Outcome> {
     let entry = lookup(app, args.pipeline.as_deref())?;
-    let params = app.build(entry, &crate::Profile::Cluster).param_names();
+    let params = app.build(entry).param_names();
     let opts = ProwOptions {
         program: app.name.to_owned(),
         pipeline: entry.name.clone(),

@@ -1,24 +1,38 @@
-//! `run --local`.
+//! `run --local`: settings resolved from the command line (no side
+//! effects), then the run: the workdir prepared, parameters bound, secrets
+//! staged, the pipeline's IR executed, the summary, the record and the
+//! report written.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use kpipe_compiler::argo::{Manifest, Workflow};
+use kpipe_compiler::ir::PipelineData;
+use kpipe_compiler::ir::bind::Bound;
 use kpipe_compiler::{CompileOptions, OutputKind};
 
-use super::{Outcome, lookup, parse_param};
-use crate::run::{self, LocalRun, Status, Stop, TaskReport};
-use crate::{App, LocalEnv, Profile};
+use super::{Outcome, bind_params, lookup, parse_param};
+use crate::profile::{LocalProfile, expand, stage_secrets};
+use crate::registry::Entry;
+use crate::run::{self, Engine, Layout, LocalRun, Status, Stop, TaskReport};
+use crate::{App, LocalEnv, LocalPrep, Pipeline};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
-Each step's command runs as a process on this machine: container images are
-not pulled, resource requests, node selectors and tolerations are ignored, and
-secrets are not available (each run says which). Every step's files, log and
-outputs go to WORKDIR/steps/<step>/.
+A local run executes the workflow `compile` prints, with its parameters bound
+from the pipeline's local profile (a file kept next to it; --profile FILE for
+another), then -p. Secrets come from local files: --secret NAME=PATH (a file
+is one key named after it, a directory one key per file, NAME/KEY=FILE names
+the key); a secret not given is an empty directory, as an optional secret
+volume is.
+
+With the process engine (the default) each step's command runs as a process
+on this machine: container images are not pulled, resource requests, node
+selectors and tolerations are ignored (each run says which). Every step's
+files, log and outputs go to WORKDIR/steps/<step>/.
 
 Steps are cached: a step whose command line, environment, input artifacts and
 program are unchanged since its last successful run in WORKDIR is not run
@@ -40,6 +54,12 @@ pub(crate) struct RunArgs {
     /// Set a pipeline parameter (repeatable), e.g. `-p pr=123`.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
+    /// Bind parameters and secrets from this profile instead of the pipeline's own.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// A secret from a local file or directory (repeatable): NAME=PATH or NAME/KEY=FILE.
+    #[arg(long = "secret", value_name = "NAME=PATH", value_parser = parse_param)]
+    secrets: Vec<(String, String)>,
     /// Run this executable where a step's command names PROGRAM (repeatable).
     #[arg(long = "program", value_name = "PROGRAM=PATH", value_parser = parse_param)]
     programs: Vec<(String, String)>,
@@ -54,15 +74,41 @@ pub(crate) struct RunArgs {
     no_cache: bool,
 }
 
-pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
+/// Everything a run needs, resolved from the command line.
+struct Settings<'a> {
+    entry: &'a Entry,
+    layout: Layout,
+    /// The pipeline's own profile, or `--profile`'s.
+    profile: LocalProfile,
+    /// `-p` values.
+    given: Vec<(String, String)>,
+    /// `--secret` values (relative to the working directory).
+    secrets: Vec<(String, PathBuf)>,
+    programs: BTreeMap<String, PathBuf>,
+    jobs: usize,
+    cache: bool,
+}
+
+fn settings<'a>(app: &'a App, args: &RunArgs) -> anyhow::Result<Settings<'a>> {
     let entry = lookup(app, args.pipeline.as_deref())?;
     let workdir = args
         .workdir
         .clone()
         .unwrap_or_else(|| PathBuf::from("kpipe-local").join(&entry.name));
-    std::fs::create_dir_all(&workdir)
-        .with_context(|| format!("cannot create the workdir {}", workdir.display()))?;
-    let workdir = workdir.canonicalize().unwrap_or(workdir);
+    let profile = match (&args.profile, entry.local_profile) {
+        (Some(path), _) => LocalProfile::read(path)?,
+        (None, Some((text, at))) => LocalProfile::parse(
+            text,
+            &format!(
+                "the local profile of {} ({}:{})",
+                entry.name,
+                at.file(),
+                at.line()
+            ),
+            Path::new("."),
+        )?,
+        (None, None) => LocalProfile::default(),
+    };
     let mut programs = BTreeMap::new();
     if let Ok(me) = std::env::current_exe() {
         programs.insert(app.name.to_owned(), me);
@@ -85,48 +131,79 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         }
         programs.insert(name, path.canonicalize().unwrap_or(path));
     }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    Ok(Settings {
+        entry,
+        layout: Layout::new(workdir),
+        profile,
+        given: args.params.clone(),
+        secrets: args
+            .secrets
+            .iter()
+            .map(|(name, path)| (name.clone(), expand(path, &cwd)))
+            .collect(),
+        programs,
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+            .max(1),
+        cache: !args.no_cache,
+    })
+}
+
+pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
+    let s = settings(app, args)?;
+    let pipeline = app.build(s.entry);
+    let options = CompileOptions {
+        kind: OutputKind::Workflow,
+        ..CompileOptions::default()
+    };
+    let plan = pipeline.ir(&options).map_err(|d| anyhow::anyhow!("{d}"))?;
+    // Bad -p values stop the run before anything is created.
+    let specs = plan.param_specs();
+    bind_params(&s.entry.name, &specs, &s.given)?;
+
+    std::fs::create_dir_all(s.layout.workdir())
+        .with_context(|| format!("cannot create the workdir {}", s.layout.workdir().display()))?;
+    let workdir = s.layout.workdir().canonicalize()?;
+    let layout = Layout::new(&workdir);
     let env = LocalEnv {
         workdir: workdir.clone(),
-        programs,
+        programs: s.programs.clone(),
     };
-    let mut params: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(prepare) = &entry.prepare_local {
-        for (k, v) in prepare(&env)? {
-            if !args.params.iter().any(|(name, _)| *name == k) {
-                params.insert(k, v);
-            }
-        }
-    }
-    params.extend(args.params.iter().cloned());
-    let pipeline = app.build(entry, &Profile::Local(env.clone()));
-    let scheduled = pipeline.is_scheduled();
-    let manifest = pipeline
-        .lower(&CompileOptions {
-            kind: OutputKind::Workflow,
-            ..CompileOptions::default()
-        })
-        .map_err(|d| anyhow::anyhow!("{d}"))?;
-    let Manifest::Workflow(wf) = manifest else {
-        bail!("kpipe bug: a Workflow was requested");
+    let prep = match &s.entry.prepare_local {
+        Some(prepare) => prepare(&env)?,
+        None => LocalPrep::default(),
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
-        .max(1);
+    let mut values = prep.params.clone();
+    values.extend(s.profile.params.iter().cloned());
+    values.extend(s.given.iter().cloned());
+    let bound = bind_params(&s.entry.name, &specs, &values)?;
+    let mut secrets = s.profile.secrets.clone();
+    secrets.extend(s.secrets.iter().cloned());
+    let secrets = stage_secrets(&secrets, &|name| layout.secret(name))?;
+    write_workflow(&pipeline, &bound, &layout)?;
+
     eprintln!(
-        "Running {} locally in {} ({jobs} at a time): each step's command runs on this machine; container images are not pulled{}",
-        entry.name,
+        "Running {} locally in {} ({} at a time): each step's command runs on this machine; container images are not pulled{}",
+        s.entry.name,
         workdir.display(),
-        if args.no_cache {
-            ""
-        } else {
+        s.jobs,
+        if s.cache {
             "; unchanged steps are cached"
+        } else {
+            ""
         }
     );
-    if scheduled {
+    for p in bound.params.iter().filter(|p| !p.given) {
+        if values.iter().any(|(n, _)| *n == p.name) {
+            eprintln!("{} = {} (the local profile)", p.name, p.text);
+        }
+    }
+    if pipeline.is_scheduled() {
         eprintln!(
             "note: {} is scheduled on a cluster (CronWorkflow); this runs it once, now",
-            entry.name
+            s.entry.name
         );
     }
     // Ctrl-C and SIGTERM stop the run rather than the process: the steps
@@ -138,24 +215,26 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
     }
     let started = Instant::now();
     let cfg = LocalRun {
-        workdir: workdir.clone(),
-        params,
+        layout: layout.clone(),
+        params: bound.pairs().into_iter().collect(),
         env,
-        jobs,
-        cache: !args.no_cache,
+        secrets,
+        engine: Engine::Process,
+        jobs: s.jobs,
+        cache: s.cache,
         interrupt: interrupt.clone(),
     };
-    let reports = run::run(&wf, &cfg, Box::new(std::io::stderr()))?;
+    let reports = run::run(&plan, &cfg, Box::new(std::io::stderr()))?;
     let seconds = started.elapsed().as_secs_f64();
     print_summary(&reports, seconds);
-    print_metrics(&workdir, &wf);
+    print_metrics(&plan, &reports);
     let writing = Instant::now();
     let report = crate::report::write(&crate::report::Run {
-        pipeline: &entry.name,
-        workdir: &workdir,
-        workflow: &wf,
+        pipeline: &s.entry.name,
+        layout: &layout,
+        plan: &plan,
         graph: &pipeline,
-        params: &cfg.params,
+        params: &given_params(&bound),
         reports: &reports,
         seconds,
         interrupted: interrupt.is_raised().then(|| interrupt.reason()),
@@ -170,29 +249,61 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         .filter(|r| matches!(r.status, Status::Failed(_)))
         .map(|r| r.name.as_str())
         .collect();
+    let steps = layout.steps();
     if let Some(signal) = interrupt.signal() {
         eprintln!(
-            "\nerror: {} was interrupted ({signal}); what ran is in {}/steps/",
-            entry.name,
-            workdir.display()
+            "\nerror: {} was interrupted ({signal}); what ran is in {}/",
+            s.entry.name,
+            steps.display()
         );
         return Ok(Outcome::Exit(signal.exit_code()));
     }
     if failed.is_empty() {
         println!(
-            "\n{} succeeded; outputs are in {}/steps/",
-            entry.name,
-            workdir.display()
+            "\n{} succeeded; outputs are in {}/",
+            s.entry.name,
+            steps.display()
         );
         Ok(Outcome::Success)
     } else {
         eprintln!(
             "\nerror: {} failed: step {} failed",
-            entry.name,
+            s.entry.name,
             failed.join(", ")
         );
         Ok(Outcome::Invalid)
     }
+}
+
+/// The parameters whose values are not their declared defaults' (the
+/// report lists them).
+fn given_params(bound: &Bound) -> BTreeMap<String, String> {
+    bound
+        .params
+        .iter()
+        .filter(|p| p.given)
+        .map(|p| (p.name.clone(), p.text.clone()))
+        .collect()
+}
+
+/// Writes the Argo Workflow the run executes: what `compile` prints, with
+/// the bound values as the arguments' values.
+fn write_workflow(pipeline: &Pipeline, bound: &Bound, layout: &Layout) -> anyhow::Result<()> {
+    let manifest = pipeline
+        .lower(&CompileOptions::default())
+        .map_err(|d| anyhow::anyhow!("{d}"))?;
+    let kpipe_compiler::argo::Manifest::Workflow(mut wf) = manifest else {
+        bail!("kpipe bug: a Workflow was requested");
+    };
+    for p in &mut wf.spec.arguments.parameters {
+        if let Some(v) = bound.get(&p.name) {
+            p.value = Some(v.to_owned());
+        }
+    }
+    let yaml = kpipe_compiler::to_yaml(&wf).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = layout.workflow();
+    crate::fsutil::write_bytes_atomic(&path, yaml.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn print_summary(reports: &[TaskReport], total: f64) {
@@ -237,26 +348,32 @@ fn progress_note(r: &TaskReport) -> String {
     parts.join(", ")
 }
 
-/// Prints the KFP metrics every task wrote (e.g. a model's scores).
-fn print_metrics(workdir: &Path, wf: &Workflow) {
-    for t in &wf.spec.templates {
-        for a in &t.outputs.artifacts {
-            if a.name != kpipe_compiler::KFP_METRICS {
-                continue;
-            }
-            let Some(path) = &a.path else { continue };
-            let file = workdir
-                .join("steps")
-                .join(&t.name)
-                .join("root")
-                .join(path.trim_start_matches('/'));
+/// Prints the KFP metrics the tasks that ran (or were reused) wrote (e.g. a
+/// model's scores).
+fn print_metrics(plan: &Arc<PipelineData>, reports: &[TaskReport]) {
+    for r in reports {
+        if !matches!(r.status, Status::Succeeded | Status::Cached) {
+            continue;
+        }
+        let Some(t) = plan.task(&r.name) else {
+            continue;
+        };
+        let Some(out) = t
+            .outputs
+            .iter()
+            .find(|o| o.name == kpipe_compiler::KFP_METRICS)
+        else {
+            continue;
+        };
+        for dir in &r.dirs {
+            let file = Layout::local(dir, &out.path);
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
                 continue;
             };
-            println!("\n{} metrics ({}):", t.name, file.display());
+            println!("\n{} metrics ({}):", r.name, file.display());
             for m in v["metrics"].as_array().into_iter().flatten() {
                 println!(
                     "  {:<10} {:.4}",

@@ -13,14 +13,14 @@ mod kfp;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
-use kpipe_compiler::argo::{Template, Workflow};
+use kpipe_compiler::ir::{PipelineData, TaskNode};
 use kpipe_compiler::{NodeStyle, SVG_CSS, SvgStyle, TaskState};
 
 use crate::Pipeline;
-use crate::run::{Status, TaskReport};
+use crate::run::{Layout, Status, TaskReport};
 use html::{esc, id};
 
 /// Lines of each log shown before "the whole log".
@@ -43,9 +43,9 @@ pub struct Run<'a> {
     /// The pipeline's name.
     pub pipeline: &'a str,
     /// Where the run's files are.
-    pub workdir: &'a Path,
-    /// The workflow that ran.
-    pub workflow: &'a Workflow,
+    pub layout: &'a Layout,
+    /// The pipeline's IR that ran.
+    pub plan: &'a PipelineData,
     /// The pipeline (its graph is drawn).
     pub graph: &'a Pipeline,
     /// Parameter values set for the run (the others had their defaults).
@@ -130,7 +130,7 @@ fn lines(n: usize) -> String {
 
 /// Writes `<workdir>/report.html` (atomically) and returns its path.
 pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
-    let path = run.workdir.join("report.html");
+    let path = run.layout.report();
     crate::fsutil::write_bytes_atomic(&path, render(run).as_bytes())
         .with_context(|| format!("cannot write the run report {}", path.display()))?;
     Ok(path)
@@ -160,7 +160,7 @@ pub fn render(run: &Run<'_>) -> String {
         name = esc(run.pipeline),
         css = html::CSS,
         svg_css = SVG_CSS,
-        workdir = esc(&run.workdir.display().to_string()),
+        workdir = esc(&run.layout.workdir().display().to_string()),
         secs = html::duration(run.seconds),
         n = run.reports.len(),
     );
@@ -186,7 +186,7 @@ pub fn render(run: &Run<'_>) -> String {
             if let Some((text, _)) = r
                 .dirs
                 .last()
-                .and_then(|d| files::log(&d.join("log.txt"), LOG_LIMIT))
+                .and_then(|d| files::log(&Layout::log(d), LOG_LIMIT))
             {
                 let _ = write!(
                     out,
@@ -255,7 +255,7 @@ fn summary(out: &mut String, run: &Run<'_>) {
 }
 
 fn params(out: &mut String, run: &Run<'_>) {
-    let declared = &run.workflow.spec.arguments.parameters;
+    let declared = &run.plan.params;
     if declared.is_empty() {
         return;
     }
@@ -263,7 +263,7 @@ fn params(out: &mut String, run: &Run<'_>) {
     for p in declared {
         let (value, source) = match run.params.get(&p.name) {
             Some(v) => (v.clone(), "set"),
-            None => (p.value.clone().unwrap_or_default(), "default"),
+            None => (p.default.clone(), "default"),
         };
         let _ = write!(
             out,
@@ -275,31 +275,17 @@ fn params(out: &mut String, run: &Run<'_>) {
     out.push_str("</tbody></table>");
 }
 
-/// The template a report's task ran.
-fn template<'a>(run: &'a Run<'_>, task: &str) -> Option<&'a Template> {
-    let spec = &run.workflow.spec;
-    let name = spec
-        .templates
-        .iter()
-        .find(|t| t.name == spec.entrypoint)
-        .and_then(|e| e.dag.as_ref())
-        .and_then(|d| d.tasks.iter().find(|t| t.name == task))
-        .map_or(task, |t| t.template.as_str());
-    spec.templates.iter().find(|t| t.name == name)
+/// The IR task a report's task ran.
+fn task<'a>(run: &'a Run<'_>, name: &str) -> Option<&'a TaskNode> {
+    run.plan.task(name)
 }
 
 /// Where a task's output artifact `name` is (per loop iteration).
 fn artifact_paths(run: &Run<'_>, r: &TaskReport, name: &str) -> Vec<PathBuf> {
-    let Some(p) = template(run, &r.name)
-        .and_then(|t| t.outputs.artifacts.iter().find(|a| a.name == name))
-        .and_then(|a| a.path.clone())
-    else {
+    let Some(o) = task(run, &r.name).and_then(|t| t.outputs.iter().find(|o| o.name == name)) else {
         return Vec::new();
     };
-    r.dirs
-        .iter()
-        .map(|d| d.join("root").join(p.trim_start_matches('/')))
-        .collect()
+    r.dirs.iter().map(|d| Layout::local(d, &o.path)).collect()
 }
 
 fn metrics(out: &mut String, run: &Run<'_>) {
@@ -333,13 +319,16 @@ fn images(out: &mut String, run: &Run<'_>) {
     let mut skipped = Vec::new();
     let mut section = String::new();
     for r in run.reports {
-        let Some(t) = template(run, &r.name) else {
+        let Some(t) = task(run, &r.name) else {
             continue;
         };
-        for a in &t.outputs.artifacts {
+        for a in &t.outputs {
             for path in artifact_paths(run, r, &a.name) {
                 for img in files::images(&path, &mut budget, &mut skipped) {
-                    let rel = img.path.strip_prefix(run.workdir).unwrap_or(&img.path);
+                    let rel = img
+                        .path
+                        .strip_prefix(run.layout.workdir())
+                        .unwrap_or(&img.path);
                     let file = img
                         .path
                         .file_name()
@@ -411,7 +400,7 @@ fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
     out.push_str("</dl>");
     outputs(out, run, r);
     for (k, dir) in r.dirs.iter().enumerate() {
-        let Some((text, lines)) = files::log(&dir.join("log.txt"), LOG_LIMIT) else {
+        let Some((text, lines)) = files::log(&Layout::log(dir), LOG_LIMIT) else {
             continue;
         };
         let mut label = if r.dirs.len() > 1 {
@@ -450,15 +439,13 @@ fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
 }
 
 fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
-    let Some(t) = template(run, &r.name) else {
+    let Some(t) = task(run, &r.name) else {
         return;
     };
     let mut rows = String::new();
     for dir in &r.dirs {
-        let root = dir.join("root");
-        for a in &t.outputs.artifacts {
-            let Some(p) = &a.path else { continue };
-            let local = root.join(p.trim_start_matches('/'));
+        for a in &t.outputs {
+            let local = Layout::local(dir, &a.path);
             let size = files::size(&local).map_or_else(|| "missing".to_owned(), html::size);
             let _ = write!(
                 rows,
@@ -468,9 +455,8 @@ fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
                 esc(&local.display().to_string())
             );
         }
-        for p in &t.outputs.parameters {
-            let Some(v) = &p.value_from else { continue };
-            let value = std::fs::read_to_string(root.join(v.path.trim_start_matches('/')))
+        for p in &t.output_params {
+            let value = std::fs::read_to_string(Layout::local(dir, &p.path))
                 .map(|s| s.trim_end().to_owned())
                 .unwrap_or_else(|_| "(not written)".to_owned());
             let _ = write!(

@@ -3,37 +3,42 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kpipe_compiler::argo::Manifest;
+use kpipe_compiler::ir::bind::bind;
 
 use super::{Run, render};
-use crate::run::{self, LocalRun};
+use crate::run::{self, Engine, Layout, LocalRun};
 use crate::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
 
 fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
-    let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
-        panic!("not a workflow");
-    };
+    let plan = p
+        .ir(&CompileOptions::default())
+        .unwrap_or_else(|d| panic!("{d}"));
     let params: BTreeMap<String, String> = params
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
+    let given: Vec<(String, String)> = params.clone().into_iter().collect();
+    let bound = bind(&plan.param_specs(), &given).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(workdir);
     let cfg = LocalRun {
-        workdir: workdir.to_path_buf(),
-        params: params.clone(),
+        layout: layout.clone(),
+        params: bound.pairs().into_iter().collect(),
         env: LocalEnv {
             workdir: workdir.to_path_buf(),
             programs: BTreeMap::new(),
         },
+        secrets: BTreeMap::new(),
+        engine: Engine::Process,
         jobs: 1,
         cache: false,
         interrupt: run::Stop::new(),
     };
     let reports =
-        run::run(&wf, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));
+        run::run(&plan, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));
     render(&Run {
         pipeline: &p.name(),
-        workdir,
-        workflow: &wf,
+        layout: &layout,
+        plan: &plan,
         graph: p,
         params: &params,
         reports: &reports,

@@ -1,12 +1,12 @@
 //! Step caching for local runs: the counterpart of KFP's execution caching
 //! and Argo's memoize.
 //!
-//! A step's key hashes everything that decides what it does: its resolved
-//! command line and environment, its loop item, the contents of its input
-//! artifacts and the program itself (the executable's bytes). After a
-//! successful run the key and the outputs (with their content hashes) are
-//! written to `<task dir>/cache.json`, atomically (a temporary file renamed
-//! into place). The next run in the same workdir reuses the outputs when the
+//! A step's key ([`key`]) hashes everything that decides what it does: its
+//! resolved command line and environment, its loop item, the contents of
+//! its input artifacts and the program itself (the executable's bytes).
+//! After a successful run the key and the outputs (with their content
+//! hashes) are written to the task directory's entry ([`Layout::cache_entry`]),
+//! atomically. The next run in the same workdir reuses the outputs when the
 //! key is the same and every output is still there unchanged.
 //!
 //! The entry lives in the task's directory, which a run empties before it
@@ -17,39 +17,72 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use anyhow::Context as _;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::layout::Layout;
+
 const VERSION: u64 = 1;
-const FILE: &str = "cache.json";
+
+/// What decides a step's result.
+#[derive(Debug)]
+pub(crate) struct KeyInputs<'a> {
+    pub(crate) task: &'a str,
+    /// The content hash of what runs (the program, or the image's digest).
+    pub(crate) identity: &'a str,
+    /// The arguments after the program, as the step sees them.
+    pub(crate) args: &'a [String],
+    pub(crate) env: &'a [(String, String)],
+    pub(crate) item: Option<&'a serde_json::Value>,
+    /// Input artifacts: name and local path.
+    pub(crate) inputs: &'a [(String, PathBuf)],
+}
+
+/// The key of one step run.
+pub(crate) fn key(k: &KeyInputs<'_>) -> anyhow::Result<String> {
+    let mut b = KeyBuilder::new(k.task);
+    b.text("program", k.identity);
+    for (i, a) in k.args.iter().enumerate() {
+        b.text(&format!("arg{}", i + 1), a);
+    }
+    for (n, v) in k.env {
+        b.text(&format!("env {n}"), v);
+    }
+    if let Some(item) = k.item {
+        b.text("item", &item.to_string());
+    }
+    for (name, path) in k.inputs {
+        b.tree(&format!("input {name}"), path)?;
+    }
+    Ok(b.finish())
+}
 
 /// Builds a step's cache key.
 #[derive(Debug)]
-pub(crate) struct KeyBuilder(Sha256);
+struct KeyBuilder(Sha256);
 
 impl KeyBuilder {
-    pub(crate) fn new(task: &str) -> Self {
+    fn new(task: &str) -> Self {
         let mut h = Sha256::new();
         h.update(b"kpipe-step-cache-v1\0");
         field(&mut h, "task", task.as_bytes());
         Self(h)
     }
 
-    pub(crate) fn text(&mut self, name: &str, value: &str) {
+    fn text(&mut self, name: &str, value: &str) {
         field(&mut self.0, name, value.as_bytes());
     }
 
     /// The contents of a file or directory tree.
-    pub(crate) fn tree(&mut self, name: &str, path: &Path) -> anyhow::Result<()> {
+    fn tree(&mut self, name: &str, path: &Path) -> anyhow::Result<()> {
         let digest = hash_tree(path)?;
         field(&mut self.0, name, digest.as_bytes());
         Ok(())
     }
 
-    pub(crate) fn finish(self) -> String {
+    fn finish(self) -> String {
         hex(&self.0.finalize())
     }
 }
@@ -111,24 +144,6 @@ fn hash_into(h: &mut Sha256, path: &Path, rel: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Hashes of programs, computed once per run.
-#[derive(Debug, Default)]
-pub(crate) struct Programs(Mutex<BTreeMap<PathBuf, String>>);
-
-impl Programs {
-    /// The content hash of the executable at `path`.
-    pub(crate) fn identity(&self, path: &Path) -> anyhow::Result<String> {
-        if let Some(h) = self.0.lock().ok().and_then(|m| m.get(path).cloned()) {
-            return Ok(h);
-        }
-        let h = hash_tree(path)?;
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(path.to_path_buf(), h.clone());
-        }
-        Ok(h)
-    }
-}
-
 /// What a successful run left: its outputs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Entry {
@@ -136,6 +151,21 @@ pub(crate) struct Entry {
     pub(crate) artifacts: BTreeMap<String, (PathBuf, String)>,
     /// Output parameter name → value.
     pub(crate) params: BTreeMap<String, String>,
+}
+
+/// The entry as it is stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored {
+    version: u64,
+    key: String,
+    artifacts: BTreeMap<String, StoredArtifact>,
+    params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredArtifact {
+    path: PathBuf,
+    hash: String,
 }
 
 /// What looking a step up found.
@@ -149,70 +179,60 @@ pub(crate) enum Lookup {
     Corrupt(String),
 }
 
-/// Looks up `key` in `dir`.
+/// Looks up `key` in task directory `dir`.
 pub(crate) fn lookup(dir: &Path, key: &str) -> Lookup {
-    let path = dir.join(FILE);
+    let path = Layout::cache_entry(dir);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
         Err(e) => return Lookup::Corrupt(format!("cannot read {}: {e}", path.display())),
     };
-    let v: Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => return Lookup::Corrupt(format!("{} is not valid JSON ({e})", path.display())),
-    };
-    if v["version"].as_u64() != Some(VERSION) {
+    // (an entry of another version is not an error: it is not reused)
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+    if version.is_some_and(|v| v != VERSION) {
         return Lookup::Miss;
     }
-    let Some(stored) = v["key"].as_str() else {
-        return Lookup::Corrupt(format!("{} has no key", path.display()));
+    let stored: Stored = match serde_json::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => return Lookup::Corrupt(format!("{} is not a cache entry ({e})", path.display())),
     };
-    if stored != key {
+    if stored.key != key {
         return Lookup::Miss;
     }
-    let mut entry = Entry::default();
-    let artifacts = v["artifacts"].as_object().cloned().unwrap_or_default();
-    for (name, a) in artifacts {
-        let (Some(p), Some(hash)) = (a["path"].as_str(), a["hash"].as_str()) else {
-            return Lookup::Corrupt(format!(
-                "{}: artifact `{name}` is incomplete",
-                path.display()
-            ));
-        };
-        let p = PathBuf::from(p);
+    let mut entry = Entry {
+        params: stored.params,
+        ..Entry::default()
+    };
+    for (name, a) in stored.artifacts {
         // Outputs someone changed or removed since: run again.
-        if hash_tree(&p).ok().as_deref() != Some(hash) {
+        if hash_tree(&a.path).ok().as_deref() != Some(a.hash.as_str()) {
             return Lookup::Miss;
         }
-        entry.artifacts.insert(name, (p, hash.to_owned()));
-    }
-    for (name, value) in v["params"].as_object().cloned().unwrap_or_default() {
-        let Some(value) = value.as_str() else {
-            return Lookup::Corrupt(format!(
-                "{}: parameter `{name}` is not text",
-                path.display()
-            ));
-        };
-        entry.params.insert(name, value.to_owned());
+        entry.artifacts.insert(name, (a.path, a.hash));
     }
     Lookup::Hit(entry)
 }
 
-/// Writes the entry for `key` into `dir` atomically.
+/// Writes the entry for `key` into task directory `dir`, atomically.
 pub(crate) fn store(dir: &Path, key: &str, entry: &Entry) -> anyhow::Result<()> {
-    let artifacts: serde_json::Map<String, Value> = entry
-        .artifacts
-        .iter()
-        .map(|(n, (p, h))| (n.clone(), json!({"path": p, "hash": h})))
-        .collect();
-    let doc = json!({
-        "version": VERSION,
-        "key": key,
-        "artifacts": artifacts,
-        "params": entry.params,
-    });
-    let path = dir.join(FILE);
-    crate::fsutil::write_bytes_atomic(&path, doc.to_string().as_bytes())
+    let stored = Stored {
+        version: VERSION,
+        key: key.to_owned(),
+        artifacts: entry
+            .artifacts
+            .iter()
+            .map(|(n, (path, hash))| {
+                let (path, hash) = (path.clone(), hash.clone());
+                (n.clone(), StoredArtifact { path, hash })
+            })
+            .collect(),
+        params: entry.params.clone(),
+    };
+    let path = Layout::cache_entry(dir);
+    let text = serde_json::to_string(&stored).context("cannot serialise the cache entry")?;
+    crate::fsutil::write_bytes_atomic(&path, text.as_bytes())
         .with_context(|| format!("cannot write the cache entry {}", path.display()))
 }
 
@@ -235,11 +255,14 @@ mod tests {
         assert_eq!(lookup(tmp.path(), "k2"), Lookup::Miss);
         std::fs::write(&out, "v2").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lookup(tmp.path(), "k1"), Lookup::Miss, "output changed");
-        std::fs::write(tmp.path().join(FILE), "{\"version\":1,\"ke")
+        std::fs::write(Layout::cache_entry(tmp.path()), "{\"version\":1,\"ke")
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            matches!(lookup(tmp.path(), "k1"), Lookup::Corrupt(m) if m.contains("not valid JSON"))
+            matches!(lookup(tmp.path(), "k1"), Lookup::Corrupt(m) if m.contains("not a cache entry"))
         );
+        std::fs::write(Layout::cache_entry(tmp.path()), "{\"version\":0}")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lookup(tmp.path(), "k1"), Lookup::Miss, "another version");
     }
 
     #[test]

@@ -1,28 +1,35 @@
-//! `run --local`: executes a compiled workflow on this machine.
+//! `run --local`: executes a pipeline's typed IR on this machine — the IR
+//! `kpipe compile` lowers to the workflow a cluster runs, with the run's
+//! parameters bound.
 //!
-//! The input is the Argo model kpipe compiles (so what runs locally is what a
-//! cluster runs): the entrypoint DAG's tasks in dependency order, up to
-//! `jobs` at a time; `when` conditions evaluated; parameters substituted;
-//! each container's command run as a local process with the same arguments
-//! — the image is not pulled, like KFP's SubprocessRunner — its artifact and
-//! volume paths mapped into a per-task directory; input artifacts copied
-//! from their producers' outputs (as Argo copies them); retries (with their
-//! policy and backoff) and timeouts honoured; every output line prefixed
-//! with the task and kept in the task's log; steps whose inputs did not
-//! change since their last successful run reused ([`cache`]). A failed task
-//! stops its dependants, which are reported as not run.
+//! The entrypoint DAG's tasks run in dependency order, up to `jobs` at a
+//! time; `when` conditions are evaluated (`Cond::evaluate`, the compiler's
+//! definition); each container's command runs through an [`Engine`] — a
+//! local process (the default; the image is not pulled, like KFP's
+//! SubprocessRunner) with its container paths mapped into a per-task
+//! directory; input artifacts are copied from their producers' outputs (as
+//! Argo copies them); retries, backoff and deadlines follow the task's
+//! `Retry` and timeout; every output line is prefixed with the task and kept
+//! in the task's log; steps whose inputs did not change since their last
+//! successful run are reused ([`cache`]). A failed task stops its
+//! dependants, which are reported as not run; the exit handler runs last.
 //!
-//! The modules: [`scope`] resolves `{{…}}` references, [`workspace`] maps
-//! container paths into a task's directory, [`process`] runs one program, [`retry`] applies retry strategies,
-//! [`cache`] keys and stores step results, [`task`] runs one task (loops,
-//! retries, outputs), and this module schedules the DAG.
+//! The modules: [`layout`] knows where every file of a run goes,
+//! [`resolve`] gives a task's values, [`task`] runs one task (its `when`,
+//! its loop), [`iteration`] one loop item — [`cache`] (the key),
+//! [`workspace`] (its directory and mounts), [`attempts`] (retries,
+//! [`process`]), [`collect`] (its outputs) — and this module schedules the
+//! DAG.
 
+mod attempts;
 mod cache;
-mod expr;
+mod collect;
+mod engine;
 mod interrupt;
+mod iteration;
+mod layout;
 mod process;
-mod retry;
-mod scope;
+mod resolve;
 mod task;
 mod workspace;
 
@@ -32,13 +39,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use kpipe_compiler::argo::{DagTask, Template, Workflow};
+use anyhow::Context as _;
+use kpipe_compiler::ir::PipelineData;
 
 use crate::LocalEnv;
 
-pub(crate) use expr::evaluate;
+pub use engine::Engine;
+pub(crate) use engine::Identity;
 pub use interrupt::{GRACE, Interrupt, Stop};
+pub use layout::Layout;
+pub(crate) use workspace::set_mode;
 
 /// What a cached task says (the terminal and the run report).
 pub(crate) const REUSED: &str = "inputs unchanged, outputs reused";
@@ -99,12 +109,16 @@ impl TaskReport {
 /// Settings of a local run.
 #[derive(Clone, Debug)]
 pub struct LocalRun {
-    /// Where task directories go (`<workdir>/steps/<task>`).
-    pub workdir: PathBuf,
-    /// Parameter values (over the workflow's defaults).
+    /// Where the run's files go.
+    pub layout: Layout,
+    /// Every parameter's value (bound: defaults and `-p`).
     pub params: BTreeMap<String, String>,
     /// The programs the steps' commands name.
     pub env: LocalEnv,
+    /// Secrets given with `--secret`: name → the directory of its keys.
+    pub secrets: BTreeMap<String, PathBuf>,
+    /// How each step runs.
+    pub engine: Engine,
     /// Tasks at once.
     pub jobs: usize,
     /// Reuse the outputs of steps whose inputs did not change.
@@ -122,11 +136,31 @@ pub(crate) struct Finished {
     pub(crate) params: BTreeMap<String, String>,
 }
 
+/// Content hashes of what steps run, computed once per run.
+#[derive(Debug, Default)]
+pub(crate) struct Programs(Mutex<BTreeMap<Identity, String>>);
+
+impl Programs {
+    /// The content hash of `identity`.
+    pub(crate) fn identity(&self, identity: &Identity) -> anyhow::Result<String> {
+        if let Some(h) = self.0.lock().ok().and_then(|m| m.get(identity).cloned()) {
+            return Ok(h);
+        }
+        let h = match identity {
+            Identity::File(path) => cache::hash_tree(path)?,
+        };
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(identity.clone(), h.clone());
+        }
+        Ok(h)
+    }
+}
+
 /// State the task threads share.
 pub(crate) struct Shared {
     out: Mutex<Box<dyn Write + Send>>,
-    pub(crate) finished: Mutex<BTreeMap<String, Finished>>,
-    pub(crate) programs: cache::Programs,
+    finished: Mutex<BTreeMap<String, Finished>>,
+    pub(crate) programs: Programs,
 }
 
 impl Shared {
@@ -141,17 +175,24 @@ impl Shared {
     pub(crate) fn finished(&self) -> BTreeMap<String, Finished> {
         self.finished.lock().map(|f| f.clone()).unwrap_or_default()
     }
+
+    /// Records what `task` left.
+    pub(crate) fn finish(&self, task: &str, f: Finished) {
+        if let Ok(mut all) = self.finished.lock() {
+            all.insert(task.to_owned(), f);
+        }
+    }
 }
 
 /// What every task of a run reads.
 #[derive(Clone, Debug)]
 pub(crate) struct RunContext {
+    pub(crate) plan: Arc<PipelineData>,
     pub(crate) params: BTreeMap<String, String>,
-    pub(crate) templates: BTreeMap<String, Template>,
-    /// Workflow-level volumes (name → is a secret).
-    pub(crate) secret_volumes: BTreeMap<String, String>,
-    pub(crate) workdir: PathBuf,
+    pub(crate) layout: Layout,
     pub(crate) env: LocalEnv,
+    pub(crate) secrets: BTreeMap<String, PathBuf>,
+    pub(crate) engine: Engine,
     pub(crate) workflow_name: String,
     /// Set for the exit handler: how the workflow ended.
     pub(crate) workflow_status: Option<String>,
@@ -159,168 +200,138 @@ pub(crate) struct RunContext {
     pub(crate) interrupt: Stop,
 }
 
-/// Runs `wf`'s entrypoint DAG (and its exit handler) locally.
+impl RunContext {
+    /// What a task's values see.
+    pub(crate) fn scope<'a>(
+        &'a self,
+        finished: &'a BTreeMap<String, Finished>,
+        item: Option<&'a serde_json::Value>,
+    ) -> resolve::Scope<'a> {
+        resolve::Scope {
+            params: &self.params,
+            workflow_name: &self.workflow_name,
+            workflow_status: self.workflow_status.as_deref(),
+            finished,
+            item,
+        }
+    }
+
+    /// Whether the run was given key `key` of secret `secret`.
+    pub(crate) fn secret_has(&self, secret: &str, key: &str) -> bool {
+        self.secrets
+            .get(secret)
+            .is_some_and(|dir| dir.join(key).is_file())
+    }
+
+    /// The value of key `key` of secret `secret`, if the run was given it.
+    pub(crate) fn secret_value(&self, secret: &str, key: &str) -> anyhow::Result<Option<String>> {
+        let Some(dir) = self.secrets.get(secret) else {
+            return Ok(None);
+        };
+        let path = dir.join(key);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read key `{key}` of secret `{secret}`"))?;
+        Ok(Some(text))
+    }
+}
+
+/// Runs `plan`'s tasks (and its exit handler) locally.
 pub fn run(
-    wf: &Workflow,
+    plan: &Arc<PipelineData>,
     cfg: &LocalRun,
     out: Box<dyn Write + Send>,
 ) -> anyhow::Result<Vec<TaskReport>> {
-    let spec = &wf.spec;
-    let mut params: BTreeMap<String, String> = spec
-        .arguments
-        .parameters
-        .iter()
-        .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
-        .collect();
-    for (k, v) in &cfg.params {
-        if !params.contains_key(k) {
-            let known: Vec<&str> = params.keys().map(String::as_str).collect();
-            bail!(
-                "unknown parameter `{k}`; this pipeline has: {}",
-                if known.is_empty() {
-                    "no parameters".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            );
-        }
-        params.insert(k.clone(), v.clone());
-    }
-    let templates: BTreeMap<String, Template> = spec
-        .templates
-        .iter()
-        .map(|t| (t.name.clone(), t.clone()))
-        .collect();
-    let entry = templates.get(spec.entrypoint.as_str()).with_context(|| {
-        format!(
-            "the entrypoint template `{}` does not exist",
-            spec.entrypoint
-        )
-    })?;
-    let Some(dag) = entry.dag.clone() else {
-        bail!(
-            "the entrypoint `{}` is not a DAG; kpipe runs DAG workflows",
-            spec.entrypoint
-        );
-    };
-    let names: BTreeSet<&str> = dag.tasks.iter().map(|t| t.name.as_str()).collect();
-    for t in &dag.tasks {
-        for d in &t.dependencies {
-            if !names.contains(d.as_str()) {
-                bail!("task `{}` depends on `{d}`, which does not exist", t.name);
-            }
-        }
-    }
-    std::fs::create_dir_all(&cfg.workdir)
-        .with_context(|| format!("cannot create {}", cfg.workdir.display()))?;
+    let workdir = cfg.layout.workdir();
+    std::fs::create_dir_all(workdir)
+        .with_context(|| format!("cannot create {}", workdir.display()))?;
     let shared = Arc::new(Shared {
         out: Mutex::new(out),
         finished: Mutex::new(BTreeMap::new()),
-        programs: cache::Programs::default(),
+        programs: Programs::default(),
     });
     let ctx = Arc::new(RunContext {
-        params,
-        templates,
-        secret_volumes: spec
-            .volumes
-            .iter()
-            .filter_map(|v| {
-                v.secret
-                    .as_ref()
-                    .map(|s| (v.name.clone(), s.secret_name.clone()))
-            })
-            .collect(),
-        workdir: cfg.workdir.clone(),
+        plan: plan.clone(),
+        params: cfg.params.clone(),
+        layout: cfg.layout.clone(),
         env: cfg.env.clone(),
-        workflow_name: format!("{}-local", spec.entrypoint),
+        secrets: cfg.secrets.clone(),
+        engine: cfg.engine.clone(),
+        workflow_name: format!("{}-local", plan.name),
         workflow_status: None,
         cache: cfg.cache,
         interrupt: cfg.interrupt.clone(),
     });
-
-    let mut reports: BTreeMap<String, TaskReport> = BTreeMap::new();
-    let mut running: BTreeSet<String> = BTreeSet::new();
-    let (tx, rx) = mpsc::channel::<TaskReport>();
+    let deps = plan.dependencies();
+    let order = plan.order();
+    let mut reports: BTreeMap<usize, TaskReport> = BTreeMap::new();
+    let mut running: BTreeSet<usize> = BTreeSet::new();
+    let (tx, rx) = mpsc::channel::<(usize, TaskReport)>();
     loop {
         // Tasks whose dependencies all finished.
-        for t in &dag.tasks {
-            if reports.contains_key(&t.name) || running.contains(&t.name) {
+        for &i in &order {
+            if reports.contains_key(&i) || running.contains(&i) {
                 continue;
             }
-            let deps: Vec<&TaskReport> = t
-                .dependencies
-                .iter()
-                .filter_map(|d| reports.get(d))
-                .collect();
-            if deps.len() < t.dependencies.len() {
+            let done: Vec<&TaskReport> = deps[i].iter().filter_map(|d| reports.get(d)).collect();
+            if done.len() < deps[i].len() {
                 continue;
             }
+            let name = &plan.tasks[i].name;
             if cfg.interrupt.is_raised() {
                 // nothing starts after an interrupt
-                reports.insert(
-                    t.name.clone(),
-                    TaskReport::new(&t.name, Status::NotRun(cfg.interrupt.reason())),
-                );
+                let why = cfg.interrupt.reason();
+                reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
                 continue;
             }
-            if let Some(bad) = deps
+            if let Some(bad) = done
                 .iter()
                 .find(|r| matches!(r.status, Status::Failed(_) | Status::NotRun(_)))
             {
                 let why = format!("`{}` did not succeed", bad.name);
-                shared.say(&t.name, &format!("not run: {why}"));
-                reports.insert(
-                    t.name.clone(),
-                    TaskReport::new(&t.name, Status::NotRun(why)),
-                );
+                shared.say(name, &format!("not run: {why}"));
+                reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
                 continue;
             }
             if running.len() >= cfg.jobs.max(1) {
                 break;
             }
-            running.insert(t.name.clone());
-            let (t, ctx, shared, tx) = (t.clone(), ctx.clone(), shared.clone(), tx.clone());
+            running.insert(i);
+            let (ctx, shared, tx) = (ctx.clone(), shared.clone(), tx.clone());
             std::thread::spawn(move || {
-                let report = task::execute(&t, &ctx, &shared);
-                let _ = tx.send(report);
+                let report = task::execute(&ctx.plan.tasks[i], &ctx, &shared);
+                let _ = tx.send((i, report));
             });
         }
         if running.is_empty() {
             break;
         }
-        let Ok(done) = rx.recv() else { break };
-        running.remove(&done.name);
-        reports.insert(done.name.clone(), done);
+        let Ok((i, done)) = rx.recv() else { break };
+        running.remove(&i);
+        reports.insert(i, done);
     }
-    let mut out: Vec<TaskReport> = dag
-        .tasks
-        .iter()
-        .filter_map(|t| reports.remove(&t.name))
-        .collect();
-    if let Some(exit) = &spec.on_exit
-        && cfg.interrupt.is_raised()
-    {
-        // (as Argo's `terminate`: an interrupted run runs no exit handler)
-        shared.say(exit, &format!("not run: {}", cfg.interrupt.reason()));
-        out.push(TaskReport::new(
-            exit,
-            Status::NotRun(cfg.interrupt.reason()),
-        ));
-    } else if let Some(exit) = &spec.on_exit {
-        let ok = out.iter().all(|r| {
-            matches!(
-                r.status,
-                Status::Succeeded | Status::Cached | Status::Skipped(_)
-            )
-        });
-        let handler = DagTask {
-            name: exit.clone(),
-            template: exit.clone(),
-            ..DagTask::default()
-        };
-        let mut ctx = (*ctx).clone();
-        ctx.workflow_status = Some(if ok { "Succeeded" } else { "Failed" }.to_owned());
-        out.push(task::execute(&handler, &ctx, &shared));
+    let mut out: Vec<TaskReport> = order.iter().filter_map(|i| reports.remove(i)).collect();
+    if let Some(exit) = plan.exits.first() {
+        if cfg.interrupt.is_raised() {
+            // (as Argo's `terminate`: an interrupted run runs no exit handler)
+            shared.say(&exit.name, &format!("not run: {}", cfg.interrupt.reason()));
+            out.push(TaskReport::new(
+                &exit.name,
+                Status::NotRun(cfg.interrupt.reason()),
+            ));
+        } else {
+            let ok = out.iter().all(|r| {
+                matches!(
+                    r.status,
+                    Status::Succeeded | Status::Cached | Status::Skipped(_)
+                )
+            });
+            let mut ctx = (*ctx).clone();
+            ctx.workflow_status = Some(if ok { "Succeeded" } else { "Failed" }.to_owned());
+            out.push(task::execute(exit, &ctx, &shared));
+        }
     }
     Ok(out)
 }

@@ -7,9 +7,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use kpipe_compiler::argo::Manifest;
+use kpipe_compiler::ir::PipelineData;
+use kpipe_compiler::ir::bind::bind;
 
-use super::{LocalRun, Status, TaskReport};
+use super::{Engine, Layout, LocalRun, Status, TaskReport};
 use crate::{
     Artifact, ArtifactType, CompileOptions, ContainerStep, Io, LocalEnv, Pipeline, Retry, Step,
     Value,
@@ -97,31 +98,36 @@ impl Write for Sink {
     }
 }
 
-/// `p`'s workflow and the settings to run it in `workdir` (two at a time).
+/// `p`'s IR and the settings to run it in `workdir` (two at a time), its
+/// parameters bound as the CLI binds them.
 fn setup(
     p: &Pipeline,
     workdir: &Path,
     params: &[(&str, &str)],
     cache: bool,
-) -> (kpipe_compiler::argo::Workflow, LocalRun) {
-    let Ok(Manifest::Workflow(wf)) = p.lower(&CompileOptions::default()) else {
-        panic!("not a workflow");
-    };
+) -> (Arc<PipelineData>, LocalRun) {
+    let plan = p
+        .ir(&CompileOptions::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+    let given: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let bound = bind(&plan.param_specs(), &given).unwrap_or_else(|e| panic!("{e}"));
     let cfg = LocalRun {
-        workdir: workdir.to_path_buf(),
-        params: params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+        layout: Layout::new(workdir),
+        params: bound.pairs().into_iter().collect(),
         env: LocalEnv {
             workdir: workdir.to_path_buf(),
             programs: BTreeMap::new(),
         },
+        secrets: BTreeMap::new(),
+        engine: Engine::Process,
         jobs: 2,
         cache,
         interrupt: super::Stop::new(),
     };
-    (wf, cfg)
+    (plan, cfg)
 }
 
 /// Runs `p` in `workdir`; the reports and everything the run printed.
@@ -131,9 +137,10 @@ fn run(
     params: &[(&str, &str)],
     cache: bool,
 ) -> (Vec<TaskReport>, String) {
-    let (wf, cfg) = setup(p, workdir, params, cache);
+    let (plan, cfg) = setup(p, workdir, params, cache);
     let sink = Sink::default();
-    let reports = super::run(&wf, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
+    let reports =
+        super::run(&plan, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
     let log =
         String::from_utf8_lossy(&sink.0.lock().map(|v| v.clone()).unwrap_or_default()).into_owned();
     (reports, log)
@@ -213,7 +220,7 @@ fn a_corrupt_entry_is_ignored_with_a_warning_and_the_step_reruns() {
         log.contains("[left] warning: ignoring its cache entry"),
         "{log}"
     );
-    assert!(log.contains("is not valid JSON"), "{log}");
+    assert!(log.contains("is not a cache entry"), "{log}");
     assert_eq!(status(&reports, "left"), Status::Succeeded);
     // Its output is the same as before, so its dependant stays cached.
     assert_eq!(status(&reports, "join"), Status::Cached);
@@ -278,16 +285,14 @@ fn retries_wait_out_their_backoff_and_see_the_attempt_number() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = Pipeline::new("retries");
     p.image("alpine:3.20");
-    p.add(ContainerStep::new(
-        "flaky",
-        [
-            "sh",
-            "-c",
-            r#"echo "attempt $0"; [ "$0" -ge 2 ]"#,
-            "{{retries}}",
-        ],
-    ))
-    .retry(Retry::limit(3).backoff("100ms", 2, None));
+    p.add(
+        ContainerStep::new(
+            "flaky",
+            ["sh", "-c", r#"echo "attempt $0"; [ "$0" -ge 2 ]"#],
+        )
+        .arg(Value::retries()),
+    )
+    .retry(Retry::limit(3).backoff(std::time::Duration::from_millis(100), 2, None));
     let started = std::time::Instant::now();
     let (reports, log) = run(&p, tmp.path(), &[], false);
     assert_eq!(status(&reports, "flaky"), Status::Succeeded, "{log}");
@@ -332,9 +337,9 @@ fn interrupted_run(
     marker: &Path,
     raises: u32,
 ) -> (Vec<TaskReport>, std::time::Duration) {
-    let (wf, cfg) = setup(p, workdir, &[], false);
+    let (plan, cfg) = setup(p, workdir, &[], false);
     let interrupt = cfg.interrupt.clone();
-    let runner = std::thread::spawn(move || super::run(&wf, &cfg, Box::new(std::io::sink())));
+    let runner = std::thread::spawn(move || super::run(&plan, &cfg, Box::new(std::io::sink())));
     kpipe_testkit::wait_until("the step to start", kpipe_testkit::WAIT, || {
         marker.exists().then_some(())
     });

@@ -1,68 +1,71 @@
 //! A task's directory: the container paths it uses (artifacts, output
-//! parameters, volume mounts), mapped into `<workdir>/steps/<task>/root`.
+//! parameters, volume mounts), mapped into `<task dir>/root`, and the
+//! volumes it mounts there (scratch space, secrets from `--secret`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use kpipe_compiler::argo::Template;
 
-/// One run of a task (one loop iteration) on disk.
+use super::layout::Layout;
+
+/// What a volume mount holds locally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fill {
+    /// An empty directory (scratch space; a volume kind a local run does
+    /// not have).
+    Empty,
+    /// The files of a secret given with `--secret` (`None`: not given, so
+    /// empty, as an optional secret volume is), at `mode`.
+    Secret {
+        name: String,
+        files: Option<PathBuf>,
+        mode: u32,
+    },
+}
+
+/// A volume mounted into the task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LocalMount {
+    /// Where, in the container.
+    pub(crate) path: String,
+    pub(crate) fill: Fill,
+    pub(crate) read_only: bool,
+}
+
+/// One run of a task (one loop item) on disk.
 #[derive(Debug)]
 pub(crate) struct Workspace {
     /// `<workdir>/steps/<task>` (or `<task>-<k>` in a loop).
     pub(crate) dir: PathBuf,
     /// `dir/root`: where container paths land.
     pub(crate) root: PathBuf,
-    /// The container paths to rewrite, longest first.
-    mapped: Vec<String>,
-    /// Volume mount points, created before the step runs.
-    mounts: Vec<String>,
+    pub(crate) mounts: Vec<LocalMount>,
 }
 
 impl Workspace {
-    pub(crate) fn new(dir: PathBuf, template: &Template) -> Self {
-        let mut mapped: Vec<String> = template
-            .inputs
-            .artifacts
-            .iter()
-            .chain(&template.outputs.artifacts)
-            .filter_map(|a| a.path.clone())
-            .chain(
-                template
-                    .outputs
-                    .parameters
-                    .iter()
-                    .filter_map(|p| p.value_from.as_ref().map(|v| v.path.clone())),
-            )
-            .collect();
-        let mounts: Vec<String> = template
-            .container
-            .iter()
-            .flat_map(|c| &c.volume_mounts)
-            .map(|m| m.mount_path.clone())
-            .collect();
-        mapped.extend(mounts.iter().cloned());
-        mapped.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        mapped.dedup();
+    pub(crate) fn new(dir: PathBuf, mounts: Vec<LocalMount>) -> Self {
         Self {
-            root: dir.join("root"),
+            root: Layout::root(&dir),
             dir,
-            mapped,
             mounts,
         }
     }
 
     /// Where container path `p` is on this machine.
     pub(crate) fn local(&self, p: &str) -> PathBuf {
-        self.root.join(p.trim_start_matches('/'))
+        Layout::local(&self.dir, p)
     }
 
-    /// `arg` with every mapped container path replaced by its local path.
-    pub(crate) fn rewrite(&self, arg: &str) -> String {
-        rewrite_paths(arg, &self.mapped, &self.root)
+    /// `text` with every mount path in it replaced by its local path (what
+    /// a process sees of the container's file system).
+    pub(crate) fn rewrite(&self, text: &str) -> String {
+        let mut mapped: Vec<String> = self.mounts.iter().map(|m| m.path.clone()).collect();
+        mapped.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        rewrite_paths(text, &mapped, &self.root)
     }
 
-    /// Empties the directory and creates the root and the mount points.
+    /// Empties the directory and creates the root and the mounts (secrets
+    /// copied in at their volume's mode).
     pub(crate) fn reset(&self) -> anyhow::Result<()> {
         if self.dir.exists() {
             std::fs::remove_dir_all(&self.dir)
@@ -71,13 +74,52 @@ impl Workspace {
         std::fs::create_dir_all(&self.root)
             .with_context(|| format!("cannot create {}", self.root.display()))?;
         for m in &self.mounts {
-            let dir = self.local(m);
+            let dir = self.local(&m.path);
             std::fs::create_dir_all(&dir).with_context(|| {
-                format!("cannot create {} for the volume mount {m}", dir.display())
+                format!(
+                    "cannot create {} for the volume mount {}",
+                    dir.display(),
+                    m.path
+                )
             })?;
+            if let Fill::Secret {
+                files: Some(from),
+                mode,
+                name,
+            } = &m.fill
+            {
+                copy_secret(from, &dir, *mode).with_context(|| {
+                    format!("cannot put secret `{name}` into {}", dir.display())
+                })?;
+            }
         }
         Ok(())
     }
+}
+
+/// Copies the keys of a staged secret (one file each) into `to` at `mode`.
+pub(crate) fn copy_secret(from: &Path, to: &Path, mode: u32) -> std::io::Result<()> {
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        if !e.file_type()?.is_file() {
+            continue;
+        }
+        let dest = to.join(e.file_name());
+        std::fs::copy(e.path(), &dest)?;
+        set_mode(&dest, mode)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+pub(crate) fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn set_mode(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Copies a file or directory tree (symlinks as symlinks).

@@ -141,7 +141,7 @@ impl Steps {
     /// The command line: one subcommand per step under `name`.
     pub fn command(&self, name: &'static str) -> Command {
         let mut cmd = Command::new(name)
-            .about("Run one step of a pipeline (what each container of the workflow runs)")
+            .about("Runs one step of a pipeline (the program inside every step container)")
             .subcommand_required(true)
             .arg_required_else_help(true)
             .arg(
@@ -199,10 +199,7 @@ impl Steps {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        let cmd = self
-            .command(program)
-            .version(env!("CARGO_PKG_VERSION"))
-            .about("Runs one step of a pipeline (the program inside every step container)");
+        let cmd = self.command(program).version(env!("CARGO_PKG_VERSION"));
         match cmd.try_get_matches_from(args) {
             Ok(m) => self.dispatch(program, &m),
             Err(e) => exit_for(&e),

@@ -4,12 +4,14 @@
 //! IR's declared parameter types (v2beta1 takes protobuf `Value`s).
 
 use anyhow::bail;
+use kpipe_compiler::ir::bind::{ParamSpec, ValueType};
 use kpipe_compiler::lint::{self, Format};
-use kpipe_compiler::{CompileError, KfpOptions};
+use kpipe_compiler::{CompileError, KfpOptions, Kind};
 use serde_json::{Map, Value};
 
 use super::prepare::{self, Source, count, list};
-use crate::{App, Profile};
+use crate::App;
+use crate::cli::bind_params;
 
 /// A KFP v2 IR file ready to send.
 #[derive(Clone, Debug)]
@@ -28,123 +30,104 @@ pub struct PreparedIr {
 }
 
 /// Compiles a registered pipeline to v2 IR, or reads `target` when it names
-/// an IR file, lints it, and types the parameters.
+/// an IR file and lints it, and binds the parameters (the same binder, and
+/// the same errors, as `run --local`): v2beta1 takes each as the JSON of its
+/// declared type.
 pub fn prepare_ir(
     app: &App,
     target: Option<&str>,
     image: Option<String>,
     params: &[(String, String)],
 ) -> anyhow::Result<PreparedIr> {
-    let (pipeline, yaml, source) = match prepare::source(app, target, image.as_deref())? {
+    let (pipeline, source, yaml, specs) = match prepare::source(app, target, image.as_deref())? {
         Source::File { path, text } => {
             if lint::format_of(&text) != Format::KfpIr {
                 bail!(
                     "{path}: is not Kubeflow Pipelines v2 IR, and KFP's v2beta1 API runs only that: compile the pipeline with --target kfp, or send an Argo Workflow through the v1beta1 API with --kfp-api v1"
                 );
             }
-            (None, text, path)
+            let problems = lint::lint_kfp(&text);
+            if !problems.is_empty() {
+                bail!(
+                    "{path}: not sent, the IR does not pass `kpipe lint` ({} against KFP 2.17):\n{}",
+                    count(problems.len(), "problem"),
+                    list(&problems)
+                );
+            }
+            let spec = lint::parse_yaml_documents(&text)
+                .ok()
+                .and_then(|docs| docs.into_iter().next())
+                .unwrap_or(Value::Null);
+            let name = spec["pipelineInfo"]["name"]
+                .as_str()
+                .unwrap_or("pipeline")
+                .to_owned();
+            (name, path, text, declared(&spec))
         }
         Source::Registered(entry) => {
             let options = KfpOptions { image };
-            match app.build(entry, &Profile::Cluster).compile_kfp(&options) {
-                Ok(compiled) => {
-                    for warning in &compiled.warnings {
-                        eprintln!("{warning}");
-                    }
-                    (Some(entry.name.clone()), compiled.yaml, entry.name.clone())
-                }
+            let p = app.build(entry);
+            let compiled = match p.compile_kfp(&options) {
+                Ok(compiled) => compiled,
                 Err(CompileError::Invalid(d)) => bail!(
                     "{} does not compile to Kubeflow Pipelines v2 IR:\n{d}",
                     entry.name
                 ),
                 Err(e) => return Err(e.into()),
+            };
+            for warning in &compiled.warnings {
+                eprintln!("{warning}");
             }
+            let name = entry.name.clone();
+            (name.clone(), name, compiled.yaml, p.param_specs())
         }
     };
-    let problems = lint::lint_kfp(&yaml);
-    if !problems.is_empty() {
-        bail!(
-            "{source}: not sent, the IR does not pass `kpipe lint` ({} against KFP 2.17):\n{}",
-            count(problems.len(), "problem"),
-            list(&problems)
-        );
-    }
-    let spec = lint::parse_yaml_documents(&yaml)
-        .ok()
-        .and_then(|docs| docs.into_iter().next())
-        .unwrap_or(Value::Null);
-    let pipeline = match pipeline {
-        Some(p) => p,
-        None => spec["pipelineInfo"]["name"]
-            .as_str()
-            .unwrap_or("pipeline")
-            .to_owned(),
-    };
-    let declared = spec
-        .pointer("/root/inputDefinitions/parameters")
-        .and_then(Value::as_object);
-    let mut parameters = Map::new();
-    for (name, value) in params {
-        parameters.insert(name.clone(), typed(&source, declared, name, value)?);
-    }
+    let bound = bind_params(&source, &specs, params)?;
+    let given: Vec<(String, String)> = bound
+        .given()
+        .map(|p| (p.name.clone(), p.text.clone()))
+        .collect();
     Ok(PreparedIr {
         pipeline,
         yaml,
-        run_name: prepare::run_name(params),
-        parameters,
+        run_name: prepare::run_name(&given),
+        parameters: bound
+            .given()
+            .map(|p| (p.name.clone(), p.json.clone()))
+            .collect(),
     })
 }
 
-/// `-p name=value` as the JSON value of the parameter's declared type.
-fn typed(
-    source: &str,
-    declared: Option<&Map<String, Value>>,
-    name: &str,
-    value: &str,
-) -> anyhow::Result<Value> {
-    let Some(declared) = declared.filter(|d| !d.is_empty()) else {
-        bail!("{source}: the pipeline declares no parameters, so -p {name}=… cannot be set");
+/// The parameters a KFP IR file declares (`root.inputDefinitions`), with
+/// their types and defaults (a parameter without one, not optional, is
+/// required).
+fn declared(spec: &Value) -> Vec<ParamSpec> {
+    let Some(declared) = spec
+        .pointer("/root/inputDefinitions/parameters")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
     };
-    let Some(definition) = declared.get(name) else {
-        let known: Vec<&str> = declared.keys().map(String::as_str).collect();
-        bail!(
-            "{source}: unknown parameter `{name}`; the pipeline declares: {}",
-            known.join(", ")
-        );
-    };
-    let kind = definition["parameterType"].as_str().unwrap_or("STRING");
-    let bad = |expected: &str, example: &str| {
-        anyhow::anyhow!(
-            "-p {name}={value}: `{name}` is a {kind} parameter and `{value}` is not {expected} (e.g. -p {name}={example})"
-        )
-    };
-    Ok(match kind {
-        "STRING" => Value::String(value.to_owned()),
-        "NUMBER_INTEGER" => value
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| bad("an integer", "10"))?,
-        "NUMBER_DOUBLE" => value
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| bad("a finite number", "0.5"))?,
-        "BOOLEAN" => match value {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => return Err(bad("true or false", "true")),
-        },
-        "LIST" => serde_json::from_str::<Value>(value)
-            .ok()
-            .filter(Value::is_array)
-            .ok_or_else(|| bad("a JSON array", "'[1, 2]'"))?,
-        "STRUCT" => serde_json::from_str::<Value>(value)
-            .ok()
-            .filter(Value::is_object)
-            .ok_or_else(|| bad("a JSON object", "'{\"a\": 1}'"))?,
-        other => bail!("{source}: parameter `{name}` has type {other}, which -p cannot set"),
-    })
+    declared
+        .iter()
+        .map(|(name, d)| {
+            let kind = match d["parameterType"].as_str().unwrap_or("STRING") {
+                "NUMBER_INTEGER" => ValueType::Scalar(Kind::Integer),
+                "NUMBER_DOUBLE" => ValueType::Scalar(Kind::Float),
+                "BOOLEAN" => ValueType::Scalar(Kind::Bool),
+                "LIST" => ValueType::List,
+                "STRUCT" => ValueType::Struct,
+                _ => ValueType::Scalar(Kind::String),
+            };
+            let default = match d.get("defaultValue") {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Null) | None if d["isOptional"] == true => Some(String::new()),
+                Some(Value::Null) | None => None,
+                Some(v) => Some(v.to_string()),
+            };
+            ParamSpec::new(name.clone(), kind, default)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -182,7 +165,7 @@ mod tests {
         for (param, says) in [
             (
                 ("epochs", "ten"),
-                "-p epochs=ten: `epochs` is a NUMBER_INTEGER parameter and `ten` is not an integer (e.g. -p epochs=10)",
+                "ci: -p epochs=ten: `epochs` is an integer parameter and `ten` is not an integer (e.g. -p epochs=10)",
             ),
             (("epochs", "1.5"), "is not an integer"),
             (("rate", "fast"), "is not a finite number"),
@@ -190,7 +173,7 @@ mod tests {
             (("dry-run", "yes"), "is not true or false"),
             (
                 ("nope", "1"),
-                "unknown parameter `nope`; the pipeline declares: commit, dry-run, epochs, pr, rate",
+                "ci: unknown parameter `nope`; the pipeline declares: pr, commit, epochs, rate, dry-run",
             ),
         ] {
             let err = prepare_ir(&app(), None, None, &p(&[param]))

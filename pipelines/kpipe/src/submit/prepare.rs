@@ -6,12 +6,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use kpipe_compiler::ir::bind::{Bound, ParamSpec};
 use kpipe_compiler::lint::{self, Format, SchemaVersion};
-use kpipe_compiler::{CompileError, CompileOptions};
+use kpipe_compiler::{CompileOptions, Kind};
 use serde_json::Value;
 
+use crate::App;
+use crate::cli::bind_params;
 use crate::registry::Entry;
-use crate::{App, Profile};
 
 /// A Workflow ready to send.
 #[derive(Clone, Debug)]
@@ -61,57 +63,98 @@ pub(crate) fn source<'a>(
 }
 
 /// Compiles a registered pipeline, or reads `target` when it names a file,
-/// checks it offline, and sets the parameters.
+/// checks it offline, and binds the parameters (the same binder, and the
+/// same errors, as `run --local`).
 pub fn prepare(
     app: &App,
     target: Option<&str>,
     image: Option<String>,
     params: &[(String, String)],
 ) -> anyhow::Result<Prepared> {
-    let (pipeline, yaml, source) = match source(app, target, image.as_deref())? {
+    let (pipeline, source, mut workflow, yaml, specs) = match source(app, target, image.as_deref())?
+    {
         Source::File { path, text } => {
             if lint::format_of(&text) == Format::KfpIr {
                 bail!(
                     "{path}: is Kubeflow Pipelines v2 IR, which only KFP's v2beta1 API runs: submit it with --kfp URL (and without --kfp-api v1)"
                 );
             }
-            (None, text, path)
+            let workflow = lint::parse_yaml(&text).map_err(|e| {
+                let at = e.line.map_or_else(String::new, |l| format!(":{l}"));
+                anyhow::anyhow!("{path}{at}: not valid YAML: {}", e.message)
+            })?;
+            check(&path, &workflow)?;
+            let specs = declared(&workflow);
+            // (the file as given: KFP stores its declared defaults)
+            (workflow_base_name(&workflow), path, workflow, text, specs)
         }
         Source::Registered(entry) => {
             let options = CompileOptions {
                 image,
                 ..CompileOptions::default()
             };
-            match app.build(entry, &Profile::Cluster).compile(&options) {
-                Ok(yaml) => (Some(entry.name.clone()), yaml, entry.name.clone()),
-                Err(CompileError::Invalid(d)) => bail!("{} does not compile:\n{d}", entry.name),
-                Err(e) => return Err(e.into()),
-            }
+            let p = app.build(entry);
+            // The typed manifest: sent as JSON, stored by KFP as YAML; no
+            // text is read back.
+            let manifest = match p.lower(&options) {
+                Ok(m) => m,
+                Err(d) => bail!("{} does not compile:\n{d}", entry.name),
+            };
+            let workflow = serde_json::to_value(&manifest)
+                .map_err(|e| anyhow::anyhow!("cannot serialise the Workflow: {e}"))?;
+            let yaml = kpipe_compiler::to_yaml(&manifest)
+                .map_err(|e| anyhow::anyhow!("cannot write the Workflow: {e}"))?;
+            let name = entry.name.clone();
+            (name.clone(), name, workflow, yaml, p.param_specs())
         }
     };
-    let source = source.as_str();
-    let mut workflow = lint::parse_yaml(&yaml).map_err(|e| {
-        let at = e.line.map_or_else(String::new, |l| format!(":{l}"));
-        anyhow::anyhow!("{source}{at}: not valid YAML: {}", e.message)
-    })?;
-    check(source, &workflow)?;
-    let pipeline = match pipeline {
-        Some(p) => p,
-        None => workflow_base_name(&workflow),
-    };
-    // KFP stores the Workflow with its declared defaults (one pipeline
-    // version per distinct pipeline, not per PR); runs carry the values.
-    let yaml = kpipe_compiler::to_yaml(&workflow)
-        .map_err(|e| anyhow::anyhow!("cannot serialise the Workflow: {e}"))?;
-    set_params(source, &mut workflow, params)?;
-    let run_name = run_name(params);
+    let bound = bind_params(&source, &specs, params)?;
+    set_params(&mut workflow, &bound);
+    let given: Vec<(String, String)> = bound
+        .given()
+        .map(|p| (p.name.clone(), p.text.clone()))
+        .collect();
     Ok(Prepared {
         pipeline,
         workflow,
         yaml,
-        run_name,
-        params: params.to_vec(),
+        run_name: run_name(&given),
+        params: given,
     })
+}
+
+/// The parameters an Argo Workflow file declares: its arguments (a
+/// parameter without a value is required), typed by its KFP v1
+/// `pipeline_spec` annotation where it has one (else text).
+fn declared(doc: &Value) -> Vec<ParamSpec> {
+    let annotation: Value = doc
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(kpipe_compiler::KFP_PIPELINE_SPEC))
+        .and_then(Value::as_str)
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    let kind_of = |name: &str| {
+        annotation["inputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["name"] == name)
+            .and_then(|i| i["type"].as_str())
+            .map_or(Kind::String, Kind::from_kfp_v1_name)
+    };
+    doc.pointer("/spec/arguments/parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?;
+            let default = p.get("value").map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            Some(ParamSpec::new(name, kind_of(name), default))
+        })
+        .collect()
 }
 
 /// Offline check before anything is sent: a Workflow that passes the schema
@@ -168,38 +211,17 @@ fn workflow_base_name(doc: &Value) -> String {
         .unwrap_or_else(|| "pipeline".to_owned())
 }
 
-/// Sets `spec.arguments.parameters[name].value` for every `-p name=value`.
-fn set_params(source: &str, doc: &mut Value, params: &[(String, String)]) -> anyhow::Result<()> {
+/// Sets `spec.arguments.parameters[name].value` to every bound value.
+fn set_params(doc: &mut Value, bound: &Bound) {
     let declared = doc
         .pointer_mut("/spec/arguments/parameters")
         .and_then(Value::as_array_mut);
-    let Some(declared) = declared else {
-        if let Some((name, _)) = params.first() {
-            bail!("{source}: the Workflow declares no parameters, so -p {name}=… cannot be set");
-        }
-        return Ok(());
-    };
-    for (name, value) in params {
-        let slot = declared
-            .iter_mut()
-            .find(|p| p.get("name").and_then(Value::as_str) == Some(name.as_str()));
-        match slot {
-            Some(p) => {
-                p["value"] = Value::String(value.clone());
-            }
-            None => {
-                let known: Vec<&str> = declared
-                    .iter()
-                    .filter_map(|p| p.get("name").and_then(Value::as_str))
-                    .collect();
-                bail!(
-                    "{source}: unknown parameter `{name}`; the Workflow declares: {}",
-                    known.join(", ")
-                );
-            }
+    for p in declared.into_iter().flatten() {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        if let Some(text) = bound.get(name) {
+            p["value"] = Value::String(text.to_owned());
         }
     }
-    Ok(())
 }
 
 /// `test-<pr>-<commit>` (the original's run names) when `pr` and `commit`
@@ -290,8 +312,24 @@ pub(crate) mod tests {
             .err()
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
-        assert!(err.contains("unknown parameter `nope`"), "{err}");
-        assert!(err.contains("pr, commit"), "{err}");
+        assert!(
+            err.contains("ci: unknown parameter `nope`; the pipeline declares: pr, commit, epochs, rate, dry-run"),
+            "{err}"
+        );
+        let err = prepare(
+            &app,
+            None,
+            None,
+            &p(&[("epochs", "ten"), ("dry-run", "yes")]),
+        )
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+        assert_eq!(
+            err,
+            "ci: -p epochs=ten: `epochs` is an integer parameter and `ten` is not an integer (e.g. -p epochs=10)\n\
+             ci: -p dry-run=yes: `dry-run` is a bool parameter and `yes` is not true or false (e.g. -p dry-run=true)"
+        );
     }
 
     #[test]

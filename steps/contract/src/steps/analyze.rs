@@ -128,7 +128,7 @@ pub struct SubsetFlags {
     pub pull_requests: bool,
 }
 
-/// Command line of `kpipe-step analyze`.
+/// Draw the analysis charts (SVG and PNG).
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "analyze")]
 pub struct AnalyzeArgs {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-/// Command line of `kpipe-step bot`.
+/// Run the Prow external plugin that labels pull requests kind/bug.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
 #[kpipe(step = "bot")]
 #[command(group(clap::ArgGroup::new("predictor").required(true).args(["predict_url", "model"])))]

@@ -3,20 +3,21 @@
 
 use std::path::PathBuf;
 
-use kpipe::{Artifact, Io, Step, Value};
+use kpipe::{Arg, Artifact, Io, Step, Value};
 
 use crate::artifacts::{ImageLayout, Model};
 
-/// Command line of `kpipe-step build-image`.
+/// Build (and push) the serving image without a container engine.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "build-image")]
 pub struct BuildImageArgs {
     /// Model directory to serve.
     #[arg(long)]
     pub model: PathBuf,
-    /// The kpipe-step binary to put in the image (it runs `serve`).
+    /// The kpipe-step binary to put in the image (it runs `serve`); by
+    /// default the binary running this step.
     #[arg(long)]
-    pub base_binary: PathBuf,
+    pub base_binary: Option<PathBuf>,
     /// Image repository, e.g. quay.io/org/kubernetes-analysis-serving.
     #[arg(long)]
     pub image: String,
@@ -31,8 +32,8 @@ pub struct BuildImageArgs {
     #[kpipe(output)]
     pub layout: PathBuf,
     /// Push the image to its registry.
-    #[arg(long)]
-    pub push: bool,
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub push: Arg<bool>,
     /// Registry credentials (Docker config.json format, a mounted secret).
     #[arg(long, env = "KPIPE_REGISTRY_AUTH_FILE")]
     pub registry_auth: Option<PathBuf>,
@@ -55,12 +56,13 @@ pub struct BuildImage<'a> {
     pub tags: Vec<Value>,
     /// Pull request (`pr` parameter): empty tags `latest` too.
     pub pr: Value,
-    /// Push to the registry.
-    pub push: bool,
+    /// Push to the registry (`true`/`false`, usually the `push` parameter).
+    pub push: Value,
     /// Registry credentials file.
     pub registry_auth: Option<PathBuf>,
-    /// The kpipe-step binary to put in the image ([`STEP_BINARY`] in the step image).
-    pub base_binary: PathBuf,
+    /// The kpipe-step binary to put in the image (`None`: the binary that
+    /// runs the step, [`STEP_BINARY`] in the step image).
+    pub base_binary: Option<PathBuf>,
 }
 
 /// Outputs of [`BuildImage`].
@@ -88,7 +90,7 @@ impl Step for BuildImage<'_> {
             tags: self.tags.iter().map(|t| io.value(t)).collect(),
             pr: io.value(&self.pr),
             layout: path,
-            push: self.push,
+            push: io.arg_value(self.push),
             registry_auth: self.registry_auth,
             plain_http: false,
         };

@@ -6,7 +6,7 @@ use kpipe::{Artifact, Io, Step, Value};
 
 use crate::artifacts::Repo;
 
-/// Command line of `kpipe-step checkout`.
+/// Clone the data repository, optionally merging a pull request.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "checkout")]
 pub struct CheckoutArgs {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use kpipe::{Artifact, Io, Step};
+use kpipe::{Arg, Artifact, Io, Step, Value};
 
 use crate::artifacts::{ApiStore, Assets, Dataset, Model, Repo};
 
@@ -17,7 +17,7 @@ pub const REPO_MODEL_DIR: &str = "model";
 /// The commit message of the original project.
 pub const DEFAULT_MESSAGE: &str = "Update data [skip]";
 
-/// Command line of `kpipe-step commit-changes`.
+/// Commit refreshed data to the data repository.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "commit-changes")]
 pub struct CommitChangesArgs {
@@ -40,8 +40,8 @@ pub struct CommitChangesArgs {
     #[arg(long, default_value = DEFAULT_MESSAGE)]
     pub message: String,
     /// Push the commit to the remote's branch.
-    #[arg(long)]
-    pub push: bool,
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub push: Arg<bool>,
     /// SSH private key for pushing over SSH (a mounted secret).
     #[arg(long, env = "KPIPE_SSH_KEY_FILE")]
     pub ssh_key: Option<PathBuf>,
@@ -60,8 +60,8 @@ pub struct CommitChanges<'a> {
     pub assets: &'a Artifact<Assets>,
     /// New model.
     pub model: &'a Artifact<Model>,
-    /// Push after committing.
-    pub push: bool,
+    /// Push after committing (`true`/`false`, usually the `push` parameter).
+    pub push: Value,
     /// SSH key for the push.
     pub ssh_key: Option<PathBuf>,
 }
@@ -82,7 +82,7 @@ impl Step for CommitChanges<'_> {
             assets: Some(io.input("assets", self.assets)),
             model: Some(io.input("model", self.model)),
             message: DEFAULT_MESSAGE.to_owned(),
-            push: self.push,
+            push: io.arg_value(self.push),
             ssh_key: self.ssh_key,
         };
         (args, ())

@@ -6,7 +6,7 @@ use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::Model;
 
-/// Command line of `kpipe-step predict`.
+/// Score a release note with a trained model.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
 #[kpipe(step = "predict")]
 pub struct PredictArgs {

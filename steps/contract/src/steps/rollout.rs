@@ -1,8 +1,8 @@
 //! `rollout`: update the KServe InferenceService canary, wait, promote.
 
-use kpipe::{Io, Step, Value};
+use kpipe::{Arg, Io, Step, Value};
 
-/// Command line of `kpipe-step rollout`.
+/// Roll the served model out as a KServe canary, then promote it.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "rollout")]
 pub struct RolloutArgs {
@@ -22,8 +22,8 @@ pub struct RolloutArgs {
     #[arg(long, default_value_t = 600)]
     pub timeout_seconds: u64,
     /// Print the objects that would be applied; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub dry_run: Arg<bool>,
     /// Milliseconds to wait before watching the InferenceService again after
     /// a failed watch (default 2000; tests shorten it).
     #[arg(long, hide = true)]
@@ -41,8 +41,9 @@ pub struct Rollout {
     pub namespace: String,
     /// Canary traffic share.
     pub canary_percent: u8,
-    /// Only print what would be applied.
-    pub dry_run: bool,
+    /// Only print what would be applied (`true`/`false`, usually the
+    /// `dry-run` parameter).
+    pub dry_run: Value,
 }
 
 impl Step for Rollout {
@@ -60,7 +61,7 @@ impl Step for Rollout {
             namespace: self.namespace,
             canary_percent: self.canary_percent,
             timeout_seconds: 600,
-            dry_run: self.dry_run,
+            dry_run: io.arg_value(self.dry_run),
             poll_ms: None,
         };
         (args, ())

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-/// Command line of `kpipe-step serve`.
+/// Serve a model over the KServe V1 protocol.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
 #[kpipe(step = "serve")]
 pub struct ServeArgs {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use kpipe::{Artifact, Io, Step};
+use kpipe::{Arg, Artifact, Io, Step, Value};
 
 use crate::artifacts::{Dataset, Model};
 
@@ -19,6 +19,26 @@ pub enum Device {
     Auto,
 }
 
+impl std::str::FromStr for Device {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda),
+            "auto" => Ok(Device::Auto),
+            other => Err(format!("`{other}` is not a device: cpu, cuda or auto")),
+        }
+    }
+}
+
+/// The device as a step field's value (`device: Device::Cpu.into()`).
+impl From<Device> for Value {
+    fn from(d: Device) -> Self {
+        Value::Literal(d.to_string())
+    }
+}
+
 impl fmt::Display for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -29,7 +49,7 @@ impl fmt::Display for Device {
     }
 }
 
-/// Command line of `kpipe-step train`.
+/// Train the kind/bug classifier (or evaluate a model with --eval).
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
 #[kpipe(step = "train")]
 pub struct TrainArgs {
@@ -43,9 +63,9 @@ pub struct TrainArgs {
     /// Seed of every random choice (split, initialisation, shuffling, dropout).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Where to train.
-    #[arg(long, value_enum, default_value_t = Device::Cpu)]
-    pub device: Device,
+    /// Where to train: cpu, cuda, or auto (CUDA when the binary has it and a GPU answers).
+    #[arg(long, value_name = "DEVICE", default_value = "cpu")]
+    pub device: Arg<Device>,
     /// Run the grid layers {1,2,3} × units {8,16,32,64,128} and write a results table.
     #[arg(long, conflicts_with = "eval")]
     pub tune: bool,
@@ -91,7 +111,7 @@ impl TrainArgs {
             data: Some(data),
             out: Some(out),
             seed: 42,
-            device: Device::Cpu,
+            device: Arg::new(Device::Cpu),
             tune: false,
             eval: None,
             model: None,
@@ -114,8 +134,8 @@ pub struct Train<'a> {
     pub dataset: &'a Artifact<Dataset>,
     /// Random seed.
     pub seed: u64,
-    /// Where to train.
-    pub device: Device,
+    /// Where to train (`cpu`, `cuda`, `auto`; usually the `device` parameter).
+    pub device: Value,
 }
 
 /// Outputs of [`Train`].
@@ -142,7 +162,7 @@ impl Step for Train<'_> {
         let ui_metadata = io.kfp_ui_metadata();
         let mut args = TrainArgs::new(data, out);
         args.seed = self.seed;
-        args.device = self.device;
+        args.device = io.arg_value(self.device);
         args.kfp_metrics = Some(metrics);
         args.kfp_ui_metadata = Some(ui_metadata);
         // KFP v2 only (left out on Argo): the v2 UI reads artifact metadata.

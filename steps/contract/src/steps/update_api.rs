@@ -2,14 +2,14 @@
 
 use std::path::PathBuf;
 
-use kpipe::{Artifact, Io, Step};
+use kpipe::{Arg, Artifact, Io, Step, Value};
 
 use crate::artifacts::{ApiStore, Repo};
 
 /// The public GitHub API.
 pub const GITHUB_API: &str = "https://api.github.com";
 
-/// Command line of `kpipe-step update-api`.
+/// Export or update the store of GitHub issues and pull requests.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "update-api")]
 pub struct UpdateApiArgs {
@@ -34,8 +34,8 @@ pub struct UpdateApiArgs {
     #[arg(long)]
     pub full: bool,
     /// Do not contact GitHub: keep (or seed from --from) the store as it is.
-    #[arg(long, conflicts_with = "full")]
-    pub offline: bool,
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub offline: Arg<bool>,
 }
 
 /// The `update-api` step. In a pipeline it starts from the store committed in
@@ -52,8 +52,8 @@ pub struct UpdateApi<'a> {
     pub token_file: Option<PathBuf>,
     /// Full export instead of an update.
     pub full: bool,
-    /// Do not contact GitHub.
-    pub offline: bool,
+    /// Do not contact GitHub (`true`/`false`, usually the `offline` parameter).
+    pub offline: Value,
 }
 
 /// Where the data repository keeps the store.
@@ -84,7 +84,7 @@ impl Step for UpdateApi<'_> {
             api_url: self.api_url,
             token_file: self.token_file,
             full: self.full,
-            offline: self.offline,
+            offline: io.arg_value(self.offline),
         };
         (args, UpdateApiOutputs { store })
     }

@@ -6,7 +6,7 @@ use kpipe::{Artifact, Io, Step};
 
 use crate::artifacts::{ApiStore, Dataset};
 
-/// Command line of `kpipe-step update-data`.
+/// Parse the store into the typed data set.
 #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq, Eq)]
 #[kpipe(step = "update-data")]
 pub struct UpdateDataArgs {

@@ -11,10 +11,10 @@ fn main() {
         api_url: GITHUB_API.into(),
         token_file: None,
         full: false,
-        offline: true,
+        offline: true.into(),
     });
     let data = p.add(UpdateData { store: &api.out.store });
-    let first = p.add(Train { dataset: &data.out.dataset, seed: 1, device: Device::Cpu });
+    let first = p.add(Train { dataset: &data.out.dataset, seed: 1, device: Device::Cpu.into() });
     // A second model trained on the first model: rejected by rustc.
-    p.add(Train { dataset: &first.out.model, seed: 2, device: Device::Cpu });
+    p.add(Train { dataset: &first.out.model, seed: 2, device: Device::Cpu.into() });
 }

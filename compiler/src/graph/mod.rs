@@ -1,0 +1,6 @@
+//! Drawings of a pipeline's task graph: Graphviz DOT and Mermaid text
+//! ([`render`]) and kpipe's own layered SVG ([`svg`] on [`layout`]).
+
+pub(crate) mod layout;
+pub(crate) mod render;
+pub(crate) mod svg;

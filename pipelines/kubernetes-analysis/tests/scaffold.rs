@@ -1,0 +1,123 @@
+//! `kpipe new` end to end: a new crate outside the repository, depending on
+//! this checkout by path, built in this workspace's target directory with
+//! its lock file (so it builds little): `cargo test` passes, `compile`
+//! writes YAML that `kpipe lint` accepts against all three Argo schemas with
+//! objects closed, `run --local` succeeds, a second run is cached, and a
+//! parameter reruns only the step that depends on it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use kpipe_testkit::{CommandExt, RUN};
+
+const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .expect("the pipelines crate is two levels below the repository root")
+}
+
+/// The target directory the workspace builds into.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            Path::new(KPIPE)
+                .parent()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| repo().join("target"))
+}
+
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CI", "true")
+        .env_remove("RUSTFLAGS")
+        .output_within(RUN);
+    assert!(
+        out.status.success() || args.contains(&"run"),
+        "cargo {args:?} failed:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// The summary row of `step`.
+fn row(stdout: &str, step: &str) -> String {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{step} ")))
+        .unwrap_or_else(|| panic!("no row for {step}:\n{stdout}"))
+        .to_owned()
+}
+
+#[test]
+#[ignore = "builds a new crate against this checkout (minutes): .ci/run runs it"]
+fn a_new_crate_tests_compiles_and_runs_with_caching() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let demo = tmp.path().join("demo");
+    let out = Command::new(KPIPE)
+        .args(["new", "demo", "--dir"])
+        .arg(&demo)
+        .arg("--kpipe-path")
+        .arg(repo())
+        .output_within(RUN);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::copy(repo().join("Cargo.lock"), demo.join("Cargo.lock"))
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // Out of the box, the snapshot `new` wrote is what the crate compiles.
+    cargo(&demo, &["test", "--offline", "--quiet"]);
+
+    let yaml = demo.join("demo.yaml");
+    cargo(
+        &demo,
+        &[
+            "run",
+            "--offline",
+            "--quiet",
+            "--",
+            "compile",
+            "-o",
+            "demo.yaml",
+        ],
+    );
+    let lint = Command::new(KPIPE)
+        .args(["lint", "--argo", "all"])
+        .arg(&yaml)
+        .output_within(RUN);
+    assert!(lint.status.success(), "{}", text(&lint.stderr));
+
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--offline", "--quiet", "--", "run", "--local"];
+        args.extend_from_slice(extra);
+        let out = cargo(&demo, &args);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+        stdout
+    };
+    let first = run(&[]);
+    assert!(row(&first, "generate").contains(" ok "), "{first}");
+    assert!(row(&first, "fit").contains(" ok "), "{first}");
+    assert!(first.contains("fit metrics"), "{first}");
+    let again = run(&[]);
+    for step in ["generate", "fit"] {
+        assert!(row(&again, step).contains(" cached "), "{again}");
+    }
+    let changed = run(&["-p", "test-share=0.3"]);
+    assert!(row(&changed, "generate").contains(" cached "), "{changed}");
+    assert!(row(&changed, "fit").contains(" ok "), "{changed}");
+}

@@ -1,0 +1,870 @@
+//! `kpipe submit --kfp` through KFP's v2beta1 API (the default) against a
+//! local fake Kubeflow Pipelines API server: every JSON body validates
+//! against KFP's own v2beta1 swagger (closed, so a misspelt field is an
+//! error) and every query parameter is one the swagger declares; the upload
+//! is the v2 IR; the run's `runtime_config.parameters` have the IR's
+//! declared types; the run's state and task details drive the exit code;
+//! `--timeout` and SIGTERM terminate the run (`runs/{id}:terminate`); a KFP
+//! without v2beta1 gets the `--kfp-api v1` hint. An ignored test runs the
+//! same client against Prism serving the swagger (CI starts it).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kpipe_testkit::{CommandExt, RUN};
+use serde_json::{Map, Value, json};
+
+use crate::submit_kfp::{KPIPE, PR, TOKEN, error, multipart, text, validator_of, yaml_value};
+
+#[derive(Clone, Debug)]
+pub(crate) struct Upload {
+    /// `pipelines/upload` or `pipelines/upload_version`.
+    pub(crate) path: String,
+    pub(crate) query: HashMap<String, String>,
+    pub(crate) field: String,
+    pub(crate) file_name: String,
+    pub(crate) yaml: String,
+}
+
+/// One state of the run as `GET runs/{id}` answers it, with its tasks'
+/// states (`train`'s state follows the run's).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Step {
+    State(&'static str),
+    /// The run is gone: 404.
+    Deleted,
+}
+
+#[derive(Default)]
+pub(crate) struct Kfp {
+    pipelines: Vec<Value>,
+    /// (pipeline id, version, its IR)
+    versions: Vec<(String, Value, String)>,
+    experiments: Vec<Value>,
+    pub(crate) runs: Vec<Value>,
+    pub(crate) uploads: Vec<Upload>,
+    pub(crate) terminated: Vec<String>,
+    /// What `GET runs/{id}` answers in turn (the last one repeats).
+    pub(crate) script: Vec<Step>,
+    pub(crate) polls: usize,
+    pub(crate) schema_errors: Vec<String>,
+    /// Every request as `METHOD path`.
+    pub(crate) requests: Vec<String>,
+    unauthorized: usize,
+    /// Pod lists asked of the Kubernetes API: (namespace, label selector).
+    pub(crate) pod_lists: Vec<(String, String)>,
+}
+
+pub(crate) type Shared = Arc<Mutex<Kfp>>;
+type Params = Query<HashMap<String, String>>;
+
+pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, Kfp> {
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn swagger() -> &'static Value {
+    static S: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kfp/v2beta1.swagger.json");
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("swagger: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("swagger: {e}"))
+    })
+}
+
+fn check(c: &mut Kfp, definition: &str, body: &Value) {
+    let v = validator_of(swagger(), definition);
+    c.schema_errors.extend(
+        v.iter_errors(body)
+            .map(|e| format!("{definition} {}: {e}", e.instance_path())),
+    );
+}
+
+/// Every query parameter must be one the swagger declares for the call
+/// (grpc-gateway ignores the others).
+fn check_query(c: &mut Kfp, method: &str, path: &str, q: &HashMap<String, String>) {
+    let declared: Vec<&str> = swagger()["paths"][path][method]["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    if declared.is_empty() && swagger()["paths"][path][method].is_null() {
+        c.schema_errors
+            .push(format!("{method} {path} is not in the swagger"));
+    }
+    for key in q.keys() {
+        if !declared.contains(&key.as_str()) {
+            c.schema_errors
+                .push(format!("{method} {path}: undeclared query parameter {key}"));
+        }
+    }
+}
+
+/// The name a v2beta1 `filter` asks for with `key` EQUALS; `None` when the
+/// filter is not that (a v1beta1 `op`, a misspelt key).
+fn filter_equals(q: &HashMap<String, String>, key: &str) -> Option<String> {
+    let f: Value = serde_json::from_str(q.get("filter")?).ok()?;
+    let p = &f["predicates"][0];
+    (p["key"] == key && p["operation"] == "EQUALS")
+        .then(|| p["string_value"].as_str().map(str::to_owned))
+        .flatten()
+}
+
+async fn authorized(State(s): State<Shared>, request: Request, next: Next) -> Response {
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    lock(&s)
+        .requests
+        .push(format!("{} {}", request.method(), request.uri().path()));
+    if header != Some(&format!("Bearer {TOKEN}")) {
+        lock(&s).unauthorized += 1;
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
+    }
+    next.run(request).await
+}
+
+const CREATED: &str = "2026-11-26T10:00:00Z";
+
+fn upload(
+    s: &Shared,
+    path: &str,
+    q: &HashMap<String, String>,
+    h: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let mut c = lock(s);
+    check_query(&mut c, "post", &format!("/apis/v2beta1/{path}"), q);
+    let (field, file_name, yaml) = match multipart(h, body) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("bad upload: {e}")),
+    };
+    // KFP 2.x reads the upload as IR: a PipelineSpec first.
+    let spec = yaml_value(yaml.split("\n---\n").next().unwrap_or(""));
+    if spec["schemaVersion"] != "2.1.0" || !spec["root"]["dag"]["tasks"].is_object() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Failed to parse the pipeline spec: not v2 IR",
+        );
+    }
+    c.uploads.push(Upload {
+        path: path.to_owned(),
+        query: q.clone(),
+        field,
+        file_name,
+        yaml: yaml.clone(),
+    });
+    let name = q.get("name").cloned().unwrap_or_default();
+    if path.ends_with("upload_version") {
+        let pipeline = q.get("pipelineid").cloned().unwrap_or_default();
+        if !c
+            .pipelines
+            .iter()
+            .any(|p| p["pipeline_id"] == pipeline.as_str())
+        {
+            return error(StatusCode::NOT_FOUND, "pipeline not found");
+        }
+        if c.versions
+            .iter()
+            .any(|(p, v, _)| *p == pipeline && v["name"] == name.as_str())
+        {
+            return error(StatusCode::CONFLICT, "version name already exists");
+        }
+        let id = format!("v-{}", c.versions.len() + 1);
+        let v = json!({"pipeline_id": pipeline, "pipeline_version_id": id, "name": name,
+            "display_name": name, "created_at": CREATED});
+        c.versions.push((pipeline, v.clone(), yaml));
+        return axum::Json(v).into_response();
+    }
+    if c.pipelines.iter().any(|p| p["name"] == name.as_str()) {
+        return error(StatusCode::CONFLICT, "pipeline name already exists");
+    }
+    let id = format!("p-{}", c.pipelines.len() + 1);
+    let vid = format!("v-{}", c.versions.len() + 1);
+    // KFP 2.x names the first version after the pipeline.
+    let version = json!({"pipeline_id": id, "pipeline_version_id": vid, "name": name,
+        "display_name": name, "created_at": CREATED});
+    c.versions.push((id.clone(), version, yaml));
+    let mut p =
+        json!({"pipeline_id": id, "name": name, "display_name": name, "created_at": CREATED});
+    if let Some(ns) = q.get("namespace") {
+        p["namespace"] = json!(ns);
+    }
+    c.pipelines.push(p.clone());
+    axum::Json(p).into_response()
+}
+
+/// The run as `GET runs/{id}` shows it in `state`.
+fn run_in(run: &Value, state: &str) -> Value {
+    let mut run = run.clone();
+    run["state"] = json!(state);
+    let train = match state {
+        "SUCCEEDED" | "FAILED" | "CANCELED" => state,
+        _ => "RUNNING",
+    };
+    let mut train_task = json!({"run_id": run["run_id"], "task_id": "t-train", "display_name": "train",
+        "state": train, "start_time": "2026-11-26T10:00:08Z", "create_time": "2026-11-26T10:00:08Z"});
+    if state == "FAILED" {
+        run["error"] =
+            json!({"code": 2, "message": "task train failed: exit code 1", "details": []});
+        train_task["error"] = json!({"code": 2, "message": "exit code 1", "details": []});
+        train_task["end_time"] = json!("2026-11-26T10:00:20Z");
+    }
+    // (as KFP 2.x lists them: every node of the Argo Workflow it runs —
+    // the workflow, root and its driver, per task a driver, the task's DAG
+    // and an `executor` pod)
+    let system = |id: &str, name: &str, state: &str| json!({"run_id": run["run_id"], "task_id": id, "display_name": name, "state": state});
+    let running = if train == "RUNNING" { "RUNNING" } else { train };
+    run["run_details"] = json!({"task_details": [
+        system("t-wf", "kubernetes-analysis-x7k2p", running),
+        system("t-root-driver", "root-driver", "SUCCEEDED"),
+        system("t-root", "root", running),
+        system("t-checkout-driver", "checkout-driver", "SUCCEEDED"),
+        {"run_id": run["run_id"], "task_id": "t-checkout", "display_name": "checkout", "state": "SUCCEEDED",
+         "create_time": "2026-11-26T10:00:00Z", "start_time": "2026-11-26T10:00:00Z", "end_time": "2026-11-26T10:00:07Z"},
+        system("t-checkout-executor", "executor", "SUCCEEDED"),
+        system("t-train-driver", "train-driver", "SUCCEEDED"),
+        train_task,
+        system("t-train-executor", "executor", running),
+    ]});
+    run
+}
+
+/// The run's parameters against the declared types of its version's IR,
+/// as KFP 2.x checks them when it creates the run.
+fn typed_as_declared(c: &mut Kfp, run: &Value) {
+    let version = run["pipeline_version_reference"]["pipeline_version_id"].as_str();
+    let Some((_, _, ir)) = c
+        .versions
+        .iter()
+        .find(|(_, v, _)| v["pipeline_version_id"].as_str() == version)
+    else {
+        c.schema_errors
+            .push(format!("run names an unknown version {version:?}"));
+        return;
+    };
+    let spec = yaml_value(ir.split("\n---\n").next().unwrap_or(""));
+    let declared = spec["root"]["inputDefinitions"]["parameters"].clone();
+    let empty = Map::new();
+    for (name, value) in run["runtime_config"]["parameters"]
+        .as_object()
+        .unwrap_or(&empty)
+    {
+        let ok = match declared[name]["parameterType"].as_str() {
+            Some("STRING") => value.is_string(),
+            Some("NUMBER_INTEGER") => value.is_i64(),
+            Some("NUMBER_DOUBLE") => value.is_number(),
+            Some("BOOLEAN") => value.is_boolean(),
+            Some("LIST") => value.is_array(),
+            Some("STRUCT") => value.is_object(),
+            _ => false,
+        };
+        if !ok {
+            c.schema_errors.push(format!(
+                "parameter {name} = {value} does not match {}",
+                declared[name]
+            ));
+        }
+    }
+}
+
+pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
+    let mut kfp = Kfp::default();
+    setup(&mut kfp);
+    let state: Shared = Arc::new(Mutex::new(kfp));
+    let app = Router::new()
+        .route(
+            "/apis/v2beta1/pipelines/names/{name}",
+            get(|State(s): State<Shared>, UrlPath(name): UrlPath<String>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "get", "/apis/v2beta1/pipelines/names/{name}", &q);
+                let ns = q.get("namespace").map(String::as_str);
+                let found = c.pipelines.iter().find(|p| p["name"] == name.as_str() && p["namespace"].as_str() == ns);
+                match found {
+                    Some(p) => axum::Json(p.clone()).into_response(),
+                    None => error(StatusCode::NOT_FOUND, &format!("Failed to get a pipeline with name {name}: ResourceNotFoundError")),
+                }
+            }),
+        )
+        .route(
+            "/apis/v2beta1/pipelines/upload",
+            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
+                upload(&s, "pipelines/upload", &q, &h, &body)
+            }),
+        )
+        .route(
+            "/apis/v2beta1/pipelines/upload_version",
+            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
+                upload(&s, "pipelines/upload_version", &q, &h, &body)
+            }),
+        )
+        .route(
+            "/apis/v2beta1/pipelines/{id}/versions",
+            get(|State(s): State<Shared>, UrlPath(pipeline): UrlPath<String>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "get", "/apis/v2beta1/pipelines/{pipeline_id}/versions", &q);
+                let Some(name) = filter_equals(&q, "name") else {
+                    return error(StatusCode::BAD_REQUEST, "expected a v2beta1 name filter");
+                };
+                let found: Vec<Value> = c.versions.iter()
+                    .filter(|(p, v, _)| *p == pipeline && v["name"] == name.as_str())
+                    .map(|(_, v, _)| v.clone())
+                    .collect();
+                axum::Json(json!({"pipeline_versions": found, "total_size": found.len()})).into_response()
+            }),
+        )
+        .route(
+            "/apis/v2beta1/experiments",
+            get(|State(s): State<Shared>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "get", "/apis/v2beta1/experiments", &q);
+                let Some(name) = filter_equals(&q, "display_name") else {
+                    return error(StatusCode::BAD_REQUEST, "expected a v2beta1 display_name filter");
+                };
+                let ns = q.get("namespace").map(String::as_str);
+                let found: Vec<Value> = c.experiments.iter()
+                    .filter(|e| e["display_name"] == name.as_str() && e["namespace"].as_str() == ns)
+                    .cloned()
+                    .collect();
+                axum::Json(json!({"experiments": found, "total_size": found.len()})).into_response()
+            })
+            .post(|State(s): State<Shared>, Query(q): Params, body: Bytes| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "post", "/apis/v2beta1/experiments", &q);
+                let mut e: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                check(&mut c, "v2beta1Experiment", &e);
+                e["experiment_id"] = json!(format!("e-{}", c.experiments.len() + 1));
+                c.experiments.push(e.clone());
+                axum::Json(e).into_response()
+            }),
+        )
+        .route(
+            "/apis/v2beta1/runs",
+            post(|State(s): State<Shared>, Query(q): Params, body: Bytes| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "post", "/apis/v2beta1/runs", &q);
+                let mut run: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                check(&mut c, "v2beta1Run", &run);
+                typed_as_declared(&mut c, &run);
+                run["run_id"] = json!(format!("r-{}", c.runs.len() + 1));
+                run["state"] = json!("PENDING");
+                c.runs.push(run.clone());
+                axum::Json(run).into_response()
+            }),
+        )
+        .route(
+            // `runs/{run_id}` and `runs/{run_id}:terminate` (a custom verb).
+            "/apis/v2beta1/runs/{id}",
+            get(|State(s): State<Shared>, UrlPath(id): UrlPath<String>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "get", "/apis/v2beta1/runs/{run_id}", &q);
+                let Some(run) = c.runs.iter().find(|r| r["run_id"] == id.as_str()).cloned() else {
+                    return error(StatusCode::NOT_FOUND, "run not found");
+                };
+                let step = c.polls.min(c.script.len().saturating_sub(1));
+                c.polls += 1;
+                match c.script.get(step).copied() {
+                    Some(Step::State(state)) => axum::Json(run_in(&run, state)).into_response(),
+                    Some(Step::Deleted) | None => error(StatusCode::NOT_FOUND, &format!("Failed to get run: ResourceNotFoundError: Run {id} not found")),
+                }
+            })
+            .post(|State(s): State<Shared>, UrlPath(action): UrlPath<String>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "post", "/apis/v2beta1/runs/{run_id}:terminate", &q);
+                let Some(id) = action.strip_suffix(":terminate") else {
+                    return error(StatusCode::NOT_FOUND, &format!("no POST runs/{action}"));
+                };
+                if !c.runs.iter().any(|r| r["run_id"] == id) {
+                    return error(StatusCode::NOT_FOUND, "run not found");
+                }
+                c.terminated.push(id.to_owned());
+                axum::Json(json!({})).into_response()
+            }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorized))
+        // The Kubernetes API of the cluster KFP runs on (the same server;
+        // the kubeconfig points here): the run's pods and their logs.
+        .route(
+            "/api/v1/namespaces/{ns}/pods",
+            get(|State(s): State<Shared>, UrlPath(ns): UrlPath<String>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                let selector = q.get("labelSelector").cloned().unwrap_or_default();
+                c.pod_lists.push((ns.clone(), selector.clone()));
+                let items = match selector.strip_prefix("pipeline/runid=") {
+                    Some(run) => ["root-driver", "root.checkout-driver", "root.checkout.executor", "root.train-driver", "root.train.executor"]
+                        .iter()
+                        .map(|node| kfp_pod(&ns, run, node))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                axum::Json(json!({"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "5"}, "items": items}))
+            }),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{pod}/log",
+            get(|UrlPath((_, pod)): UrlPath<(String, String)>, Query(q): Params| async move {
+                assert_eq!(q.get("container").map(String::as_str), Some("main"));
+                if pod.contains("driver") {
+                    "driver: resolved inputs\n".to_owned()
+                } else if pod.contains("checkout") {
+                    "Checked out PR 42\n".to_owned()
+                } else {
+                    "epoch 1 loss 0.41\nSaved model\n".to_owned()
+                }
+            }),
+        )
+        .with_state(state.clone());
+    let (addr, rt) = kpipe_testkit::serve(app);
+    let url = format!("http://{addr}");
+    (url, state, rt)
+}
+
+/// A pod of KFP 2.x run `run` for Argo node `node` (under the workflow),
+/// as KFP labels it; its `main` container has run.
+fn kfp_pod(ns: &str, run: &str, node: &str) -> Value {
+    let workflow = "test-42-abc123-x7k2p";
+    json!({
+        "metadata": {
+            "name": format!("{workflow}-{}", node.replace('.', "-")),
+            "namespace": ns,
+            "labels": {"pipeline/runid": run, "workflows.argoproj.io/workflow": workflow},
+            "annotations": {"workflows.argoproj.io/node-name": format!("{workflow}.{node}")},
+        },
+        "status": {
+            "phase": "Succeeded",
+            "containerStatuses": [
+                {"name": "main", "image": "kpipe-step", "imageID": "", "ready": false, "restartCount": 0, "state": {"terminated": {"exitCode": 0}}},
+            ],
+        },
+    })
+}
+
+fn command(url: &str, token: Option<&str>, args: &[&str]) -> Command {
+    let mut cmd = Command::new(KPIPE);
+    cmd.args(["submit", "--kfp", url, "--poll-ms=20"])
+        .args(args)
+        .env(
+            "KF_PIPELINES_SA_TOKEN_PATH",
+            "/nonexistent/kpipe-test-token",
+        )
+        .env_remove("KPIPE_KFP_TOKEN");
+    if let Some(t) = token {
+        cmd.env("KPIPE_KFP_TOKEN", t);
+    }
+    cmd
+}
+
+fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
+    command(url, token, args).output_within(RUN)
+}
+
+#[test]
+fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
+    let (url, kfp, _rt) = server(|k| {
+        k.script = vec![
+            Step::State("PENDING"),
+            Step::State("RUNNING"),
+            Step::State("SUCCEEDED"),
+        ];
+    });
+    let mut args = PR.to_vec();
+    args.push("--wait");
+    let out = kpipe(&url, Some(TOKEN), &args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for line in [
+        "Uploaded pipeline kubernetes-analysis (p-1)",
+        "Created experiment kubernetes-analysis (e-1)",
+        &format!(
+            "Created run test-42-abc123 (r-1) in experiment kubernetes-analysis: {url}/#/runs/details/r-1"
+        ),
+        "run r-1: RUNNING",
+        "step train: RUNNING",
+        "step train: SUCCEEDED",
+        "run r-1: SUCCEEDED",
+        "kubernetes-analysis succeeded",
+    ] {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    // KFP's own nodes are not the pipeline's steps
+    for node in [
+        "executor",
+        "root",
+        "root-driver",
+        "train-driver",
+        "kubernetes-analysis-x7k2p",
+    ] {
+        assert!(
+            !stderr.contains(&format!("step {node}:")),
+            "{node} in:\n{stderr}"
+        );
+    }
+    // The summary table: checkout took 7 s.
+    assert!(stderr.contains("checkout"), "{stderr}");
+    assert!(stderr.contains("7s"), "{stderr}");
+    {
+        let c = lock(&kfp);
+        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+        let up = &c.uploads[0];
+        assert_eq!(
+            (up.path.as_str(), up.field.as_str(), up.file_name.as_str()),
+            ("pipelines/upload", "uploadfile", "kubernetes-analysis.yaml")
+        );
+        assert_eq!(
+            up.query.get("name").map(String::as_str),
+            Some("kubernetes-analysis")
+        );
+        // The IR, with the declared defaults; the run's values travel with
+        // the run.
+        let spec = yaml_value(up.yaml.split("\n---\n").next().unwrap_or(""));
+        assert_eq!(spec["pipelineInfo"]["name"], "kubernetes-analysis");
+        assert_eq!(
+            spec["root"]["inputDefinitions"]["parameters"]["pr"]["parameterType"],
+            "STRING"
+        );
+        let run = &c.runs[0];
+        assert_eq!(run["display_name"], "test-42-abc123");
+        assert_eq!(run["experiment_id"], "e-1");
+        assert_eq!(
+            run["pipeline_version_reference"],
+            json!({"pipeline_id": "p-1", "pipeline_version_id": "v-1"})
+        );
+        assert_eq!(
+            run["runtime_config"],
+            json!({"parameters": {"pr": "42", "commit": "ABC123"}})
+        );
+        // The checks can fail: a misspelt field grpc-gateway would drop,
+        // a parameter of the wrong type.
+        let mut typo = run.clone();
+        typo["runtime_config"]["paramters"] = json!({});
+        assert!(!validator_of(swagger(), "v2beta1Run").is_valid(&typo));
+    }
+    let mut mistyped = Kfp {
+        versions: lock(&kfp).versions.clone(),
+        ..Kfp::default()
+    };
+    let mut run = lock(&kfp).runs[0].clone();
+    run["runtime_config"]["parameters"]["pr"] = json!(42);
+    typed_as_declared(&mut mistyped, &run);
+    assert_eq!(
+        mistyped.schema_errors.len(),
+        1,
+        "{:?}",
+        mistyped.schema_errors
+    );
+
+    // Another PR: the pipeline exists and its first version is not
+    // content-addressed, so one version by hash is added...
+    let out = kpipe(&url, Some(TOKEN), &["-p", "pr=43", "-p", "commit=def456"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&out.stdout).trim(), "r-2");
+    let version = {
+        let c = lock(&kfp);
+        assert_eq!(c.uploads.len(), 2);
+        assert_eq!(c.uploads[1].path, "pipelines/upload_version");
+        assert_eq!(
+            c.uploads[1].query.get("pipelineid").map(String::as_str),
+            Some("p-1")
+        );
+        let version = c.uploads[1].query.get("name").cloned().unwrap_or_default();
+        assert!(
+            version.starts_with("kubernetes-analysis-") && version.len() == 32,
+            "{version}"
+        );
+        assert_eq!(c.uploads[1].yaml, c.uploads[0].yaml);
+        assert_eq!(c.experiments.len(), 1);
+        version
+    };
+    assert!(
+        stderr.contains(&format!("Uploaded version {version}")),
+        "{stderr}"
+    );
+    // ...and every later submission of the same pipeline reuses it.
+    let out = kpipe(&url, Some(TOKEN), &["-p", "pr=44", "-p", "commit=0a1b2c"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("already has version {version} (v-2)")),
+        "{stderr}"
+    );
+    let c = lock(&kfp);
+    assert_eq!(c.uploads.len(), 2);
+    assert_eq!(
+        c.runs[2]["pipeline_version_reference"]["pipeline_version_id"],
+        "v-2"
+    );
+    assert_eq!(
+        c.runs[2]["runtime_config"]["parameters"],
+        json!({"pr": "44", "commit": "0a1b2c"})
+    );
+    assert!(c.terminated.is_empty());
+    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+}
+
+#[test]
+fn the_run_state_and_its_tasks_are_the_exit_code() {
+    for (script, code, says) in [
+        (
+            vec![Step::State("RUNNING"), Step::State("FAILED")],
+            1,
+            "error: kubernetes-analysis failed: task train failed: exit code 1",
+        ),
+        (
+            vec![Step::State("RUNNING"), Step::State("CANCELED")],
+            1,
+            "error: kubernetes-analysis failed: run r-1 canceled",
+        ),
+        (
+            vec![Step::State("PENDING"), Step::State("SKIPPED")],
+            0,
+            "kubernetes-analysis succeeded",
+        ),
+        (
+            vec![Step::State("RUNNING"), Step::Deleted],
+            4,
+            "run r-1 was deleted while kpipe was waiting for it",
+        ),
+    ] {
+        let (url, kfp, _rt) = server(|k| k.script = script.clone());
+        let out = kpipe(&url, Some(TOKEN), &["--wait", "--experiment", "ci"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{script:?}: {stderr}");
+        assert!(stderr.contains(says), "{script:?}: {stderr}");
+        let c = lock(&kfp);
+        assert_eq!(c.experiments[0]["display_name"], "ci");
+        assert!(c.terminated.is_empty());
+        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+    }
+    // The failed task is named, with its message, in the progress lines.
+    let (url, _kfp, _rt) = server(|k| k.script = vec![Step::State("FAILED")]);
+    let stderr = text(&kpipe(&url, Some(TOKEN), &["--wait"]).stderr);
+    assert!(
+        stderr.contains("step train: FAILED (exit code 1)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_timeout_terminates_the_run() {
+    let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("RUNNING")]);
+    let out = kpipe(&url, Some(TOKEN), &["--timeout", "1", "-n", "team-ml"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("--timeout 1s: terminated run r-1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--timeout 1s expired before run r-1 finished; it was terminated"),
+        "{stderr}"
+    );
+    let c = lock(&kfp);
+    assert_eq!(c.terminated, ["r-1"]);
+    assert!(
+        c.requests
+            .contains(&"POST /apis/v2beta1/runs/r-1:terminate".to_owned()),
+        "{:?}",
+        c.requests
+    );
+    // The profile namespace goes with the pipeline and the experiment.
+    assert_eq!(
+        c.uploads[0].query.get("namespace").map(String::as_str),
+        Some("team-ml")
+    );
+    assert_eq!(c.experiments[0]["namespace"], "team-ml");
+    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+}
+
+#[test]
+fn sigterm_terminates_the_run() {
+    let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("RUNNING")]);
+    let child = command(&url, Some(TOKEN), &["--wait"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // kpipe installs its signal handlers before it creates the run.
+    kpipe_testkit::wait_until("kpipe to read the run", kpipe_testkit::WAIT, || {
+        (lock(&kfp).polls > 0).then_some(())
+    });
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+    let out = kpipe_testkit::finish_within(child, "kpipe submit --kfp after SIGTERM", RUN);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("SIGTERM: terminated run r-1"), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    let c = lock(&kfp);
+    assert_eq!(c.terminated, ["r-1"]);
+    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+}
+
+#[test]
+fn a_kfp_without_v2beta1_gets_the_v1_hint() {
+    // The v1beta1 fake serves no v2beta1 path, as KFP 1.x.
+    let (url, _kfp, _rt) = crate::submit_kfp::server(|_| {});
+    let out = kpipe(&url, Some(TOKEN), &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Kubeflow Pipelines refused to upload pipeline kubernetes-analysis (404 Not Found)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "KFP 1.x serves only the v1beta1 API: submit the Argo Workflow with --kfp-api v1"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn refusals_and_bad_parameters_say_what_to_do() {
+    let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("SUCCEEDED")]);
+    let out = kpipe(&url, None, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Kubeflow Pipelines refused to look up pipelines named kubernetes-analysis (401 Unauthorized): Unauthorized access; pass a valid bearer token with KPIPE_KFP_TOKEN or --kfp-token-file"),
+        "{stderr}"
+    );
+    assert_eq!(lock(&kfp).unauthorized, 1);
+
+    // A parameter the pipeline does not declare: nothing is contacted.
+    let out = kpipe(&url, Some(TOKEN), &["-p", "prr=1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("kubernetes-analysis: unknown parameter `prr`; the pipeline declares: pr, commit, repo, offline, push, dry-run, device"),
+        "{stderr}"
+    );
+    // An Argo Workflow file is not what v2beta1 runs.
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wf = tmp.path().join("wf.yaml");
+    let compiled = Command::new(KPIPE)
+        .args(["compile", "kubernetes-analysis", "-o"])
+        .arg(&wf)
+        .output_within(RUN);
+    assert_eq!(
+        compiled.status.code(),
+        Some(0),
+        "{}",
+        text(&compiled.stderr)
+    );
+    let out = kpipe(&url, Some(TOKEN), &[&wf.to_string_lossy()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is not Kubeflow Pipelines v2 IR"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--kfp-api v1"), "{stderr}");
+    assert_eq!(lock(&kfp).requests.len(), 1, "{:?}", lock(&kfp).requests);
+}
+
+/// The same client against Prism serving KFP's v2beta1 swagger, which checks
+/// every request's path, query, headers and JSON body against the contract
+/// (`.ci/run` starts Prism and sets KPIPE_KFP2_PRISM_URL).
+#[test]
+#[ignore = "needs Prism serving the KFP v2beta1 swagger at KPIPE_KFP2_PRISM_URL"]
+fn prism_kfp_v2beta1_contract() {
+    let url = std::env::var("KPIPE_KFP2_PRISM_URL").unwrap_or_else(|_| {
+        panic!("set KPIPE_KFP2_PRISM_URL to Prism serving tests/fixtures/kfp/v2beta1.swagger.json")
+    });
+    let out = kpipe(&url, Some(TOKEN), &PR);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Prism's example run never finishes: kpipe reads it, then terminates
+    // it through `runs/{run_id}:terminate`.
+    let out = kpipe(
+        &url,
+        Some(TOKEN),
+        &["--wait", "--timeout", "2", "-n", "team-ml"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(!stderr.contains("could not terminate"), "{stderr}");
+    assert!(stderr.contains("terminated run"), "{stderr}");
+    // Prism enforces the security scheme: no token, 401.
+    let out = kpipe(&url, None, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
+}
+
+/// `--logs`: KFP has no log endpoint, so each step's log comes from its pod
+/// (label `pipeline/runid`) through the Kubernetes API, in the profile
+/// namespace; KFP's driver pods are not streamed.
+#[test]
+fn logs_come_from_the_runs_pods_through_the_kubernetes_api() {
+    let (url, kfp, _rt) = server(|k| {
+        k.script = vec![Step::State("RUNNING"), Step::State("SUCCEEDED")];
+    });
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let kubeconfig = kpipe_testkit::kubeconfig(tmp.path(), &url);
+    let mut args = PR.to_vec();
+    args.extend(["--logs", "--namespace", "team-a"]);
+    let out = command(&url, Some(TOKEN), &args)
+        .env("KUBECONFIG", &kubeconfig)
+        .output_within(RUN);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for line in [
+        "checkout | Checked out PR 42",
+        "train | epoch 1 loss 0.41",
+        "train | Saved model",
+    ] {
+        assert!(
+            stdout.contains(line),
+            "missing `{line}` in:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(!stdout.contains("driver"), "{stdout}");
+    let c = lock(&kfp);
+    let run = c.runs[0]["run_id"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        c.pod_lists
+            .iter()
+            .all(|(ns, sel)| ns == "team-a" && *sel == format!("pipeline/runid={run}")),
+        "{:?}",
+        c.pod_lists
+    );
+    assert!(!c.pod_lists.is_empty());
+}
+
+/// `--logs` with no way to reach the Kubernetes API still follows the run.
+#[test]
+fn logs_without_a_cluster_config_say_so_and_follow_the_run() {
+    let (url, _kfp, _rt) = server(|k| {
+        k.script = vec![Step::State("SUCCEEDED")];
+    });
+    let mut args = PR.to_vec();
+    args.push("--logs");
+    let out = command(&url, Some(TOKEN), &args)
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output_within(RUN);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: --logs: the pods' logs need the Kubernetes API")
+            && stderr.contains("showing the steps' phases only"),
+        "{stderr}"
+    );
+}
