@@ -250,7 +250,7 @@ async fn retry_flow(
         // KFP never reports these for a run: it decides.
         Outcome::Running if matches!(run.state.as_str(), "" | "RUNTIME_STATE_UNSPECIFIED") => {}
         Outcome::Running => anyhow::bail!(
-            "cannot retry run {id}: it is {state}, and only a failed or terminated run is retried; wait for it to end (`--wait` follows it), or terminate it first"
+            "cannot retry run {id}: it is {state}, and only a failed or terminated run is retried; wait for it to end, or terminate it first"
         ),
         Outcome::Succeeded => anyhow::bail!(
             "cannot retry run {id}: it {state}, so nothing failed; submit the pipeline again to run it anew"

@@ -102,7 +102,7 @@ impl fmt::Display for Refusal {
                 let phase = if phase.is_empty() { "not started" } else { phase };
                 write!(
                     f,
-                    "it has not finished (phase {phase}): only a failed workflow is retried; wait for it to end (`--wait` follows it), or stop it first"
+                    "it has not finished (phase {phase}): only a failed workflow is retried; wait for it to end, or stop it first"
                 )
             }
             Refusal::Succeeded => f.write_str(
@@ -218,7 +218,7 @@ fn running_again(workflow: &Value, nodes: Map<String, Value>, now: &str) -> Valu
         labels.remove(ARCHIVING_LABEL);
         labels.insert(PHASE_LABEL.to_owned(), json!("Running"));
     }
-    if let Some(spec) = wf["spec"].as_object_mut() {
+    if let Some(spec) = wf.get_mut("spec").and_then(Value::as_object_mut) {
         spec.remove("shutdown");
         if spec.get("activeDeadlineSeconds").and_then(Value::as_i64) == Some(0) {
             spec.remove("activeDeadlineSeconds");
@@ -233,7 +233,10 @@ fn running_again(workflow: &Value, nodes: Map<String, Value>, now: &str) -> Valu
         },
         None => status["conditions"] = json!([completed]),
     }
-    if let Some(stored) = status["storedWorkflowTemplateSpec"].as_object_mut() {
+    // (`get_mut`, not indexing, which would add a null)
+    if let Some(stored) =
+        (status.get_mut("storedWorkflowTemplateSpec")).and_then(Value::as_object_mut)
+    {
         stored.remove("shutdown");
     }
     if let Some(s) = status.as_object_mut() {
@@ -255,7 +258,8 @@ fn running_again(workflow: &Value, nodes: Map<String, Value>, now: &str) -> Valu
 fn reset_node(node: &Value, now: &str) -> Value {
     let mut node = node.clone();
     if node["type"] == "Suspend"
-        && let Some(params) = node["outputs"]["parameters"].as_array_mut()
+        && let Some(params) =
+            (node.pointer_mut("/outputs/parameters")).and_then(Value::as_array_mut)
     {
         for p in params {
             *p = json!({"name": p["name"], "valueFrom": {"supplied": {}}});

@@ -321,6 +321,12 @@ fn the_workflow_runs_again() {
         retry(&wf, &[]).workflow["spec"]["activeDeadlineSeconds"],
         600
     );
+    // nothing is added to a workflow that did not have it
+    let plain = retry(&dag(), &[]).workflow;
+    assert!(
+        plain["status"].get("storedWorkflowTemplateSpec").is_none(),
+        "{plain}"
+    );
 }
 
 #[test]
@@ -444,6 +450,9 @@ fn reset_nodes_run_again_and_suspend_outputs_wait_to_be_supplied() {
     );
     let skipped = reset_node(&node("k", "wf.k", "Skipped", "Skipped", "", &[]), NOW);
     assert_eq!(skipped["phase"], "Skipped");
+    // nothing is added to a node that had no outputs
+    let bare = reset_node(&node("s", "wf.s", "Suspend", "Succeeded", "", &[]), NOW);
+    assert!(bare.get("outputs").is_none(), "{bare}");
 }
 
 #[test]
