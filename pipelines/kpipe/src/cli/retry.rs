@@ -27,8 +27,8 @@ On Argo, kpipe does what `argo retry` does, through the Kubernetes API alone:
 the failed and errored steps and every step after them run again (their pods
 are deleted first), succeeded steps keep their results, and the Workflow is
 written back at the resourceVersion it was read at (a conflict reads it
-again). It needs get/update/watch/patch on workflows.argoproj.io and delete on
-pods. On Kubeflow Pipelines, KFP's own retry (runs/{id}:retry) does the same
+again). It needs get/update/list/watch/patch on workflows.argoproj.io and
+delete on pods. On Kubeflow Pipelines, KFP's own retry (runs/{id}:retry) does the same
 for a failed or terminated run. RUN is what `submit` printed: the workflow's
 name (or NAMESPACE/NAME), or with --kfp the run id.")]
 pub(crate) struct RetryArgs {
