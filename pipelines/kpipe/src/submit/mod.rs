@@ -1,6 +1,6 @@
 //! `kpipe submit`: send a pipeline to a cluster and follow it; `kpipe
-//! retry`: run a failed one's failed steps again ([`argo::retry`],
-//! [`kfp::retry`]) and follow it the same way.
+//! retry`: run a failed one's failed steps again ([`argo::retry()`],
+//! [`kfp::retry()`]) and follow it the same way.
 //!
 //! - [`prepare`](mod@prepare) / [`ir`](mod@ir): which pipeline, checked offline, with its
 //!   parameters: an Argo Workflow (Argo, KFP v1beta1) or KFP v2 IR (KFP

@@ -1,7 +1,7 @@
 //! `kpipe submit --argo`: create the Workflow through the Kubernetes API
 //! (kubeconfig or in-cluster service account), follow it to the end
 //! (`follow`: kube's watcher), stream its pods' logs (`super::logs`), stop
-//! it on SIGINT/SIGTERM or `--timeout`. `kpipe retry` ([`retry`]) runs a
+//! it on SIGINT/SIGTERM or `--timeout`. `kpipe retry` ([`retry()`]) runs a
 //! failed Workflow's failed steps again, as `argo retry` does, and follows
 //! it the same way.
 //!
@@ -11,7 +11,7 @@
 
 mod error;
 mod follow;
-pub mod retry;
+mod retry;
 mod server_lint;
 
 use std::time::Duration;

@@ -15,7 +15,7 @@
 //! through the Kubernetes API (KFP has no log endpoint; its runs are Argo
 //! Workflows whose pods carry the run's id, `pipeline/runid`).
 //!
-//! `kpipe retry --kfp URL RUN` ([`retry`]): KFP's own retry of a failed or
+//! `kpipe retry --kfp URL RUN` ([`retry()`]): KFP's own retry of a failed or
 //! terminated run (`runs/{id}:retry`, v1beta1 `runs/{id}/retry`; KFP
 //! resets the run's Argo Workflow as `argo retry` does), after kpipe has
 //! read the run and refused one that is still running or succeeded; then
