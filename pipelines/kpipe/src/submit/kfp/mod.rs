@@ -260,6 +260,8 @@ async fn retry_flow(
     if let Some(sig) = signals.pending() {
         return Ok(End::Interrupted(sig));
     }
+    // KFP stores the run's state as the retried workflow's (running)
+    // before it answers (2.0 to 2.17): the follow does not see the old end.
     api.retry(id).await?;
     eprintln!("Retrying run {id}: {base}/#/runs/details/{id}");
     follow_run(api, id, opts, signals, logs).await
