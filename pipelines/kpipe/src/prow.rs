@@ -11,6 +11,10 @@
 //! - postsubmit on the main branch: the full pipeline, unless the commit
 //!   message carries `[skip]` (the data commits the pipeline itself pushes);
 //! - periodic every 24 h: the full pipeline (the daily data update).
+//!
+//! A job run again (`/retest`) submits a new workflow, as any job run does;
+//! `kpipe retry` (which `kpipe prow --help` names) runs a failed run's
+//! failed steps again, by hand.
 
 use serde_json::{Value, json};
 

@@ -15,6 +15,12 @@ mod local_run;
 mod prow;
 /// The run report in headless Chromium (ignored: needs Chromium).
 mod report;
+/// `kpipe retry` of an Argo Workflow through the fake Kubernetes API server
+/// of `submit_argo`.
+mod retry_argo;
+/// `kpipe retry --kfp` through the fake Kubeflow Pipelines API servers of
+/// `submit_kfp_v2` and `submit_kfp`.
+mod retry_kfp;
 /// `kpipe new` end to end (ignored: builds a crate; .ci/run runs it).
 mod scaffold;
 /// `kpipe submit` to Argo through a fake Kubernetes API server.

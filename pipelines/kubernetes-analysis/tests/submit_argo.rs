@@ -3,6 +3,10 @@
 //! body validates against Argo's CRD schema, watch events drive the exit
 //! code of every phase, pod logs are streamed with step prefixes, SIGTERM
 //! sends the shutdown patch, and the failures a user meets say what to do.
+//!
+//! The same fake serves `kpipe retry` (`retry_argo`): a Workflow's
+//! replacement (PUT, validated against the CRD like every write, refused
+//! with 409 at a stale `resourceVersion`) and its pods' deletion.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -29,7 +33,22 @@ pub(crate) enum Event {
 
 #[derive(Default)]
 pub(crate) struct Cluster {
-    workflow: Option<Value>,
+    /// The one Workflow (created by a POST, or there from the start).
+    pub(crate) workflow: Option<Value>,
+    /// Its pods, when a test sets them: listed, deleted one by one, and
+    /// created again (new uid) once the Workflow runs again after a retry.
+    /// When empty, every Workflow has a `checkout` and a `train` pod.
+    pub(crate) pods: Vec<Value>,
+    /// Pods deleted since the last replacement of the Workflow.
+    deleted_pods: Vec<Value>,
+    /// Answer the first PUT with 409, as if the controller had written the
+    /// Workflow since it was read (its resource version moves on, and it
+    /// gets an annotation).
+    pub(crate) conflict_once: bool,
+    /// Answer 403 to pod deletions.
+    pub(crate) forbid_pod_delete: bool,
+    /// Reads of the one Workflow (GET by name).
+    pub(crate) reads: usize,
     /// Events sent on the first watch; later watches send nothing more.
     pub(crate) script: Vec<Event>,
     /// Answer the first watch with `410 Gone` (an expired resource
@@ -47,9 +66,9 @@ pub(crate) struct Cluster {
     forbid: bool,
     /// Answer the Argo Server lint with 400.
     lint_rejects: bool,
-    watches: usize,
+    pub(crate) watches: usize,
     lints: usize,
-    /// (method, path, content type, body)
+    /// (method, path, content type, body); a DELETE's body is null.
     pub(crate) requests: Vec<(String, String, String, Value)>,
     pub(crate) schema_errors: Vec<String>,
 }
@@ -60,7 +79,7 @@ pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, Cluster> {
     s.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn crd_validator() -> &'static jsonschema::Validator {
+pub(crate) fn crd_validator() -> &'static jsonschema::Validator {
     static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
     V.get_or_init(|| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -94,7 +113,7 @@ pub(crate) fn close(schema: &mut Value) {
     }
 }
 
-fn validate(c: &mut Cluster, obj: &Value) {
+pub(crate) fn validate(c: &mut Cluster, obj: &Value) {
     let errors: Vec<String> = crd_validator()
         .iter_errors(obj)
         .map(|e| format!("{}: {e}", e.instance_path()))
@@ -102,7 +121,7 @@ fn validate(c: &mut Cluster, obj: &Value) {
     c.schema_errors.extend(errors);
 }
 
-fn status(name: &str, phase: &str) -> Value {
+pub(crate) fn status(name: &str, phase: &str) -> Value {
     let (train, message) = match phase {
         "Failed" => ("Failed", "Error (exit code 1)"),
         "Error" => ("Error", "pod deleted"),
@@ -130,9 +149,15 @@ fn api_status(code: u16, reason: &str, message: &str) -> Response {
 }
 
 fn pod(ns: &str, wf: &str, step: &str) -> Value {
+    named_pod(ns, wf, step, &format!("{wf}-{step}-123"))
+}
+
+/// The pod `name` of step `step` of workflow `wf`, its `main` container run.
+pub(crate) fn named_pod(ns: &str, wf: &str, step: &str, name: &str) -> Value {
     json!({
         "metadata": {
-            "name": format!("{wf}-{step}-123"),
+            "name": name,
+            "uid": format!("uid-{name}"),
             "namespace": ns,
             "labels": {"workflows.argoproj.io/workflow": wf},
             "annotations": {"workflows.argoproj.io/node-name": format!("{wf}.{step}")},
@@ -243,11 +268,45 @@ pub(crate) fn apiserver(
         .route(
             &format!("{base}/{{name}}"),
             get(|State(s): State<Shared>, UrlPath((_, name)): UrlPath<(String, String)>| async move {
-                let c = lock(&s);
+                let mut c = lock(&s);
+                c.reads += 1;
                 match &c.workflow {
                     Some(wf) if wf["metadata"]["name"] == name.as_str() => axum::Json(wf.clone()).into_response(),
                     _ => api_status(404, "NotFound", &format!("workflows.argoproj.io \"{name}\" not found")),
                 }
+            })
+            .put(|State(s): State<Shared>, UrlPath((ns, name)): UrlPath<(String, String)>, h: HeaderMap, body: Bytes| async move {
+                let mut c = lock(&s);
+                let mut obj: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let ct = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                c.requests.push(("PUT".into(), format!("/namespaces/{ns}/workflows/{name}"), ct, obj.clone()));
+                validate(&mut c, &obj);
+                let Some(mut current) = c.workflow.clone().filter(|wf| wf["metadata"]["name"] == name.as_str()) else {
+                    return api_status(404, "NotFound", &format!("workflows.argoproj.io \"{name}\" not found"));
+                };
+                let conflict = |version: &str| api_status(409, "Conflict", &format!(
+                    "Operation cannot be fulfilled on workflows.argoproj.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again (current {version})"));
+                let read_at: u64 = current["metadata"]["resourceVersion"].as_str().and_then(|v| v.parse().ok()).unwrap_or(0);
+                c.version = c.version.max(read_at);
+                if std::mem::take(&mut c.conflict_once) {
+                    c.version += 1;
+                    current["metadata"]["resourceVersion"] = json!(c.version.to_string());
+                    current["metadata"]["annotations"]["controller.example/touched"] = json!("true");
+                    c.workflow = Some(current);
+                    return conflict(&c.version.to_string());
+                }
+                if obj["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"] {
+                    return conflict(&c.version.to_string());
+                }
+                c.version += 1;
+                obj["metadata"]["resourceVersion"] = json!(c.version.to_string());
+                c.workflow = Some(obj.clone());
+                // The controller runs the nodes again: new pods, old names.
+                for mut pod in std::mem::take(&mut c.deleted_pods) {
+                    pod["metadata"]["uid"] = json!(format!("{}-again", pod["metadata"]["uid"].as_str().unwrap_or("")));
+                    c.pods.push(pod);
+                }
+                axum::Json(obj).into_response()
             })
             .patch(|State(s): State<Shared>, UrlPath((ns, name)): UrlPath<(String, String)>, h: HeaderMap, body: Bytes| async move {
                 let mut c = lock(&s);
@@ -265,16 +324,38 @@ pub(crate) fn apiserver(
         )
         .route(
             "/api/v1/namespaces/{ns}/pods",
-            get(|UrlPath(ns): UrlPath<String>, Query(q): Params| async move {
+            get(|State(s): State<Shared>, UrlPath(ns): UrlPath<String>, Query(q): Params| async move {
                 let wf = q
                     .get("labelSelector")
                     .and_then(|s| s.strip_prefix("workflows.argoproj.io/workflow="))
                     .unwrap_or("")
                     .to_owned();
+                let c = lock(&s);
+                let items: Vec<Value> = if c.pods.is_empty() {
+                    vec![pod(&ns, &wf, "checkout"), pod(&ns, &wf, "train")]
+                } else {
+                    c.pods.iter().filter(|p| p["metadata"]["labels"]["workflows.argoproj.io/workflow"] == wf.as_str()).cloned().collect()
+                };
                 axum::Json(json!({
                     "apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "5"},
-                    "items": [pod(&ns, &wf, "checkout"), pod(&ns, &wf, "train")],
+                    "items": items,
                 }))
+            }),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{pod}",
+            axum::routing::delete(|State(s): State<Shared>, UrlPath((ns, name)): UrlPath<(String, String)>| async move {
+                let mut c = lock(&s);
+                c.requests.push(("DELETE".into(), format!("/namespaces/{ns}/pods/{name}"), String::new(), Value::Null));
+                if c.forbid_pod_delete {
+                    return api_status(403, "Forbidden", &format!("pods \"{name}\" is forbidden: User \"system:serviceaccount:{ns}:default\" cannot delete resource \"pods\" in API group \"\" in the namespace \"{ns}\""));
+                }
+                let Some(at) = c.pods.iter().position(|p| p["metadata"]["name"] == name.as_str()) else {
+                    return api_status(404, "NotFound", &format!("pods \"{name}\" not found"));
+                };
+                let gone = c.pods.remove(at);
+                c.deleted_pods.push(gone.clone());
+                axum::Json(gone).into_response()
             }),
         )
         .route(

@@ -3,7 +3,8 @@
 //! the upload is a multipart `uploadfile` holding the compiled Workflow, a
 //! resubmission reuses the pipeline version, the run's status drives the
 //! exit code, a deleted run and `--timeout` are reported, and auth failures
-//! say what to do. An ignored test runs the same client against Prism
+//! say what to do; `kpipe retry --kfp-api v1` (`retry_kfp`) gets
+//! `runs/{id}/retry`. An ignored test runs the same client against Prism
 //! serving the swagger (CI starts it).
 
 use std::collections::HashMap;
@@ -44,9 +45,13 @@ pub(crate) struct Kfp {
     pub(crate) runs: Vec<Value>,
     uploads: Vec<Upload>,
     terminated: Vec<String>,
+    /// Runs retried (`runs/{id}/retry`).
+    pub(crate) retried: Vec<String>,
     /// Statuses `GET runs/{id}` answers in turn (the last one repeats);
     /// `None` answers 404 (deleted).
     pub(crate) script: Vec<Option<&'static str>>,
+    /// The script from a retry on.
+    pub(crate) after_retry: Vec<Option<&'static str>>,
     polls: usize,
     pub(crate) schema_errors: Vec<String>,
     unauthorized: usize,
@@ -333,6 +338,23 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                     }},
                 });
                 axum::Json(json!({"run": run, "pipeline_runtime": {"workflow_manifest": manifest.to_string()}})).into_response()
+            }),
+        )
+        .route(
+            "/apis/v1beta1/runs/{id}/retry",
+            post(|State(s): State<Shared>, UrlPath(id): UrlPath<String>| async move {
+                let mut c = lock(&s);
+                if !c.runs.iter().any(|r| r["id"] == id.as_str()) {
+                    return error(StatusCode::NOT_FOUND, "run not found");
+                }
+                let shown = c.polls.saturating_sub(1).min(c.script.len().saturating_sub(1));
+                if !matches!(c.script.get(shown), Some(Some("Failed" | "Error" | "Terminated"))) {
+                    return error(StatusCode::BAD_REQUEST, &format!("Failed to retry run {id}: Workflow must be Failed/Error to retry"));
+                }
+                c.retried.push(id);
+                c.script = c.after_retry.clone();
+                c.polls = 0;
+                axum::Json(json!({})).into_response()
             }),
         )
         .route(

@@ -7,6 +7,10 @@
 //! `--timeout` and SIGTERM terminate the run (`runs/{id}:terminate`); a KFP
 //! without v2beta1 gets the `--kfp-api v1` hint. An ignored test runs the
 //! same client against Prism serving the swagger (CI starts it).
+//!
+//! The same fake serves `kpipe retry --kfp` (`retry_kfp`): `runs/{id}:retry`,
+//! refused as KFP refuses it unless the run failed or was terminated, and a
+//! pipeline version with its `pipeline_spec`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,8 +57,12 @@ pub(crate) struct Kfp {
     pub(crate) runs: Vec<Value>,
     pub(crate) uploads: Vec<Upload>,
     pub(crate) terminated: Vec<String>,
+    /// Runs retried (`runs/{id}:retry`).
+    pub(crate) retried: Vec<String>,
     /// What `GET runs/{id}` answers in turn (the last one repeats).
     pub(crate) script: Vec<Step>,
+    /// The script from a retry on.
+    pub(crate) after_retry: Vec<Step>,
     pub(crate) polls: usize,
     pub(crate) schema_errors: Vec<String>,
     /// Every request as `METHOD path`.
@@ -326,6 +334,25 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
             }),
         )
         .route(
+            "/apis/v2beta1/pipelines/{id}/versions/{version}",
+            get(|State(s): State<Shared>, UrlPath((pipeline, version)): UrlPath<(String, String)>, Query(q): Params| async move {
+                let mut c = lock(&s);
+                check_query(&mut c, "get", "/apis/v2beta1/pipelines/{pipeline_id}/versions/{pipeline_version_id}", &q);
+                let Some((_, v, ir)) = c.versions.iter().find(|(p, v, _)| *p == pipeline && v["pipeline_version_id"] == version.as_str()) else {
+                    return error(StatusCode::NOT_FOUND, "pipeline version not found");
+                };
+                // KFP serves the package's PipelineSpec (and platform spec) as JSON.
+                let mut v = v.clone();
+                let docs: Vec<&str> = ir.split("\n---\n").collect();
+                v["pipeline_spec"] = match docs.as_slice() {
+                    [spec] => yaml_value(spec),
+                    [spec, platform, ..] => json!({"pipeline_spec": yaml_value(spec), "platform_spec": yaml_value(platform)}),
+                    [] => json!({}),
+                };
+                axum::Json(v).into_response()
+            }),
+        )
+        .route(
             "/apis/v2beta1/experiments",
             get(|State(s): State<Shared>, Query(q): Params| async move {
                 let mut c = lock(&s);
@@ -382,14 +409,25 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
             })
             .post(|State(s): State<Shared>, UrlPath(action): UrlPath<String>, Query(q): Params| async move {
                 let mut c = lock(&s);
-                check_query(&mut c, "post", "/apis/v2beta1/runs/{run_id}:terminate", &q);
-                let Some(id) = action.strip_suffix(":terminate") else {
+                let Some((id, verb @ ("terminate" | "retry"))) = action.rsplit_once(':') else {
                     return error(StatusCode::NOT_FOUND, &format!("no POST runs/{action}"));
                 };
+                check_query(&mut c, "post", &format!("/apis/v2beta1/runs/{{run_id}}:{verb}"), &q);
                 if !c.runs.iter().any(|r| r["run_id"] == id) {
                     return error(StatusCode::NOT_FOUND, "run not found");
                 }
-                c.terminated.push(id.to_owned());
+                if verb == "terminate" {
+                    c.terminated.push(id.to_owned());
+                    return axum::Json(json!({})).into_response();
+                }
+                // KFP retries a run whose workflow failed (terminated included).
+                let shown = c.polls.saturating_sub(1).min(c.script.len().saturating_sub(1));
+                if !matches!(c.script.get(shown), Some(Step::State("FAILED" | "CANCELED"))) {
+                    return error(StatusCode::BAD_REQUEST, &format!("Failed to retry run {id}: Workflow must be Failed/Error to retry"));
+                }
+                c.retried.push(id.to_owned());
+                c.script = c.after_retry.clone();
+                c.polls = 0;
                 axum::Json(json!({})).into_response()
             }),
         )

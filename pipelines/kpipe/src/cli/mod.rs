@@ -10,6 +10,8 @@ mod lint;
 mod new;
 mod output;
 mod prow;
+#[cfg(feature = "submit")]
+mod retry;
 mod run;
 #[cfg(feature = "submit")]
 mod submit;
@@ -43,6 +45,9 @@ enum Command {
     /// Submit a pipeline to Argo (Kubernetes API) or Kubeflow Pipelines; wait, stream logs.
     #[cfg(feature = "submit")]
     Submit(submit::SubmitArgs),
+    /// Run a failed workflow's failed steps again on its cluster (Argo, Kubeflow Pipelines); wait, stream logs.
+    #[cfg(feature = "submit")]
+    Retry(retry::RetryArgs),
     /// Print the Prow jobs (presubmit, postsubmit, periodic) that submit a pipeline.
     Prow(prow::ProwArgs),
 }
@@ -120,6 +125,8 @@ fn dispatch(app: &App, command: Command) -> anyhow::Result<Outcome> {
         Command::Run(args) => run::run(app, &args),
         #[cfg(feature = "submit")]
         Command::Submit(args) => submit::run(app, &args),
+        #[cfg(feature = "submit")]
+        Command::Retry(args) => retry::run(app, &args),
         Command::Prow(args) => prow::run(app, &args),
     }
 }

@@ -16,7 +16,13 @@ workflows.argoproj.io and get/list on pods and pods/log in --namespace (or a
 KFP token with --kfp). The postsubmit uses Prow's clone (decorate: true) and
 needs sh and git in the image (the kpipe-step image has both). Pipelines that
 declare the parameters `pr` and `commit` get the pull request's number and
-commit (presubmit) or the pushed commit (postsubmit).")]
+commit (presubmit) or the pushed commit (postsubmit).
+
+A job run again (/retest, /test JOB) submits a new workflow from the start. To
+run only a failed run's failed steps again, retry it by hand with the name the
+job's log shows: `<app> retry NAMESPACE/NAME --wait --logs` for `Submitted
+workflow NAMESPACE/NAME`, or `<app> retry --kfp URL RUN_ID --wait --logs` for
+`Created run NAME (RUN_ID)`; its succeeded steps keep their results.")]
 pub(crate) struct ProwArgs {
     /// Pipeline the jobs submit (default: the default pipeline).
     pipeline: Option<String>,

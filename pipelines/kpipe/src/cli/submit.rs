@@ -12,7 +12,7 @@ use crate::submit::kfp::{KfpLogs, KfpOptions, Submission};
 use crate::submit::{self, End, KfpApi, argo::ArgoOptions, token};
 
 /// Where a single-user Kubeflow Pipelines runs its pods.
-const KFP_NAMESPACE: &str = "kubeflow";
+pub(super) const KFP_NAMESPACE: &str = "kubeflow";
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -84,11 +84,7 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
     let timeout = args.timeout.map(Duration::from_secs);
     let poll = |default_ms| Duration::from_millis(args.poll_ms.unwrap_or(default_ms));
     let target = args.pipeline.as_deref();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = runtime()?;
     let (pipeline, end) = match &args.kfp {
         Some(url) => {
             let submission = match args.kfp_api {
@@ -139,16 +135,30 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
         }
     };
     runtime.shutdown_timeout(Duration::from_secs(1));
-    match &end {
+    Ok(report(&pipeline, &end))
+}
+
+/// The runtime `submit` and `retry` run on.
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Says how `what` (a pipeline, a workflow, a run) ended; its exit code.
+pub(super) fn report(what: &str, end: &End) -> Outcome {
+    match end {
         End::Submitted => {}
-        End::Succeeded => eprintln!("{pipeline} succeeded"),
-        End::Failed(why) => eprintln!("error: {pipeline} failed: {why}"),
-        End::Error(why) => eprintln!("error: {pipeline} could not run: {why}"),
+        End::Succeeded => eprintln!("{what} succeeded"),
+        End::Failed(why) => eprintln!("error: {what} failed: {why}"),
+        End::Error(why) => eprintln!("error: {what} could not run: {why}"),
         End::Lost(why) => eprintln!("error: {why}"),
         End::Interrupted(sig) => eprintln!("interrupted by {sig}"),
     }
-    Ok(match end.exit_code() {
+    match end.exit_code() {
         0 => Outcome::Success,
         code => Outcome::Exit(code),
-    })
+    }
 }

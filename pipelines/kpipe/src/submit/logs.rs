@@ -1,6 +1,8 @@
 //! Streaming every step's `main` container log, prefixed by its step: the
 //! pods of an Argo Workflow (`kpipe submit --logs`), or of a Kubeflow
-//! Pipelines run, which runs as one (`--kfp … --logs`).
+//! Pipelines run, which runs as one (`--kfp … --logs`). A retry
+//! (`kpipe retry --logs`) leaves out the pods of the attempt before it, by
+//! uid: a step that runs again gets a new pod of the same name.
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -32,6 +34,8 @@ pub(super) struct Pods {
     pub(super) what: String,
     /// The step each pod runs.
     pub(super) step: StepOf,
+    /// Uids of pods not to stream (an earlier attempt's).
+    pub(super) earlier: HashSet<String>,
 }
 
 impl Pods {
@@ -43,6 +47,7 @@ impl Pods {
             selector: format!("{WORKFLOW_LABEL}={workflow}"),
             what: format!("workflow {workflow}"),
             step: Box::new(move |node| Some(step_name(&name, node))),
+            earlier: HashSet::new(),
         }
     }
 
@@ -53,7 +58,21 @@ impl Pods {
             selector: format!("{KFP_RUN_LABEL}={run}"),
             what: format!("KFP run {run}"),
             step: Box::new(kfp_step),
+            earlier: HashSet::new(),
         }
+    }
+
+    /// Leaves out the pods there are now (before a retry): only the pods
+    /// of the steps that run again are streamed. When they cannot be
+    /// listed, none is left out (the stream itself says why).
+    pub(super) async fn after_existing(mut self, client: &Client) -> Self {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &self.namespace);
+        let selector = ListParams::default().labels(&self.selector);
+        if let Ok(list) = pods.list(&selector).await {
+            self.earlier
+                .extend(list.items.iter().filter_map(|p| p.metadata.uid.clone()));
+        }
+        self
     }
 }
 
@@ -93,7 +112,10 @@ pub(super) async fn stream(
             Ok(list) => {
                 for pod in list {
                     let name = pod.name_any();
-                    if !main_started(&pod) || !started.insert(name.clone()) {
+                    // by uid: a retried step's new pod has its old name
+                    let uid = pod.metadata.uid.clone().unwrap_or_else(|| name.clone());
+                    if select.earlier.contains(&uid) || !main_started(&pod) || !started.insert(uid)
+                    {
                         continue;
                     }
                     let step = match pod.annotations().get(NODE_NAME_ANNOTATION) {

@@ -1,4 +1,6 @@
-//! `kpipe submit`: send a pipeline to a cluster and follow it.
+//! `kpipe submit`: send a pipeline to a cluster and follow it; `kpipe
+//! retry`: run a failed one's failed steps again ([`argo::retry()`],
+//! [`kfp::retry()`]) and follow it the same way.
 //!
 //! - [`prepare`](mod@prepare) / [`ir`](mod@ir): which pipeline, checked offline, with its
 //!   parameters: an Argo Workflow (Argo, KFP v1beta1) or KFP v2 IR (KFP
@@ -34,7 +36,7 @@ pub use signal::Interrupt;
 /// How a submission ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
-    /// Created; not waited for.
+    /// Created (or retried); not waited for.
     Submitted,
     /// The workflow (run) succeeded.
     Succeeded,

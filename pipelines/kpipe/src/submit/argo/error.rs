@@ -1,8 +1,22 @@
 //! Kubernetes API errors as what the user should know and do.
 
+/// What `kpipe submit` needs RBAC to grant.
+const SUBMIT_GRANTS: &str =
+    "create/list/watch/patch on workflows.argoproj.io and get/list on pods and pods/log";
+
 /// Turns a kube error met while trying to `what` into a message that names
 /// the cluster, the RBAC verbs or the configuration to fix.
 pub(super) fn kube_error(e: kube::Error, cluster: &str, what: &str) -> anyhow::Error {
+    kube_error_granting(e, cluster, what, SUBMIT_GRANTS)
+}
+
+/// [`kube_error`] for a command whose RBAC needs are `grants`.
+pub(super) fn kube_error_granting(
+    e: kube::Error,
+    cluster: &str,
+    what: &str,
+    grants: &str,
+) -> anyhow::Error {
     match &e {
         kube::Error::Api(s) => match s.code {
             401 => anyhow::anyhow!(
@@ -10,7 +24,7 @@ pub(super) fn kube_error(e: kube::Error, cluster: &str, what: &str) -> anyhow::E
                 s.message
             ),
             403 => anyhow::anyhow!(
-                "not allowed to {what} (403 Forbidden): {}; grant create/list/watch/patch on workflows.argoproj.io and get/list on pods and pods/log",
+                "not allowed to {what} (403 Forbidden): {}; grant {grants}",
                 s.message
             ),
             404 => anyhow::anyhow!(

@@ -1,7 +1,9 @@
 //! `kpipe submit --argo`: create the Workflow through the Kubernetes API
 //! (kubeconfig or in-cluster service account), follow it to the end
 //! (`follow`: kube's watcher), stream its pods' logs (`super::logs`), stop
-//! it on SIGINT/SIGTERM or `--timeout`.
+//! it on SIGINT/SIGTERM or `--timeout`. `kpipe retry` ([`retry()`]) runs a
+//! failed Workflow's failed steps again, as `argo retry` does, and follows
+//! it the same way.
 //!
 //! What the original's Prow script did with `kfp run submit -w`, `sed`,
 //! `argo logs -f`, `grep "Status: Failed"` and a SIGTERM trap, as one
@@ -9,6 +11,7 @@
 
 mod error;
 mod follow;
+mod retry;
 mod server_lint;
 
 use std::time::Duration;
@@ -26,6 +29,7 @@ use super::signal::Signals;
 use super::{End, Prepared, wait};
 use error::kube_error;
 use follow::{Workflow, follow};
+pub use retry::{Restart, retry};
 
 /// Label Argo puts on every pod of a workflow.
 pub const WORKFLOW_LABEL: &str = "workflows.argoproj.io/workflow";
@@ -88,12 +92,7 @@ pub async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<E
     if let Some(server) = &opts.server {
         server_lint::lint(server, opts.server_token.as_ref(), &opts.namespace, &body).await?;
     }
-    let config = kube::Config::infer().await.context(
-        "no Kubernetes configuration: not in a cluster and no usable kubeconfig (set KUBECONFIG or use --kfp)",
-    )?;
-    let cluster = config.cluster_url.to_string();
-    let client = Client::try_from(config)
-        .with_context(|| format!("cannot set up a client for {cluster}"))?;
+    let (client, cluster) = connect().await?;
     let api: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), &opts.namespace, &workflow_resource());
     let obj: DynamicObject =
@@ -111,12 +110,42 @@ pub async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<E
         "Submitted workflow {}/{name} ({})",
         opts.namespace, prepared.pipeline
     );
+    let pods = Pods::workflow(&opts.namespace, &name);
+    follow_to_end(&client, &cluster, &name, opts, &mut signals, pods).await
+}
+
+/// A client of the cluster in the kubeconfig (or the in-cluster service
+/// account), and its URL for messages.
+async fn connect() -> anyhow::Result<(Client, String)> {
+    crate::tls::install_crypto_provider();
+    let config = kube::Config::infer().await.context(
+        "no Kubernetes configuration: not in a cluster and no usable kubeconfig (set KUBECONFIG or use --kfp)",
+    )?;
+    let cluster = config.cluster_url.to_string();
+    let client = Client::try_from(config)
+        .with_context(|| format!("cannot set up a client for {cluster}"))?;
+    Ok((client, cluster))
+}
+
+/// What follows a submission or a retry: stops workflow `name` if a
+/// signal came meanwhile; without `wait`, prints its name; else follows it
+/// to the end, streaming the logs of `pods` with `logs`.
+async fn follow_to_end(
+    client: &Client,
+    cluster: &str,
+    name: &str,
+    opts: &ArgoOptions,
+    signals: &mut Signals,
+    pods: Pods,
+) -> anyhow::Result<End> {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), &opts.namespace, &workflow_resource());
     let target = Workflow {
         api: &api,
         namespace: &opts.namespace,
-        name: &name,
+        name,
     };
-    if let Some(end) = wait::interrupted_while_creating(&mut signals, &target).await {
+    if let Some(end) = wait::interrupted_while_creating(signals, &target).await {
         return Ok(end);
     }
     if !opts.wait {
@@ -125,18 +154,13 @@ pub async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<E
     }
 
     let (stop_logs, stopped) = watch::channel(false);
-    let logs = opts.logs.then(|| {
-        tokio::spawn(logs::stream(
-            client.clone(),
-            Pods::workflow(&opts.namespace, &name),
-            opts.poll,
-            stopped,
-        ))
-    });
+    let logs = opts
+        .logs
+        .then(|| tokio::spawn(logs::stream(client.clone(), pods, opts.poll, stopped)));
     let mut progress = Progress::default();
     let end = wait::until_end(
-        follow(&api, &name, &cluster, &mut progress),
-        &mut signals,
+        follow(&api, name, cluster, &mut progress),
+        signals,
         opts.timeout,
         &target,
     )

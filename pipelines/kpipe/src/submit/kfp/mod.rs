@@ -14,6 +14,12 @@
 //! end (`follow`). With `--logs` the steps' logs come from their pods
 //! through the Kubernetes API (KFP has no log endpoint; its runs are Argo
 //! Workflows whose pods carry the run's id, `pipeline/runid`).
+//!
+//! `kpipe retry --kfp URL RUN` ([`retry()`]): KFP's own retry of a failed or
+//! terminated run (`runs/{id}:retry`, v1beta1 `runs/{id}/retry`; KFP
+//! resets the run's Argo Workflow as `argo retry` does), after kpipe has
+//! read the run and refused one that is still running or succeeded; then
+//! the same follow.
 
 pub mod client;
 mod follow;
@@ -31,7 +37,7 @@ use super::progress::Progress;
 use super::signal::Signals;
 use super::{End, KfpApi, Prepared, PreparedIr, wait};
 use client::{Client, Package, conflict};
-use follow::{Run, RunView, follow};
+use follow::{Outcome, Run, RunView, follow};
 
 /// Where and how to submit.
 #[derive(Clone, Debug)]
@@ -154,6 +160,8 @@ pub(crate) trait Api {
     async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>>;
     /// Asks KFP to terminate the run.
     async fn terminate(&self, id: &str) -> anyhow::Result<()>;
+    /// Asks KFP to run the run's failed steps again.
+    async fn retry(&self, id: &str) -> anyhow::Result<()>;
 }
 
 /// Uploads, creates the run and, with `wait`, follows it. SIGINT/SIGTERM
@@ -202,7 +210,94 @@ async fn flow(
         opts.experiment,
         api.client().base()
     );
-    let target = Run { api, id: &run };
+    let logs = log_source(opts, &run, false).await;
+    follow_run(api, &run, opts, signals, logs).await
+}
+
+/// Retries run `id` (KFP's retry of its failed steps) and, with `wait`,
+/// follows it. A run that is still running or that succeeded is refused
+/// before anything is sent, as is an unknown id.
+pub async fn retry(id: &str, opts: &KfpOptions) -> anyhow::Result<End> {
+    let mut signals = Signals::install();
+    match opts.api {
+        KfpApi::V1 => {
+            let api = v1::V1(Client::new(&opts.url, opts.token.clone(), "v1beta1")?);
+            retry_flow(&api, id, opts, &mut signals).await
+        }
+        KfpApi::V2 => {
+            let client = Client::new(&opts.url, opts.token.clone(), "v2beta1")?;
+            let tasks = v2::run_task_names(&client, id).await;
+            retry_flow(&v2::V2(client, tasks), id, opts, &mut signals).await
+        }
+    }
+}
+
+async fn retry_flow(
+    api: &impl Api,
+    id: &str,
+    opts: &KfpOptions,
+    signals: &mut Signals,
+) -> anyhow::Result<End> {
+    let base = api.client().base();
+    let Some(run) = api.run(id).await? else {
+        anyhow::bail!(
+            "no run {id} in Kubeflow Pipelines at {base}: give the run id `submit --kfp` printed (the last part of the run's URL in the UI)"
+        );
+    };
+    let state = run.state.to_lowercase();
+    match run.outcome {
+        Outcome::Failed | Outcome::Error => {}
+        // KFP never reports these for a run: it decides.
+        Outcome::Running if matches!(run.state.as_str(), "" | "RUNTIME_STATE_UNSPECIFIED") => {}
+        Outcome::Running => anyhow::bail!(
+            "cannot retry run {id}: it is {state}, and only a failed or terminated run is retried; wait for it to end, or terminate it first"
+        ),
+        Outcome::Succeeded => anyhow::bail!(
+            "cannot retry run {id}: it {state}, so nothing failed; submit the pipeline again to run it anew"
+        ),
+    }
+    let logs = log_source(opts, id, true).await;
+    if let Some(sig) = signals.pending() {
+        return Ok(End::Interrupted(sig));
+    }
+    // KFP stores the run's state as the retried workflow's (running)
+    // before it answers (2.0 to 2.17): the follow does not see the old end.
+    api.retry(id).await?;
+    eprintln!("Retrying run {id}: {base}/#/runs/details/{id}");
+    follow_run(api, id, opts, signals, logs).await
+}
+
+/// Where `--logs` streams from: the cluster's client and the run's pods
+/// (those there are now left out for a retry); none, with a warning, when
+/// there is no Kubernetes configuration.
+async fn log_source(opts: &KfpOptions, run: &str, retry: bool) -> Option<(kube::Client, Pods)> {
+    let l = opts.logs.as_ref()?;
+    match cluster().await {
+        Ok(client) => {
+            let mut pods = Pods::kfp_run(&l.namespace, run);
+            if retry {
+                pods = pods.after_existing(&client).await;
+            }
+            Some((client, pods))
+        }
+        Err(e) => {
+            eprintln!("warning: --logs: {e:#}; showing the steps' phases only");
+            None
+        }
+    }
+}
+
+/// What follows a created or retried run: terminates it if a signal came
+/// meanwhile; without `wait`, prints its id; else follows it to the end,
+/// streaming `logs`.
+async fn follow_run(
+    api: &impl Api,
+    run: &str,
+    opts: &KfpOptions,
+    signals: &mut Signals,
+    logs: Option<(kube::Client, Pods)>,
+) -> anyhow::Result<End> {
+    let target = Run { api, id: run };
     if let Some(end) = wait::interrupted_while_creating(signals, &target).await {
         return Ok(end);
     }
@@ -211,24 +306,12 @@ async fn flow(
         return Ok(End::Submitted);
     }
     let (stop_logs, stopped) = tokio::sync::watch::channel(false);
-    let streaming = match &opts.logs {
-        Some(l) => match cluster().await {
-            Ok(client) => Some(tokio::spawn(logs::stream(
-                client,
-                Pods::kfp_run(&l.namespace, &run),
-                l.poll,
-                stopped,
-            ))),
-            Err(e) => {
-                eprintln!("warning: --logs: {e:#}; showing the steps' phases only");
-                None
-            }
-        },
-        None => None,
-    };
+    let poll = opts.logs.as_ref().map_or(opts.poll, |l| l.poll);
+    let streaming =
+        logs.map(|(client, pods)| tokio::spawn(logs::stream(client, pods, poll, stopped)));
     let mut progress = Progress::default();
     let end = wait::until_end(
-        follow(api, &run, opts.poll, &mut progress),
+        follow(api, run, opts.poll, &mut progress),
         signals,
         opts.timeout,
         &target,

@@ -9,6 +9,7 @@
 //! | upload version | `POST pipelines/upload_version` (`name`, `pipelineid`, …) |
 //! | experiment | `GET experiments?filter=…[&resource_reference_key.type=NAMESPACE…]`, `POST experiments` |
 //! | run | `POST runs` (`pipeline_spec.parameters`, `resource_references`), `GET runs/{id}`, `POST runs/{id}/terminate` |
+//! | retry | `POST runs/{id}/retry` |
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -198,6 +199,12 @@ impl Api for V1 {
     async fn terminate(&self, id: &str) -> anyhow::Result<()> {
         let request = self.0.request(Method::POST, &["runs", id, "terminate"]);
         let what = format!("terminate run {id}");
+        self.0.send(&what, request).await.map(|_| ())
+    }
+
+    async fn retry(&self, id: &str) -> anyhow::Result<()> {
+        let request = self.0.request(Method::POST, &["runs", id, "retry"]);
+        let what = format!("retry run {id}");
         self.0.send(&what, request).await.map(|_| ())
     }
 }

@@ -9,6 +9,7 @@
 //! | upload version | `POST pipelines/upload_version` (`name`, `pipelineid`, `description`) → `pipeline_version_id` |
 //! | experiment | `GET experiments?filter={display_name EQUALS}&namespace=…`, `POST experiments` (`display_name`, `namespace`) |
 //! | run | `POST runs` (`experiment_id`, `pipeline_version_reference`, `runtime_config.parameters`), `GET runs/{run_id}` (`state`, `error`, `run_details.task_details`), `POST runs/{run_id}:terminate` |
+//! | retry | `POST runs/{run_id}:retry`; the tasks to follow from `GET pipelines/{pipeline_id}/versions/{pipeline_version_id}` (`pipeline_spec`) |
 //!
 //! KFP 2.x fills `task_details` with every node of the Argo Workflow it runs
 //! the IR as: the workflow's own node, `root-driver`, `root`, a
@@ -41,11 +42,20 @@ pub(super) struct V2(pub(super) Client, pub(super) BTreeSet<String>);
 /// The names of every task in an IR file (the root DAG's and every
 /// component DAG's): what KFP's task details name after the pipeline.
 pub(super) fn task_names(yaml: &str) -> BTreeSet<String> {
-    let Some(spec) = kpipe_compiler::lint::parse_yaml_documents(yaml)
+    kpipe_compiler::lint::parse_yaml_documents(yaml)
         .ok()
         .and_then(|docs| docs.into_iter().next())
-    else {
-        return BTreeSet::new();
+        .map(|spec| spec_task_names(&spec))
+        .unwrap_or_default()
+}
+
+/// The names of every task in a PipelineSpec, or in the
+/// `{pipeline_spec, platform_spec}` KFP serves for a package with both.
+fn spec_task_names(spec: &Value) -> BTreeSet<String> {
+    let spec = if spec["root"].is_object() {
+        spec
+    } else {
+        &spec["pipeline_spec"]
     };
     let dags = std::iter::once(&spec["root"]).chain(
         spec["components"]
@@ -56,6 +66,38 @@ pub(super) fn task_names(yaml: &str) -> BTreeSet<String> {
     dags.filter_map(|d| d["dag"]["tasks"].as_object())
         .flat_map(|tasks| tasks.keys().cloned())
         .collect()
+}
+
+/// The task names of the IR that run `id` runs: its own `pipeline_spec`,
+/// else its pipeline version's (`GET pipelines/{id}/versions/{id}`); empty
+/// when KFP shows neither (every task it lists is then followed).
+pub(super) async fn run_task_names(client: &Client, id: &str) -> BTreeSet<String> {
+    let get = |segments: &[&str]| client.request(Method::GET, segments);
+    let Ok(run) = client
+        .send(&format!("read run {id}"), get(&["runs", id]))
+        .await
+    else {
+        return BTreeSet::new();
+    };
+    let names = spec_task_names(&run["pipeline_spec"]);
+    if !names.is_empty() {
+        return names;
+    }
+    let version = &run["pipeline_version_reference"];
+    let (Some(pipeline), Some(version)) = (
+        version["pipeline_id"].as_str(),
+        version["pipeline_version_id"].as_str(),
+    ) else {
+        return BTreeSet::new();
+    };
+    let request = get(&["pipelines", pipeline, "versions", version]);
+    match client
+        .send(&format!("read version {version}"), request)
+        .await
+    {
+        Ok(v) => spec_task_names(&v["pipeline_spec"]),
+        Err(_) => BTreeSet::new(),
+    }
 }
 
 /// A `filter` query: `key` EQUALS `value` (v2beta1's `Filter`).
@@ -209,6 +251,13 @@ impl Api for V2 {
         let action = format!("{id}:terminate");
         let request = self.0.request(Method::POST, &["runs", &action]);
         let what = format!("terminate run {id}");
+        self.0.send(&what, request).await.map(|_| ())
+    }
+
+    async fn retry(&self, id: &str) -> anyhow::Result<()> {
+        let action = format!("{id}:retry");
+        let request = self.0.request(Method::POST, &["runs", &action]);
+        let what = format!("retry run {id}");
         self.0.send(&what, request).await.map(|_| ())
     }
 }
@@ -483,5 +532,10 @@ mod tests {
                 .into()
         );
         assert!(task_names("not: [yaml").is_empty());
+        // what KFP serves for a package with a platform spec
+        let served = json!({"pipeline_spec": {"root": {"dag": {"tasks": {"train": {}}}}},
+            "platform_spec": {"platforms": {}}});
+        assert_eq!(spec_task_names(&served), ["train".to_owned()].into());
+        assert!(spec_task_names(&Value::Null).is_empty());
     }
 }
