@@ -57,6 +57,8 @@ pub struct Run<'a> {
     /// Why the run stopped halfway ("the run was interrupted (SIGINT)"),
     /// if it did.
     pub interrupted: Option<String>,
+    /// How the steps ran (`process`, `podman`).
+    pub engine: &'a str,
 }
 
 /// How a task's result shows in the graph and the page.
@@ -156,11 +158,12 @@ pub fn render(run: &Run<'_>) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
 <title>{name}: {word} (kpipe run --local)</title><style>{css}{svg_css}</style></head><body>\
 <header><h1>{name} <span class=\"badge {class}\" id=\"run-state\" data-state=\"{word}\">{word}</span></h1>\
-<p class=\"meta\">local run in <code>{workdir}</code> · {secs} · {n} steps</p></header>",
+<p class=\"meta\">local run in <code>{workdir}</code> · engine {engine} · {secs} · {n} steps</p></header>",
         name = esc(run.pipeline),
         css = html::CSS,
         svg_css = SVG_CSS,
         workdir = esc(&run.layout.workdir().display().to_string()),
+        engine = esc(run.engine),
         secs = html::duration(run.seconds),
         n = run.reports.len(),
     );

@@ -44,6 +44,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
         reports: &reports,
         seconds: 1.0,
         interrupted: None,
+        engine: "process",
     })
 }
 

@@ -12,7 +12,6 @@ use kpipe_compiler::ir::{EnvSource, Piece, Pieces, TaskNode};
 use super::attempts;
 use super::cache::{self, KeyInputs, Lookup};
 use super::collect;
-use super::engine::Prepared;
 use super::workspace::{LocalMount, Workspace, copy_tree};
 use super::{Finished, RunContext, Shared, TaskReport};
 
@@ -217,14 +216,4 @@ fn input_artifacts(
         out.push((a.name.clone(), src.clone(), ws.local(&a.path)));
     }
     Ok(out)
-}
-
-/// What `Prepared::shown` needs: nothing else.
-impl Prepared {
-    /// The command line as the report shows it: the local program first.
-    pub(crate) fn shown(&self, argv: &[String]) -> Vec<String> {
-        std::iter::once(self.program.display().to_string())
-            .chain(argv.iter().skip(1).cloned())
-            .collect()
-    }
 }

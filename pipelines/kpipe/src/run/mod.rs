@@ -28,7 +28,9 @@ mod engine;
 mod interrupt;
 mod iteration;
 mod layout;
+mod lock;
 mod process;
+mod record;
 mod resolve;
 mod task;
 mod workspace;
@@ -44,10 +46,11 @@ use kpipe_compiler::ir::PipelineData;
 
 use crate::LocalEnv;
 
-pub use engine::Engine;
 pub(crate) use engine::Identity;
+pub use engine::{Engine, Podman, PodmanSettings};
 pub use interrupt::{GRACE, Interrupt, Stop};
 pub use layout::Layout;
+pub use record::{Record, TaskRecord};
 pub(crate) use workspace::set_mode;
 
 /// What a cached task says (the terminal and the run report).
@@ -148,6 +151,7 @@ impl Programs {
         }
         let h = match identity {
             Identity::File(path) => cache::hash_tree(path)?,
+            Identity::Image(id) => id.clone(),
         };
         if let Ok(mut m) = self.0.lock() {
             m.insert(identity.clone(), h.clone());
@@ -161,9 +165,24 @@ pub(crate) struct Shared {
     out: Mutex<Box<dyn Write + Send>>,
     finished: Mutex<BTreeMap<String, Finished>>,
     pub(crate) programs: Programs,
+    lock: Option<lock::WorkdirLock>,
 }
 
 impl Shared {
+    /// A step's process group started.
+    pub(crate) fn track(&self, group: u32) {
+        if let Some(l) = &self.lock {
+            l.started(group);
+        }
+    }
+
+    /// A step's process group ended.
+    pub(crate) fn untrack(&self, group: u32) {
+        if let Some(l) = &self.lock {
+            l.ended(group);
+        }
+    }
+
     pub(crate) fn say(&self, task: &str, line: &str) {
         if let Ok(mut o) = self.out.lock() {
             let _ = writeln!(o, "[{task}] {line}");
@@ -247,11 +266,25 @@ pub fn run(
     let workdir = cfg.layout.workdir();
     std::fs::create_dir_all(workdir)
         .with_context(|| format!("cannot create {}", workdir.display()))?;
+    let (lock, mut notes) = lock::WorkdirLock::acquire(&cfg.layout)?;
+    if let Engine::Podman(p) = &cfg.engine {
+        let left = p.remove_leftovers()?;
+        if !left.is_empty() {
+            notes.push(format!(
+                "removed the containers a killed run left in this workdir: {}",
+                left.join(", ")
+            ));
+        }
+    }
     let shared = Arc::new(Shared {
         out: Mutex::new(out),
         finished: Mutex::new(BTreeMap::new()),
         programs: Programs::default(),
+        lock: Some(lock),
     });
+    for note in notes {
+        shared.say("kpipe", &format!("note: {note}"));
+    }
     let ctx = Arc::new(RunContext {
         plan: plan.clone(),
         params: cfg.params.clone(),

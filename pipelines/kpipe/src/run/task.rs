@@ -132,6 +132,12 @@ fn mounts(t: &TaskNode, ctx: &RunContext) -> Vec<LocalMount> {
                     files: ctx.secrets.get(secret_name).cloned(),
                     mode: default_mode.unwrap_or(0o644),
                 },
+                Some(VolumeSource::EmptyDir {
+                    medium: Some(medium),
+                    size_limit,
+                }) if medium == "Memory" => Fill::Tmpfs {
+                    size: size_limit.clone(),
+                },
                 _ => Fill::Empty,
             };
             LocalMount {
@@ -149,17 +155,33 @@ fn notes(t: &TaskNode, ctx: &RunContext) -> Vec<String> {
     let s = &t.settings;
     let mut notes = Vec::new();
     let r = &s.resources;
-    let all: Vec<String> = r
-        .requests
-        .iter()
-        .map(|(k, v)| format!("{k}={v} requested"))
-        .chain(r.limits.iter().map(|(k, v)| format!("{k}={v} limit")))
-        .collect();
-    if !all.is_empty() {
-        notes.push(format!(
-            "resources are ignored locally ({}); the step runs with what this machine has",
-            all.join(", ")
-        ));
+    match &ctx.engine {
+        super::Engine::Process => {
+            let all: Vec<String> = r
+                .requests
+                .iter()
+                .map(|(k, v)| format!("{k}={v} requested"))
+                .chain(r.limits.iter().map(|(k, v)| format!("{k}={v} limit")))
+                .collect();
+            if !all.is_empty() {
+                notes.push(format!(
+                    "resources are ignored by the process engine ({}); the step runs with what this machine has",
+                    all.join(", ")
+                ));
+            }
+        }
+        super::Engine::Podman(p) => {
+            if !r.requests.is_empty() {
+                let all: Vec<String> = r.requests.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                notes.push(format!(
+                    "requests are scheduling hints a local run has no use for ({}); limits are applied",
+                    all.join(", ")
+                ));
+            }
+            if let Some(note) = p.gpu_note(t) {
+                notes.push(note);
+            }
+        }
     }
     if !s.node_selector.is_empty() || !s.tolerations.is_empty() {
         notes.push("node selector and tolerations are ignored locally".to_owned());
