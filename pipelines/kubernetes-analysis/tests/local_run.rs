@@ -325,7 +325,7 @@ fn every_example_runs_locally_and_does_what_it_shows() {
     let (_, err) = ok("gpu", &[]);
     let note = err
         .lines()
-        .find(|l| l.starts_with("[train] note: resources are ignored locally ("))
+        .find(|l| l.starts_with("[train] note: resources are ignored by the process engine ("))
         .unwrap_or_else(|| panic!("no resource note:\n{err}"));
     assert!(
         note.contains("nvidia.com/gpu=2 limit") && note.contains("cpu=8 requested"),
@@ -467,4 +467,90 @@ fn an_interrupted_run_stops_its_steps_and_still_reports() {
         .args(["-0", pid.trim()])
         .output_within(RUN);
     assert!(!alive.status.success(), "sleep {} still runs", pid.trim());
+}
+
+/// The modification time of `path` under `workdir`'s steps.
+fn mtime(workdir: &Path, path: &str) -> std::time::SystemTime {
+    modified(&workdir.join("steps").join(path)).unwrap_or_else(|| panic!("{path} is missing"))
+}
+
+/// A run where `predict-test` fails, resumed with `--from predict-test`:
+/// only it and its downstream run, the rest is reused; `--only train` runs
+/// only train; `--only` in a workdir without the inputs names their
+/// producer and changes nothing.
+#[test]
+fn a_failed_run_resumes_from_the_failed_step() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wrapper = tmp.path().join("kpipe-step-failing-predict");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = predict ]; then echo 'bad input: no model' >&2; exit 1; fi\nexec {} \"$@\"\n",
+            step_binary().display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Command::new("chmod").arg("+x").arg(&wrapper).status().ok();
+    let w = tmp.path().join("w");
+    let out = run(&w, &wrapper, &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(row(&stdout, "predict-test").contains("FAILED"), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "kpipe run kubernetes-analysis --local --workdir {} --from predict-test",
+            w.display()
+        )),
+        "the summary says how to resume: {stderr}"
+    );
+    let model = mtime(&w, "train/root/kpipe/outputs/model");
+
+    let out = run(&w, step_binary(), &["--from", "predict-test"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for task in [
+        "checkout",
+        "update-api",
+        "update-data",
+        "update-assets",
+        "train",
+    ] {
+        assert!(row(&stdout, task).contains("reused"), "{task}: {stdout}");
+    }
+    for task in ["predict-test", "build-image", "commit-changes", "rollout"] {
+        assert!(row(&stdout, task).contains(" ok "), "{task}: {stdout}");
+    }
+    assert_eq!(
+        mtime(&w, "train/root/kpipe/outputs/model"),
+        model,
+        "train did not run"
+    );
+
+    let dataset = mtime(&w, "update-data/root/kpipe/outputs/dataset");
+    let out = run(&w, step_binary(), &["--only", "train"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(row(&stdout, "train").contains(" ok "), "{stdout}");
+    assert!(row(&stdout, "update-data").contains("reused"), "{stdout}");
+    assert!(
+        row(&stdout, "predict-test").contains("not selected"),
+        "{stdout}"
+    );
+    assert_ne!(
+        mtime(&w, "train/root/kpipe/outputs/model"),
+        model,
+        "train ran"
+    );
+    assert_eq!(mtime(&w, "update-data/root/kpipe/outputs/dataset"), dataset);
+
+    // A fresh workdir has nothing for train to read.
+    let fresh = tmp.path().join("fresh");
+    let out = run(&fresh, step_binary(), &["--only", "train"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--only train: step `train` reads `dataset` from `update-data`, which left no outputs in"),
+        "{stderr}"
+    );
+    assert!(!fresh.join("steps").exists(), "nothing ran");
 }

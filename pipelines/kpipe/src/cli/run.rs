@@ -74,6 +74,16 @@ pub(crate) struct RunArgs {
     /// Run every step, even those whose inputs did not change.
     #[arg(long)]
     no_cache: bool,
+    /// Run these steps and everything downstream of them, even when cached;
+    /// reuse the rest from the workdir's last run (or run it when it left nothing).
+    #[arg(long, value_name = "STEP", value_delimiter = ',', num_args = 1..)]
+    from: Vec<String>,
+    /// Run just these steps, their inputs from the workdir's last run.
+    #[arg(long, value_name = "STEP", value_delimiter = ',', num_args = 1.., conflicts_with = "from")]
+    only: Vec<String>,
+    /// Stop after this step and its upstream.
+    #[arg(long, value_name = "STEP")]
+    until: Option<String>,
     /// How each step runs: as a local process, or in its image with podman.
     #[arg(long, value_enum, default_value_t = EngineArg::Process)]
     engine: EngineArg,
@@ -107,6 +117,7 @@ struct Settings<'a> {
     cache: bool,
     engine: EngineArg,
     image_map: BTreeMap<String, String>,
+    selection: run::Selection,
 }
 
 fn settings<'a>(app: &'a App, args: &RunArgs) -> anyhow::Result<Settings<'a>> {
@@ -175,6 +186,11 @@ fn settings<'a>(app: &'a App, args: &RunArgs) -> anyhow::Result<Settings<'a>> {
         cache: !args.no_cache,
         engine: args.engine,
         image_map: args.image_map.iter().cloned().collect(),
+        selection: run::Selection {
+            from: args.from.clone(),
+            only: args.only.clone(),
+            until: args.until.clone(),
+        },
     })
 }
 
@@ -270,6 +286,7 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         jobs: s.jobs,
         cache: s.cache,
         interrupt: interrupt.clone(),
+        selection: s.selection.clone(),
     };
     let reports = run::run(&plan, &cfg, Box::new(std::io::stderr()))?;
     let seconds = started.elapsed().as_secs_f64();
@@ -331,6 +348,13 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
             s.entry.name,
             failed.join(", ")
         );
+        eprintln!(
+            "to run it again from there, reusing what ran before:\n  {} run {} --local --workdir {} --from {}",
+            app.name,
+            s.entry.name,
+            workdir.display(),
+            failed.join(",")
+        );
         Ok(Outcome::Invalid)
     }
 }
@@ -390,6 +414,7 @@ fn print_summary(reports: &[TaskReport], total: f64) {
             Status::Failed(why) => ("FAILED", why.clone()),
             Status::Skipped(why) => ("skipped", why.clone()),
             Status::NotRun(why) => ("not run", why.clone()),
+            Status::Reused => ("reused", run::REUSED_LAST.to_owned()),
         };
         println!(
             "{:<width$} {:<10} {:>8.1}s  {}",
@@ -420,7 +445,10 @@ fn progress_note(r: &TaskReport) -> String {
 /// model's scores).
 fn print_metrics(plan: &Arc<PipelineData>, reports: &[TaskReport]) {
     for r in reports {
-        if !matches!(r.status, Status::Succeeded | Status::Cached) {
+        if !matches!(
+            r.status,
+            Status::Succeeded | Status::Cached | Status::Reused
+        ) {
             continue;
         }
         let Some(t) = plan.task(&r.name) else {

@@ -66,7 +66,7 @@ fn state(r: &TaskReport) -> TaskState {
     match r.status {
         Status::Succeeded if r.retries > 0 => TaskState::Retried,
         Status::Succeeded => TaskState::Succeeded,
-        Status::Cached => TaskState::Cached,
+        Status::Cached | Status::Reused => TaskState::Cached,
         Status::Failed(_) => TaskState::Failed,
         Status::Skipped(_) => TaskState::Skipped,
         Status::NotRun(_) => TaskState::NotRun,
@@ -102,6 +102,7 @@ fn why(r: &TaskReport) -> Option<&str> {
     match &r.status {
         Status::Failed(w) | Status::Skipped(w) | Status::NotRun(w) => Some(w),
         Status::Cached => Some(crate::run::REUSED),
+        Status::Reused => Some(crate::run::REUSED_LAST),
         Status::Succeeded => None,
     }
 }

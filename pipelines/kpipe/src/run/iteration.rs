@@ -142,7 +142,8 @@ pub(crate) fn run(
     } else {
         None
     };
-    if let Some(key) = &key {
+    // (a step a partial run selected runs even when cached)
+    if let Some(key) = key.as_ref().filter(|_| !ctx.forced.contains(&t.name)) {
         match cache::lookup(&ws.dir, key) {
             Lookup::Hit(entry) => {
                 let mut f = Finished::default();

@@ -32,6 +32,7 @@ mod lock;
 mod process;
 mod record;
 mod resolve;
+mod select;
 mod task;
 mod workspace;
 
@@ -51,6 +52,7 @@ pub use engine::{Engine, Podman, PodmanSettings};
 pub use interrupt::{GRACE, Interrupt, Stop};
 pub use layout::Layout;
 pub use record::{Record, TaskRecord};
+pub use select::Selection;
 pub(crate) use workspace::set_mode;
 
 /// What a cached task says (the terminal and the run report).
@@ -68,9 +70,15 @@ pub enum Status {
     Failed(String),
     /// Its `when` condition was false.
     Skipped(String),
-    /// A task it depends on failed.
+    /// A task it depends on failed, or it was not selected.
     NotRun(String),
+    /// Not selected (a partial run): the workdir's last run's outputs are
+    /// reused.
+    Reused,
 }
+
+/// What a task that a partial run did not select says.
+pub(crate) const REUSED_LAST: &str = "not selected: the last run's outputs reused";
 
 /// One task's result.
 #[derive(Clone, Debug)]
@@ -128,6 +136,8 @@ pub struct LocalRun {
     pub cache: bool,
     /// Stops the run halfway (the CLI raises it on Ctrl-C and SIGTERM).
     pub interrupt: Stop,
+    /// Which part of the pipeline runs.
+    pub selection: Selection,
 }
 
 /// What a finished task leaves for later tasks.
@@ -217,6 +227,8 @@ pub(crate) struct RunContext {
     pub(crate) workflow_status: Option<String>,
     pub(crate) cache: bool,
     pub(crate) interrupt: Stop,
+    /// Tasks that run even when cached (selected by a partial run).
+    pub(crate) forced: BTreeSet<String>,
 }
 
 impl RunContext {
@@ -266,6 +278,38 @@ pub fn run(
     let workdir = cfg.layout.workdir();
     std::fs::create_dir_all(workdir)
         .with_context(|| format!("cannot create {}", workdir.display()))?;
+    let plans = cfg.selection.plans(plan)?;
+    let last = Record::load(&cfg.layout);
+    let previous = |i: usize| {
+        let t = &plan.tasks[i];
+        let dirs = [cfg.layout.task_dir(&t.name, None)];
+        select::last_outputs(last.as_ref(), &t.name, &dirs)
+    };
+    // `--only`: every input must be in the workdir before anything runs.
+    for (i, p) in plans.iter().enumerate() {
+        if *p != select::Plan::Force {
+            continue;
+        }
+        for a in &plan.tasks[i].inputs {
+            let (producer, _) = a.producer();
+            if plans[producer]
+                == (select::Plan::Reuse {
+                    runs_otherwise: false,
+                })
+                && previous(producer).is_none()
+            {
+                anyhow::bail!(
+                    "{}: step `{}` reads `{}` from `{}`, which left no outputs in {} (run it first, e.g. with --from {}); nothing was run",
+                    cfg.selection.describe(),
+                    plan.tasks[i].name,
+                    a.name,
+                    plan.tasks[producer].name,
+                    workdir.display(),
+                    plan.tasks[producer].name
+                );
+            }
+        }
+    }
     let (lock, mut notes) = lock::WorkdirLock::acquire(&cfg.layout)?;
     if let Engine::Podman(p) = &cfg.engine {
         let left = p.remove_leftovers()?;
@@ -296,6 +340,12 @@ pub fn run(
         workflow_status: None,
         cache: cfg.cache,
         interrupt: cfg.interrupt.clone(),
+        forced: plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p == select::Plan::Force)
+            .map(|(i, _)| plan.tasks[i].name.clone())
+            .collect(),
     });
     let deps = plan.dependencies();
     let order = plan.order();
@@ -319,6 +369,11 @@ pub fn run(
                 reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
                 continue;
             }
+            if plans[i] == select::Plan::Skip {
+                let why = format!("not selected ({})", cfg.selection.describe());
+                reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
+                continue;
+            }
             if let Some(bad) = done
                 .iter()
                 .find(|r| matches!(r.status, Status::Failed(_) | Status::NotRun(_)))
@@ -327,6 +382,25 @@ pub fn run(
                 shared.say(name, &format!("not run: {why}"));
                 reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
                 continue;
+            }
+            match plans[i] {
+                select::Plan::Reuse { runs_otherwise } => match previous(i) {
+                    Some((f, dirs)) => {
+                        shared.say(name, REUSED_LAST);
+                        shared.finish(name, f);
+                        let mut r = TaskReport::new(name, Status::Reused);
+                        r.dirs = dirs;
+                        reports.insert(i, r);
+                        continue;
+                    }
+                    None if runs_otherwise => {}
+                    None => {
+                        let why = "not selected, and the last run left no outputs".to_owned();
+                        reports.insert(i, TaskReport::new(name, Status::Failed(why)));
+                        continue;
+                    }
+                },
+                select::Plan::Auto | select::Plan::Force | select::Plan::Skip => {}
             }
             if running.len() >= cfg.jobs.max(1) {
                 break;
@@ -358,7 +432,7 @@ pub fn run(
             let ok = out.iter().all(|r| {
                 matches!(
                     r.status,
-                    Status::Succeeded | Status::Cached | Status::Skipped(_)
+                    Status::Succeeded | Status::Cached | Status::Skipped(_) | Status::Reused
                 )
             });
             let mut ctx = (*ctx).clone();

@@ -67,6 +67,7 @@ impl From<&TaskReport> for TaskRecord {
             Status::Failed(w) => ("failed", Some(w.clone())),
             Status::Skipped(w) => ("skipped", Some(w.clone())),
             Status::NotRun(w) => ("not-run", Some(w.clone())),
+            Status::Reused => ("reused", Some(super::REUSED_LAST.to_owned())),
         };
         Self {
             name: r.name.clone(),
@@ -92,6 +93,7 @@ impl From<&TaskRecord> for TaskReport {
                 "cached" => Status::Cached,
                 "skipped" => Status::Skipped(why),
                 "not-run" => Status::NotRun(why),
+                "reused" => Status::Reused,
                 _ => Status::Failed(why),
             },
             duration: Duration::from_secs_f64(t.seconds.max(0.0)),

@@ -25,7 +25,7 @@ pub(crate) fn execute(t: &TaskNode, ctx: &RunContext, shared: &Shared) -> TaskRe
         Status::Cached => shared.say(&t.name, &format!("cached: {}", super::REUSED)),
         Status::Failed(why) => shared.say(&t.name, &format!("FAILED: {why}")),
         Status::Skipped(why) => shared.say(&t.name, &format!("skipped: {why}")),
-        Status::NotRun(_) => {}
+        Status::NotRun(_) | Status::Reused => {}
     }
     report.status = status;
     report.duration = started.elapsed();

@@ -126,6 +126,7 @@ fn setup(
         jobs: 2,
         cache,
         interrupt: super::Stop::new(),
+        selection: super::Selection::default(),
     };
     (plan, cfg)
 }
@@ -445,4 +446,91 @@ fn a_step_that_ignores_sigterm_is_killed_at_the_second_interrupt() {
     let log = std::fs::read_to_string(tmp.path().join("steps/stubborn/log.txt"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!log.contains("survived"), "{log}");
+}
+
+/// Runs `p` in `workdir` with `selection`; the reports (or the error).
+fn run_selected(
+    p: &Pipeline,
+    workdir: &Path,
+    selection: super::Selection,
+) -> anyhow::Result<Vec<TaskReport>> {
+    let (plan, mut cfg) = setup(p, workdir, &[], true);
+    cfg.selection = selection;
+    let reports = super::run(&plan, &cfg, Box::new(std::io::sink()))?;
+    // (the CLI saves the record a later partial run reads)
+    let record = super::Record::new("p", "process", Vec::new(), Vec::new(), 0.0, None, &reports);
+    record.save(&cfg.layout).unwrap_or_else(|e| panic!("{e:#}"));
+    Ok(reports)
+}
+
+#[test]
+fn partial_runs_run_what_they_select_and_reuse_the_rest() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    let all = super::Selection::default();
+    // --only before anything ran: refused, nothing made.
+    let err = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            only: vec!["join".into()],
+            ..all.clone()
+        },
+    )
+    .err()
+    .map(|e| format!("{e:#}"))
+    .unwrap_or_default();
+    assert!(
+        err.starts_with(
+            "--only join: step `join` reads `left` from `left`, which left no outputs in"
+        ),
+        "{err}"
+    );
+    assert!(!tmp.path().join("steps").exists());
+
+    run_selected(&p, tmp.path(), all.clone()).unwrap_or_else(|e| panic!("{e:#}"));
+    let only = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            only: vec!["join".into()],
+            ..all.clone()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(
+        status(&only, "join"),
+        Status::Succeeded,
+        "forced, though cached"
+    );
+    assert_eq!(status(&only, "left"), Status::Reused);
+    assert_eq!(status(&only, "right"), Status::Reused);
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+
+    let from = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            from: vec!["right".into()],
+            ..all.clone()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(status(&from, "left"), Status::Reused);
+    assert_eq!(status(&from, "right"), Status::Succeeded);
+    assert_eq!(status(&from, "join"), Status::Succeeded);
+
+    let until = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            until: Some("left".into()),
+            ..all
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(status(&until, "left"), Status::Cached);
+    assert!(
+        matches!(status(&until, "join"), Status::NotRun(w) if w == "not selected (--until left)")
+    );
 }
