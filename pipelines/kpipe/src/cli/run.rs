@@ -416,6 +416,11 @@ fn print_summary(reports: &[TaskReport], total: f64) {
             Status::NotRun(why) => ("not run", why.clone()),
             Status::Reused => ("reused", run::REUSED_LAST.to_owned()),
         };
+        let note = match r.hashing.as_secs_f64() {
+            h if h >= 0.05 && note.is_empty() => format!("hashing for the cache {h:.1}s"),
+            h if h >= 0.05 => format!("{note} (hashing for the cache {h:.1}s)"),
+            _ => note,
+        };
         println!(
             "{:<width$} {:<10} {:>8.1}s  {}",
             r.name,
@@ -424,7 +429,15 @@ fn print_summary(reports: &[TaskReport], total: f64) {
             note
         );
     }
-    println!("{:<width$} {:<10} {:>8.1}s", "total", "", total);
+    let hashing: f64 = reports.iter().map(|r| r.hashing.as_secs_f64()).sum();
+    if hashing >= 0.05 {
+        println!(
+            "{:<width$} {:<10} {:>8.1}s  (of which hashing for the cache {hashing:.1}s)",
+            "total", "", total
+        );
+    } else {
+        println!("{:<width$} {:<10} {:>8.1}s", "total", "", total);
+    }
 }
 
 /// "3 iterations, 2 retries" for a loop or a retried step.

@@ -30,9 +30,11 @@ mod iteration;
 mod layout;
 mod lock;
 mod process;
+mod programs;
 mod record;
 mod resolve;
 mod select;
+mod store;
 mod task;
 mod workspace;
 
@@ -47,7 +49,6 @@ use kpipe_compiler::ir::PipelineData;
 
 use crate::LocalEnv;
 
-pub(crate) use engine::Identity;
 pub use engine::{Engine, Podman, PodmanSettings};
 pub use interrupt::{GRACE, Interrupt, Stop};
 pub use layout::Layout;
@@ -100,6 +101,9 @@ pub struct TaskReport {
     pub command: Vec<String>,
     /// The task's directories (one per loop iteration).
     pub dirs: Vec<PathBuf>,
+    /// Time spent hashing its program and inputs for the cache (not in
+    /// `duration`).
+    pub hashing: Duration,
 }
 
 impl TaskReport {
@@ -113,6 +117,7 @@ impl TaskReport {
             exit_code: None,
             command: Vec::new(),
             dirs: Vec::new(),
+            hashing: Duration::ZERO,
         }
     }
 }
@@ -149,32 +154,11 @@ pub(crate) struct Finished {
     pub(crate) params: BTreeMap<String, String>,
 }
 
-/// Content hashes of what steps run, computed once per run.
-#[derive(Debug, Default)]
-pub(crate) struct Programs(Mutex<BTreeMap<Identity, String>>);
-
-impl Programs {
-    /// The content hash of `identity`.
-    pub(crate) fn identity(&self, identity: &Identity) -> anyhow::Result<String> {
-        if let Some(h) = self.0.lock().ok().and_then(|m| m.get(identity).cloned()) {
-            return Ok(h);
-        }
-        let h = match identity {
-            Identity::File(path) => cache::hash_tree(path)?,
-            Identity::Image(id) => id.clone(),
-        };
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(identity.clone(), h.clone());
-        }
-        Ok(h)
-    }
-}
-
 /// State the task threads share.
 pub(crate) struct Shared {
     out: Mutex<Box<dyn Write + Send>>,
     finished: Mutex<BTreeMap<String, Finished>>,
-    pub(crate) programs: Programs,
+    pub(crate) programs: programs::Programs,
     lock: Option<lock::WorkdirLock>,
 }
 
@@ -323,7 +307,7 @@ pub fn run(
     let shared = Arc::new(Shared {
         out: Mutex::new(out),
         finished: Mutex::new(BTreeMap::new()),
-        programs: Programs::default(),
+        programs: programs::Programs::new(&cfg.layout),
         lock: Some(lock),
     });
     for note in notes {

@@ -57,6 +57,9 @@ pub struct TaskRecord {
     pub command: Vec<String>,
     /// The task's directories (one per loop item).
     pub dirs: Vec<PathBuf>,
+    /// Seconds spent hashing for the cache.
+    #[serde(default)]
+    pub hashing: f64,
 }
 
 impl From<&TaskReport> for TaskRecord {
@@ -79,6 +82,7 @@ impl From<&TaskReport> for TaskRecord {
             exit_code: r.exit_code,
             command: r.command.clone(),
             dirs: r.dirs.clone(),
+            hashing: r.hashing.as_secs_f64(),
         }
     }
 }
@@ -102,6 +106,7 @@ impl From<&TaskRecord> for TaskReport {
             exit_code: t.exit_code,
             command: t.command.clone(),
             dirs: t.dirs.clone(),
+            hashing: Duration::from_secs_f64(t.hashing.max(0.0)),
         }
     }
 }

@@ -222,7 +222,8 @@ fn a_corrupt_entry_is_ignored_with_a_warning_and_the_step_reruns() {
         "{log}"
     );
     assert!(log.contains("is not a cache entry"), "{log}");
-    assert_eq!(status(&reports, "left"), Status::Succeeded);
+    // (the copy in the step's store is intact: restored, not run)
+    assert_eq!(status(&reports, "left"), Status::Cached);
     // Its output is the same as before, so its dependant stays cached.
     assert_eq!(status(&reports, "join"), Status::Cached);
     assert_eq!(status(&reports, "right"), Status::Cached);
@@ -533,4 +534,93 @@ fn partial_runs_run_what_they_select_and_reuse_the_rest() {
     assert!(
         matches!(status(&until, "join"), Status::NotRun(w) if w == "not selected (--until left)")
     );
+}
+
+#[test]
+fn going_back_to_an_earlier_value_is_cached() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    run(&p, tmp.path(), &[("a", "1")], true);
+    let (second, _) = run(&p, tmp.path(), &[("a", "2")], true);
+    assert_eq!(status(&second, "left"), Status::Succeeded);
+    assert_eq!(joined(tmp.path()), "left 2\nright 1\n");
+    // a=1 again: its earlier result is restored, not run.
+    let (third, _) = run(&p, tmp.path(), &[("a", "1")], true);
+    assert_eq!(
+        status(&third, "left"),
+        Status::Cached,
+        "{:?}",
+        statuses(&third)
+    );
+    assert_eq!(
+        status(&third, "join"),
+        Status::Cached,
+        "{:?}",
+        statuses(&third)
+    );
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+}
+
+#[test]
+fn a_versioned_step_stays_cached_when_the_program_changes() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // Two steps run by the same "program" (a copy of sh); one declares its
+    // code version.
+    let program = tmp.path().join("my-sh");
+    std::fs::copy("/bin/sh", &program).unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("versions");
+    p.image("alpine:3.20");
+    p.add(ContainerStep::new(
+        "versioned",
+        [program.display().to_string(), "-c".into(), "echo v".into()],
+    ))
+    .code_version("1");
+    p.add(ContainerStep::new(
+        "unversioned",
+        [program.display().to_string(), "-c".into(), "echo u".into()],
+    ));
+    let (first, _) = run(&p, tmp.path(), &[], true);
+    assert!(first.iter().all(|r| r.status == Status::Succeeded));
+    // "Rebuild" the program: same behaviour, other bytes.
+    let mut bytes = std::fs::read(&program).unwrap_or_else(|e| panic!("{e}"));
+    bytes.extend_from_slice(b"\0rebuilt");
+    std::fs::write(&program, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let (second, _) = run(&p, tmp.path(), &[], true);
+    assert_eq!(status(&second, "versioned"), Status::Cached);
+    assert_eq!(status(&second, "unversioned"), Status::Succeeded);
+}
+
+#[test]
+fn every_loop_item_runs_its_when_is_per_item_and_stale_items_go() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("items");
+    p.image("alpine:3.20");
+    let list = p.string_param("list", "[1,2,3,4]");
+    p.add(
+        ContainerStep::new("each", ["sh", "-c", r#"echo "item $0"; [ "$0" != 2 ]"#])
+            .arg(Value::item()),
+    )
+    .with_param(&list)
+    .when(crate::Cond::compare(
+        crate::CmpOp::Ne,
+        crate::Kind::Integer,
+        Value::item(),
+        "4",
+    ));
+    let (reports, log) = run(&p, tmp.path(), &[], true);
+    let each = status(&reports, "each");
+    assert!(
+        matches!(&each, Status::Failed(w) if w.starts_with("item 2: ")),
+        "{each:?}\n{log}"
+    );
+    assert!(log.contains("[each] item 3"), "item 3 still ran:\n{log}");
+    assert!(
+        log.contains("[each] item 4: skipped: when `4 != 4` evaluated false"),
+        "{log}"
+    );
+    assert!(tmp.path().join("steps/each.2").is_dir());
+    // Fewer items: the directories of the items that are gone go too.
+    let (_, log) = run(&p, tmp.path(), &[("list", "[1]")], true);
+    assert!(tmp.path().join("steps/each.0").is_dir(), "{log}");
+    assert!(!tmp.path().join("steps/each.2").exists(), "{log}");
 }
