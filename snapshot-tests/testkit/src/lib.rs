@@ -6,12 +6,16 @@
 //! that message instead of hanging. Nothing sleeps to synchronise.
 //!
 //! - [`wait`]: poll a condition until a deadline ([`wait_until`]).
+//! - [`govaluate`]: an oracle for Argo's `when` — substitute `{{…}}` the way
+//!   the workflow controller does ([`govaluate::substitute`]), then evaluate
+//!   the expression as govaluate does ([`govaluate::evaluate`]).
 //! - [`process`]: run a command with a deadline ([`output_within`]), follow a
 //!   child's log lines ([`LogLines`]).
 //! - [`http`]: one raw HTTP/1.1 exchange with socket timeouts ([`exchange`]).
 //! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
 //!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]).
 
+pub mod govaluate;
 pub mod http;
 pub mod process;
 pub mod server;
