@@ -62,6 +62,7 @@ pub(crate) fn run(p: &Pipeline, bound: &Bound) -> Local {
         jobs: 2,
         cache: false,
         interrupt: Stop::new(),
+        selection: Default::default(),
     };
     let sink = Sink::default();
     let started = Instant::now();
@@ -74,7 +75,7 @@ pub(crate) fn run(p: &Pipeline, bound: &Bound) -> Local {
         .map(|r| {
             let seen = || r.dirs.iter().map(|d| lines(&Layout::log(d))).collect();
             let fate = match &r.status {
-                Status::Succeeded | Status::Cached => Fate::Ran(seen()),
+                Status::Succeeded | Status::Cached | Status::Reused => Fate::Ran(seen()),
                 Status::Failed(_) => Fate::Failed(seen()),
                 Status::Skipped(_) => Fate::Skipped,
                 Status::NotRun(_) => Fate::NotRun,

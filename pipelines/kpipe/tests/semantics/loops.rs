@@ -10,9 +10,6 @@ use serde_json::json;
 use crate::model::{Behaviour, Fate, echo, fail_on, produce};
 use crate::{Col, Row, report, run_row};
 
-const WHEN_BEFORE_LOOP: &str =
-    "run/task.rs evaluates `when` once, before the loop, without the item: the task fails";
-
 fn item() -> Vec<Value> {
     vec![Value::item()]
 }
@@ -106,7 +103,6 @@ fn table() -> Vec<Row> {
             )
         },
         Row {
-            local: Col::Bug(WHEN_BEFORE_LOOP),
             ..Row::new(
                 "when on the item (item > 5 of 10, 9, 3)",
                 |p, _| {
@@ -118,7 +114,6 @@ fn table() -> Vec<Row> {
             )
         },
         Row {
-            local: Col::Bug(WHEN_BEFORE_LOOP),
             ..Row::new(
                 "when on the item as text (item == '10' of 10, 9)",
                 |p, _| {
@@ -130,9 +125,6 @@ fn table() -> Vec<Row> {
             )
         },
         Row {
-            local: Col::Bug(
-                "run/task.rs runs items one after another and stops at the first that fails: `c` never runs",
-            ),
             ..Row::new(
                 "an item fails (b of a, b, c): every item runs, the task fails, its dependant does not run",
                 |p, b| {
