@@ -51,10 +51,6 @@ pub(crate) enum Col {
     /// It compiles with a warning naming this (a documented loss), and
     /// behaves as the row's note says (the row checks it).
     Loss(&'static str),
-    /// A known bug: the backend does not do what the row says yet. The row
-    /// checks that it still does not, so fixing it fails the row until the
-    /// column says `Same`.
-    Bug(&'static str),
     /// A limit of the backend itself (not of kpipe's lowering): it does not
     /// do what the row says, and the row checks that it still does not.
     Limit(&'static str),
@@ -66,7 +62,6 @@ impl Col {
             Col::Same => "✓".to_owned(),
             Col::Cannot(why) => format!("cannot: {why}"),
             Col::Loss(what) => format!("loss: {what}"),
-            Col::Bug(what) => format!("BUG: {what}"),
             Col::Limit(what) => format!("limit: {what}"),
         }
     }
@@ -194,8 +189,8 @@ pub(crate) fn run_row(row: &Row, problems: &mut Vec<String>) -> (Ran, Line) {
     let mut check = |backend: &str, col: Col, got: Result<&Observed, &str>, expect: &Observed| {
         let ok = match (col, got) {
             (Col::Same | Col::Loss(_), Ok(o)) => o == expect,
-            (Col::Bug(_) | Col::Limit(_), Ok(o)) => o != expect,
-            (Col::Bug(_) | Col::Limit(_), Err(_)) => true,
+            (Col::Limit(_), Ok(o)) => o != expect,
+            (Col::Limit(_), Err(_)) => true,
             (Col::Cannot(why), Err(e)) => e.contains(why),
             (_, Err(_)) | (Col::Cannot(_), Ok(_)) => false,
         };
