@@ -14,7 +14,7 @@ use crate::layer::{GZIP_TYPE, Layer, TAR_TYPE, ZSTD_TYPE};
 use crate::store::Store;
 
 /// What a base image holds that a build checks against.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Inventory {
     /// `/etc/passwd`, if the base has one.
     pub passwd: Option<String>,
