@@ -84,10 +84,20 @@ pub(crate) fn base(
             cache.store(),
         ))
         .with_context(|| format!("cannot pull the base image {image}"))?;
+    let repository = ImageRef {
+        digest: None,
+        ..image.clone()
+    };
+    let description = format!("{repository}@{}", pulled.digest);
+    // Recorded by digest: the same image from another registry or under
+    // another tag is the same base.
     let hex = pulled.digest.trim_start_matches("sha256:");
     let name = format!("pulled-{}", hex.get(..16).unwrap_or(hex));
     if let Some(base) = Base::load(cache, &name)? {
-        return Ok(base);
+        return Ok(Base {
+            description,
+            ..base
+        });
     }
     let mut inventory = Inventory::default();
     for layer in &pulled.layers {
@@ -103,12 +113,8 @@ pub(crate) fn base(
                 .collect()
         })
         .unwrap_or_default();
-    let repository = ImageRef {
-        digest: None,
-        ..image.clone()
-    };
     let base = Base {
-        description: format!("{repository}@{}", pulled.digest),
+        description,
         layers: pulled.layers,
         env,
         inventory,
