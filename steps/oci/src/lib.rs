@@ -12,7 +12,7 @@
 //!   [`layout`]: an OCI image layout on disk (what `podman run oci:DIR`,
 //!   skopeo and umoci read); [`store`]: a content-addressed blob directory
 //!   (a layout's `blobs/`, or a cache).
-//! - [`reference`]: image references, normalised as docker does.
+//! - [`reference`](mod@reference): image references, normalised as docker does.
 //! - `registry` (feature `registry`): the OCI distribution API: push and
 //!   pull with basic or bearer-token authentication.
 //!

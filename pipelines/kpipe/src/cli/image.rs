@@ -82,7 +82,12 @@ fn build(app: &App, args: &BuildArgs) -> anyhow::Result<Outcome> {
     );
     if let Some(dir) = &args.output {
         let tag = target.tag_or_latest().to_owned();
-        layout::write(&image, dir, &target.repository.to_string(), &[tag.clone()])?;
+        layout::write(
+            &image,
+            dir,
+            &target.repository.to_string(),
+            std::slice::from_ref(&tag),
+        )?;
         eprintln!(
             "Wrote the OCI layout {} (run it: podman run oci:{}:{tag})",
             dir.display(),

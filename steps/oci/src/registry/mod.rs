@@ -1,7 +1,7 @@
 //! The OCI distribution API (feature `registry`): a [`Client`] that answers
 //! the registry's authentication challenge (basic credentials, or a bearer
-//! token from the token service it names), [`push`] of an image (chunked
-//! blob uploads, blobs the registry has skipped) and [`pull`] of one
+//! token from the token service it names), [`push()`] of an image (chunked
+//! blob uploads, blobs the registry has skipped) and [`pull()`] of one
 //! (an index resolved to this machine's platform, every blob checked
 //! against its digest).
 //!
