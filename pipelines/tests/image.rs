@@ -279,6 +279,15 @@ fn the_step_image_pushes_and_serves_as_a_base() {
         ],
     ));
     assert_eq!(remote["Digest"], digest.as_str());
+    // compile pins it (a long value is written as a folded scalar).
+    let yaml = Command::new(KPIPE)
+        .args(["compile", "--image", &pushed])
+        .output_within(RUN);
+    assert!(
+        yaml.status.success() && text(&yaml.stdout).contains(&pushed),
+        "{}",
+        text(&yaml.stderr)
+    );
     let (again, log) = build_step_image(&["--push", &format!("--image={image}")]);
     assert_eq!(again, pushed);
     assert!(
