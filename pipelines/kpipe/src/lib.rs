@@ -107,6 +107,7 @@ extern crate self as kpipe;
 mod app;
 mod cli;
 pub mod fsutil;
+mod image;
 mod profile;
 pub mod prow;
 mod registry;

@@ -4,6 +4,9 @@
 mod browser;
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
+/// `kpipe image build`: its errors; with the real tools (ignored), the step
+/// image's digest, user, entrypoint, podman run, push and pulled base.
+mod image;
 /// Kubeflow Pipelines v2 IR: kubernetes-analysis against kfp's reference IR
 /// and its Argo version, `kpipe lint` of IR files, kfp 2.17.3's own parsers.
 mod kfp_ir;

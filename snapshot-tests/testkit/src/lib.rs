@@ -12,11 +12,13 @@
 //! - [`process`]: run a command with a deadline ([`output_within`]), follow a
 //!   child's log lines ([`LogLines`]).
 //! - [`http`]: one raw HTTP/1.1 exchange with socket timeouts ([`exchange`]).
+//! - [`oci`]: a real registry (docker-registry) and podman as it runs here.
 //! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
 //!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]).
 
 pub mod govaluate;
 pub mod http;
+pub mod oci;
 pub mod process;
 pub mod server;
 pub mod wait;
