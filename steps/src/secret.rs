@@ -88,10 +88,8 @@ mod tests {
         assert_redacted("Bot", format!("{bot:?}"));
         let repo = crate::bot::github::Repo::new(bot.http.clone(), &bot.api, &token, "o/r", false);
         assert_redacted("bot::github::Repo", format!("{repo:?}"));
-        let auth = Auth {
-            ssh_key: None,
-            token: Some(SecretString::from(SECRET)),
-        };
+        let auth =
+            Auth::new(None, Some(SecretString::from(SECRET))).unwrap_or_else(|e| panic!("{e:#}"));
         assert_redacted("git::Auth", format!("{auth:?}"));
         let credentials = Credentials::new("user", SecretString::from(SECRET));
         assert_redacted("Credentials", format!("{credentials:?}"));

@@ -141,7 +141,7 @@ fn a_base_that_cannot_be_pulled_says_why() {
 
 /// The image cache the heavy tests share: the Debian base is built once per
 /// target directory, not per test.
-fn shared_home() -> PathBuf {
+pub(crate) fn shared_home() -> PathBuf {
     let target = Path::new(KPIPE)
         .parent()
         .and_then(Path::parent)
@@ -153,7 +153,7 @@ fn shared_home() -> PathBuf {
 }
 
 /// `kpipe image build` of kubernetes-analysis with the workspace's kpipe-step.
-fn build_step_image(args: &[&str]) -> (String, String) {
+pub(crate) fn build_step_image(args: &[&str]) -> (String, String) {
     let step = format!(
         "--program=kpipe-step={}",
         crate::local_run::step_binary().display()
@@ -178,7 +178,7 @@ fn tool(name: &str, args: &[&str]) -> Output {
 
 /// A temporary directory whose path is lower case: podman names an image
 /// it runs from a layout after the layout's path, and a name must be.
-fn lower_case_tempdir(what: &str) -> tempfile::TempDir {
+pub(crate) fn lower_case_tempdir(what: &str) -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix(&format!("kpipe-{what}-{}", std::process::id()))
         .rand_bytes(0)

@@ -554,3 +554,57 @@ fn a_failed_run_resumes_from_the_failed_step() {
     );
     assert!(!fresh.join("steps").exists(), "nothing ran");
 }
+
+/// `kill -9` of kpipe leaves its running step behind (nothing can stop it
+/// from the killed process); the next run in the workdir stops it before it
+/// starts anything, and says so.
+#[test]
+fn a_run_after_kill_9_stops_what_the_killed_run_left() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workdir = tmp.path().join("w");
+    let started = tmp.path().join("started");
+    let wrapper = tmp.path().join("slow-echo");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$$\" > '{0}.pid'\ntouch '{0}'\nexec sleep 120\n",
+            started.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Command::new("chmod").arg("+x").arg(&wrapper).status().ok();
+    let mut child = Command::new(KPIPE)
+        .args(["run", "hello", "--local"])
+        .arg(format!("--workdir={}", workdir.display()))
+        .arg(format!("--program=echo={}", wrapper.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start kpipe: {e}"));
+    kpipe_testkit::wait_until("greet to start", kpipe_testkit::WAIT, || {
+        started.exists().then_some(())
+    });
+    let killed = child.id();
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    kpipe_testkit::exit_within(&mut child, "the killed run", kpipe_testkit::WAIT);
+    let pid = std::fs::read_to_string(format!("{}.pid", started.display()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let alive = |pid: &str| {
+        Command::new("kill")
+            .args(["-0", pid])
+            .output_within(RUN)
+            .status
+            .success()
+    };
+    assert!(alive(pid.trim()), "the killed run's step runs on");
+
+    let (code, _, err) = run_example(&workdir, "hello", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "[kpipe] note: stopped the steps a killed run (pid {killed}) left running in this workdir"
+        )),
+        "{err}"
+    );
+    assert!(!alive(pid.trim()), "sleep {} still runs", pid.trim());
+}

@@ -14,6 +14,9 @@ mod kfp_ir;
 mod kubernetes_analysis;
 /// `kpipe run --local` with the real step binary.
 mod local_run;
+/// `run --local --engine podman`: every step in its image (ignored: needs
+/// podman; .ci/run runs them).
+mod podman;
 /// `kpipe prow`: the Prow config against Prow's schemas, and every job run.
 mod prow;
 /// The run report in headless Chromium (ignored: needs Chromium).

@@ -249,26 +249,28 @@ impl Podman {
         ]))
         .is_ok_and(|s| s.trim() == "true");
         remove(&self.program, &name);
-        match ran {
-            Err(Failure::Exit(_, code)) if oom => {
-                let limit = t
-                    .settings
-                    .resources
-                    .limits
-                    .get("memory")
-                    .cloned()
-                    .unwrap_or_default();
+        let limit = t.settings.resources.limits.get("memory");
+        match (ran, limit) {
+            // podman says so; or, where it cannot tell (runc on cgroup v1
+            // does not report it), the kernel killed the container (exit
+            // 137, SIGKILL, which kpipe did not send: its deadline and
+            // interrupts end otherwise) while it had a memory limit: the
+            // memory cgroup's OOM killer, which Kubernetes reports as
+            // OOMKilled.
+            (Err(Failure::Exit(_, code)), Some(limit)) if oom || code == Some(137) => {
                 Err(Failure::Exit(
                     format!("OOMKilled: the step used more than its memory limit ({limit})"),
                     code,
                 ))
             }
-            // podman's own errors (125: it could not create the container;
-            // 126/127: the command cannot run) are Argo's errors, not failures.
-            Err(Failure::Exit(msg, Some(code @ 125..=127))) => Err(Failure::Start(format!(
-                "{msg}: podman could not run the container (exit {code}; its message is in the log)"
-            ))),
-            other => other,
+            (ran, _) => match ran {
+                // podman's own errors (125: it could not create the container;
+                // 126/127: the command cannot run) are Argo's errors, not failures.
+                Err(Failure::Exit(msg, Some(code @ 125..=127))) => Err(Failure::Start(format!(
+                    "{msg}: podman could not run the container (exit {code}; its message is in the log)"
+                ))),
+                other => other,
+            },
         }
     }
 
