@@ -130,6 +130,7 @@ fn the_whole_pipeline_runs_on_the_embedded_defaults() {
     );
     assert!(stderr.contains("[rollout] Dry run: nothing is applied"));
     assert!(stderr.contains("[build-image] Not pushing"));
+    the_run_executed_the_compiled_workflow(tmp.path());
     let steps = tmp.path().join("steps");
     assert!(
         steps
@@ -185,6 +186,60 @@ fn the_whole_pipeline_runs_on_the_embedded_defaults() {
         "{stderr}"
     );
     assert!(!stderr.contains("[checkout]"), "{stderr}");
+}
+
+/// The workflow a local run records (`workflow.yaml`) is the one `kpipe
+/// compile` writes, with the run's parameter values bound: the local run
+/// executes what a cluster would, not a variant of it.
+fn the_run_executed_the_compiled_workflow(workdir: &Path) {
+    let compiled = Command::new(KPIPE)
+        .args(["compile", "kubernetes-analysis"])
+        .output_within(RUN);
+    assert!(compiled.status.success(), "{}", text(&compiled.stderr));
+    let ran = std::fs::read_to_string(workdir.join("workflow.yaml")).unwrap_or_default();
+    let parse = |yaml: &str| -> serde_json::Value {
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+    };
+    let (mut compiled, mut ran) = (parse(&text(&compiled.stdout)), parse(&ran));
+    // Parameter name → value, taken out of both documents.
+    let values = |doc: &mut serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        let params = doc
+            .pointer_mut("/spec/arguments/parameters")
+            .and_then(serde_json::Value::as_array_mut)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        params
+            .into_iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    p["value"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (declared, bound) = (values(&mut compiled), values(&mut ran));
+    assert_eq!(
+        ran, compiled,
+        "the run's workflow.yaml differs from `kpipe compile` beyond parameter values"
+    );
+    let names =
+        |v: &[(String, serde_json::Value)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&bound), names(&declared));
+    // The local profile's values are what differs.
+    let value = |name: &str| {
+        bound
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(value("offline"), Some(serde_json::json!("true")));
+    assert_eq!(value("device"), Some(serde_json::json!("cpu")));
+    let repo = workdir.join("data-repo");
+    assert_eq!(
+        value("repo"),
+        Some(serde_json::json!(repo.to_string_lossy()))
+    );
 }
 
 #[test]
