@@ -356,14 +356,18 @@ fn every_example_runs_locally_and_does_what_it_shows() {
     );
 
     let (out, err) = ok("loops", &[]);
-    assert!(row(&out, "shard").contains("2 iterations"), "{out}");
-    assert!(row(&out, "process").contains("3 iterations"), "{out}");
+    // Items are named by their values: in the summary and in the log lines.
+    assert!(
+        row(&out, "shard").contains("2 items (region:eu,size:3, region:us,size:5)"),
+        "{out}"
+    );
+    assert!(row(&out, "process").contains("3 items (a, b, c)"), "{out}");
     for line in [
-        "[shard] region eu size 3",
-        "[shard] region us size 5",
-        "[process] a",
-        "[process] b",
-        "[process] c",
+        "[shard region:eu,size:3] region eu size 3",
+        "[shard region:us,size:5] region us size 5",
+        "[process a] a",
+        "[process b] b",
+        "[process c] c",
     ] {
         assert!(err.contains(line), "{line}\n{err}");
     }

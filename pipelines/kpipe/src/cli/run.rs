@@ -440,11 +440,18 @@ fn print_summary(reports: &[TaskReport], total: f64) {
     }
 }
 
-/// "3 iterations, 2 retries" for a loop or a retried step.
+/// "3 items (0.1, 0.01, 0.001), 2 retries" for a loop or a retried step.
 fn progress_note(r: &TaskReport) -> String {
     let mut parts = Vec::new();
-    if r.dirs.len() > 1 {
-        parts.push(format!("{} iterations", r.dirs.len()));
+    let items: Vec<&str> = r.items.iter().flatten().map(String::as_str).collect();
+    if !items.is_empty() {
+        let shown = if items.len() > 6 {
+            format!("{}, … {}", items[..5].join(", "), items[items.len() - 1])
+        } else {
+            items.join(", ")
+        };
+        let noun = if items.len() == 1 { "item" } else { "items" };
+        parts.push(format!("{} {noun} ({shown})", items.len()));
     }
     match r.retries {
         0 => {}
@@ -474,7 +481,7 @@ fn print_metrics(plan: &Arc<PipelineData>, reports: &[TaskReport]) {
         else {
             continue;
         };
-        for dir in &r.dirs {
+        for (k, dir) in r.dirs.iter().enumerate() {
             let file = Layout::local(dir, &out.path);
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
@@ -482,7 +489,11 @@ fn print_metrics(plan: &Arc<PipelineData>, reports: &[TaskReport]) {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
                 continue;
             };
-            println!("\n{} metrics ({}):", r.name, file.display());
+            let who = match r.items.get(k).cloned().flatten() {
+                Some(item) => format!("{} {item}", r.name),
+                None => r.name.clone(),
+            };
+            println!("\n{who} metrics ({}):", file.display());
             for m in v["metrics"].as_array().into_iter().flatten() {
                 println!(
                     "  {:<10} {:.4}",

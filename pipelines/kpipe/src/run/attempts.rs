@@ -58,7 +58,7 @@ pub(crate) fn run(
                 attempt += 1;
                 report.retries += 1;
                 shared.say(
-                    &t.name,
+                    &ws.label,
                     &format!(
                         "retry {attempt}/{} in {:.1}s after: {}",
                         retry.limit,

@@ -104,7 +104,11 @@ pub(crate) fn run(
     item: Option<&serde_json::Value>,
     report: &mut TaskReport,
 ) -> anyhow::Result<Outcome> {
-    let ws = Workspace::new(dir, mounts);
+    let label = match item {
+        Some(item) => format!("{} {}", t.name, super::task::item_label(item)),
+        None => t.name.clone(),
+    };
+    let ws = Workspace::new(dir, mounts, label);
     let finished = shared.finished();
     let scope = ctx.scope(&finished, item);
     let mut inputs = BTreeMap::new();
@@ -166,7 +170,7 @@ pub(crate) fn run(
             }
             Lookup::Miss => {}
             Lookup::Corrupt(why) => shared.say(
-                &t.name,
+                &ws.label,
                 &format!("warning: ignoring its cache entry ({why}); running the step"),
             ),
         }
@@ -198,7 +202,7 @@ pub(crate) fn run(
         && let Err(e) = cache::store(&ws.dir, key, &entry).and_then(|()| store.keep(key, &entry))
     {
         shared.say(
-            &t.name,
+            &ws.label,
             &format!("warning: {e:#}; it will run again next time"),
         );
     }

@@ -99,8 +99,10 @@ pub struct TaskReport {
     pub exit_code: Option<i32>,
     /// The last command line run (program first), with local paths.
     pub command: Vec<String>,
-    /// The task's directories (one per loop iteration).
+    /// The task's directories (one per loop item that ran or was cached).
     pub dirs: Vec<PathBuf>,
+    /// Each of `dirs`' loop item as people read it (`None`: not a loop).
+    pub items: Vec<Option<String>>,
     /// Time spent hashing its program and inputs for the cache (not in
     /// `duration`).
     pub hashing: Duration,
@@ -117,6 +119,7 @@ impl TaskReport {
             exit_code: None,
             command: Vec::new(),
             dirs: Vec::new(),
+            items: Vec::new(),
             hashing: Duration::ZERO,
         }
     }

@@ -57,6 +57,9 @@ pub struct TaskRecord {
     pub command: Vec<String>,
     /// The task's directories (one per loop item).
     pub dirs: Vec<PathBuf>,
+    /// Each of `dirs`' loop item as people read it (`None`: not a loop).
+    #[serde(default)]
+    pub items: Vec<Option<String>>,
     /// Seconds spent hashing for the cache.
     #[serde(default)]
     pub hashing: f64,
@@ -82,6 +85,7 @@ impl From<&TaskReport> for TaskRecord {
             exit_code: r.exit_code,
             command: r.command.clone(),
             dirs: r.dirs.clone(),
+            items: r.items.clone(),
             hashing: r.hashing.as_secs_f64(),
         }
     }
@@ -106,6 +110,7 @@ impl From<&TaskRecord> for TaskReport {
             exit_code: t.exit_code,
             command: t.command.clone(),
             dirs: t.dirs.clone(),
+            items: t.items.clone(),
             hashing: Duration::from_secs_f64(t.hashing.max(0.0)),
         }
     }

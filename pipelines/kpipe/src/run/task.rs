@@ -94,6 +94,7 @@ fn run_task(
         }
         let dir = ctx.layout.task_dir(&t.name, looped.then_some(k));
         report.dirs.push(dir.clone());
+        report.items.push(label.clone());
         let mounts = mounts(t, ctx);
         // Every item runs, whatever the others did (as Argo and KFP run a
         // loop's items); the task fails when one did.
@@ -124,10 +125,20 @@ fn run_task(
     })
 }
 
-/// A loop item as people read it: its text (strings bare, anything else as
-/// JSON), shortened.
+/// A loop item as people read it, shortened: strings bare, an object as
+/// `key:value,…` (as Argo names a loop's nodes), anything else as JSON.
 pub(crate) fn item_label(item: &serde_json::Value) -> String {
-    let text = kpipe_compiler::ir::item_text(item, None).unwrap_or_default();
+    let text = match item {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| {
+                let v = kpipe_compiler::ir::item_text(v, None).unwrap_or_default();
+                format!("{k}:{v}")
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => kpipe_compiler::ir::item_text(item, None).unwrap_or_default(),
+    };
     if text.chars().count() > 40 {
         let cut: String = text.chars().take(39).collect();
         format!("{cut}…")

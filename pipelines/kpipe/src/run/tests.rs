@@ -613,7 +613,9 @@ fn every_loop_item_runs_its_when_is_per_item_and_stale_items_go() {
         matches!(&each, Status::Failed(w) if w.starts_with("item 2: ")),
         "{each:?}\n{log}"
     );
-    assert!(log.contains("[each] item 3"), "item 3 still ran:\n{log}");
+    // (each item's lines are labelled with its value)
+    assert!(log.contains("[each 3] item 3"), "item 3 still ran:\n{log}");
+    assert!(log.contains("[each] item 2 FAILED: "), "{log}");
     assert!(
         log.contains("[each] item 4: skipped: when `4 != 4` evaluated false"),
         "{log}"

@@ -43,14 +43,18 @@ pub(crate) struct Workspace {
     /// `dir/root`: where container paths land.
     pub(crate) root: PathBuf,
     pub(crate) mounts: Vec<LocalMount>,
+    /// Who speaks in the terminal's `[…]` lines: the task's name, and a loop
+    /// item's value after it (`sweep 0.01`).
+    pub(crate) label: String,
 }
 
 impl Workspace {
-    pub(crate) fn new(dir: PathBuf, mounts: Vec<LocalMount>) -> Self {
+    pub(crate) fn new(dir: PathBuf, mounts: Vec<LocalMount>, label: String) -> Self {
         Self {
             root: Layout::root(&dir),
             dir,
             mounts,
+            label,
         }
     }
 

@@ -112,7 +112,7 @@ impl Engine {
             ),
             _ => process::run(
                 &Launch {
-                    task: &t.name,
+                    task: &ws.label,
                     program: &prepared.program,
                     args: argv.get(1..).unwrap_or_default(),
                     env,

@@ -221,7 +221,7 @@ impl Podman {
             .run_args(t, ws, image, argv, env, &name)
             .map_err(|e| Failure::Start(format!("{e:#}")))?;
         shared.say(
-            &t.name,
+            &ws.label,
             &format!(
                 "in container {name} ({}, image {})",
                 image.source,
@@ -230,7 +230,7 @@ impl Podman {
         );
         let ran = process::run(
             &Launch {
-                task: &t.name,
+                task: &ws.label,
                 program: &self.program,
                 args: &args,
                 env: &[],
