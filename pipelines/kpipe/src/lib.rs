@@ -106,28 +106,31 @@ extern crate self as kpipe;
 
 mod app;
 mod cli;
-pub mod fsutil;
 mod profile;
 pub mod prow;
 mod registry;
 pub mod report;
 pub mod run;
 mod scaffold;
-pub mod step;
 #[cfg(feature = "submit")]
 pub mod submit;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "tls")]
-pub mod tls;
-
-#[doc(hidden)]
-pub mod __private;
 
 pub use app::App;
 pub use profile::LocalProfile;
 pub use registry::{Entry, LocalEnv, LocalPrep};
-pub use step::{Context, StepArgs, Steps};
+
+/// The step runtime (the `kpipe-runtime` crate): what runs inside every
+/// container — [`Steps`], [`Context`], [`StepArgs`], [`step::parse_args`],
+/// the KFP metrics and UI-metadata writers ([`step::kfp`]).
+pub use kpipe_runtime as step;
+#[doc(hidden)]
+pub use kpipe_runtime::__private;
+/// TLS: rustls on ring as the process's crypto provider (feature `tls`).
+#[cfg(feature = "tls")]
+pub use kpipe_runtime::tls;
+pub use kpipe_runtime::{Context, StepArgs, Steps, fsutil};
 
 /// The compiler: the DSL, the graph, the Argo model, lint checks.
 pub use kpipe_compiler as compiler;
