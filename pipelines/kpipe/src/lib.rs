@@ -107,13 +107,13 @@ extern crate self as kpipe;
 mod app;
 mod cli;
 mod profile;
-pub mod prow;
+mod prow;
 mod registry;
-pub mod report;
+mod report;
 pub mod run;
 mod scaffold;
 #[cfg(feature = "submit")]
-pub mod submit;
+mod submit;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -39,24 +39,24 @@ const PAGE_WIDTH: f64 = 1150.0;
 
 /// A finished local run, as the report shows it.
 #[derive(Debug)]
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     /// The pipeline's name.
-    pub pipeline: &'a str,
+    pub(crate) pipeline: &'a str,
     /// Where the run's files are.
-    pub layout: &'a Layout,
+    pub(crate) layout: &'a Layout,
     /// The pipeline's IR that ran.
-    pub plan: &'a PipelineData,
+    pub(crate) plan: &'a PipelineData,
     /// The pipeline (its graph is drawn).
-    pub graph: &'a Pipeline,
+    pub(crate) graph: &'a Pipeline,
     /// Parameter values set for the run (the others had their defaults).
-    pub params: &'a BTreeMap<String, String>,
+    pub(crate) params: &'a BTreeMap<String, String>,
     /// Every task's result.
-    pub reports: &'a [TaskReport],
+    pub(crate) reports: &'a [TaskReport],
     /// Wall time of the run.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// Why the run stopped halfway ("the run was interrupted (SIGINT)"),
     /// if it did.
-    pub interrupted: Option<String>,
+    pub(crate) interrupted: Option<String>,
 }
 
 /// How a task's result shows in the graph and the page.
@@ -129,7 +129,7 @@ fn lines(n: usize) -> String {
 }
 
 /// Writes `<workdir>/report.html` (atomically) and returns its path.
-pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
+pub(crate) fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
     let path = run.layout.report();
     crate::fsutil::write_bytes_atomic(&path, render(run).as_bytes())
         .with_context(|| format!("cannot write the run report {}", path.display()))?;
@@ -137,7 +137,7 @@ pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
 }
 
 /// The page.
-pub fn render(run: &Run<'_>) -> String {
+pub(crate) fn render(run: &Run<'_>) -> String {
     let failed: Vec<&TaskReport> = run
         .reports
         .iter()

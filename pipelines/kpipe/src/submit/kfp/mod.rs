@@ -21,7 +21,7 @@
 //! read the run and refused one that is still running or succeeded; then
 //! the same follow.
 
-pub mod client;
+pub(crate) mod client;
 mod follow;
 mod v1;
 mod v2;
@@ -41,52 +41,52 @@ use follow::{Outcome, Run, RunView, follow};
 
 /// Where and how to submit.
 #[derive(Clone, Debug)]
-pub struct KfpOptions {
+pub(crate) struct KfpOptions {
     /// Base URL of the KFP API server (`http://ml-pipeline.kubeflow:8888`,
     /// or the UI's `…/pipeline` prefix behind Kubeflow's gateway).
-    pub url: String,
+    pub(crate) url: String,
     /// Which REST API.
-    pub api: KfpApi,
+    pub(crate) api: KfpApi,
     /// Bearer token (see [`super::token::kfp`]).
-    pub token: Option<SecretString>,
+    pub(crate) token: Option<SecretString>,
     /// Experiment of the run.
-    pub experiment: String,
+    pub(crate) experiment: String,
     /// Kubeflow profile namespace (multi-user installs).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Follow the run until it ends.
-    pub wait: bool,
+    pub(crate) wait: bool,
     /// Stop waiting (and terminate the run) after this long.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Kubernetes service account of the run.
-    pub service_account: Option<String>,
+    pub(crate) service_account: Option<String>,
     /// How often the run is read while waiting.
-    pub poll: Duration,
+    pub(crate) poll: Duration,
     /// Stream every step's log from its pod while waiting.
-    pub logs: Option<KfpLogs>,
+    pub(crate) logs: Option<KfpLogs>,
 }
 
 /// Where a KFP run's pods are, for their logs.
 #[derive(Clone, Debug)]
-pub struct KfpLogs {
+pub(crate) struct KfpLogs {
     /// The namespace KFP runs pods in: the profile namespace (multi-user),
     /// else KFP's own (`kubeflow`).
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// How often the pods are listed.
-    pub poll: Duration,
+    pub(crate) poll: Duration,
 }
 
 /// What one submission sends: the package KFP stores as a pipeline version
 /// and what the run carries.
 #[derive(Clone, Debug)]
-pub struct Submission {
+pub(crate) struct Submission {
     /// The pipeline's name.
-    pub pipeline: String,
+    pub(crate) pipeline: String,
     /// The Workflow (v1beta1) or IR (v2beta1) YAML, with declared defaults.
-    pub yaml: String,
+    pub(crate) yaml: String,
     /// `test-<pr>-<commit>`, else `<pipeline>-<unix seconds>` is used.
-    pub run_name: Option<String>,
+    pub(crate) run_name: Option<String>,
     /// The run's parameters: strings for v1beta1, typed for v2beta1.
-    pub parameters: Vec<(String, Value)>,
+    pub(crate) parameters: Vec<(String, Value)>,
 }
 
 impl From<&Prepared> for Submission {
@@ -167,7 +167,7 @@ pub(crate) trait Api {
 /// Uploads, creates the run and, with `wait`, follows it. SIGINT/SIGTERM
 /// are handled from the start: one that arrives before the run is created
 /// creates none, one that arrives during it terminates the run.
-pub async fn submit(what: &Submission, opts: &KfpOptions) -> anyhow::Result<End> {
+pub(crate) async fn submit(what: &Submission, opts: &KfpOptions) -> anyhow::Result<End> {
     let mut signals = Signals::install();
     match opts.api {
         KfpApi::V1 => {
@@ -217,7 +217,7 @@ async fn flow(
 /// Retries run `id` (KFP's retry of its failed steps) and, with `wait`,
 /// follows it. A run that is still running or that succeeded is refused
 /// before anything is sent, as is an unknown id.
-pub async fn retry(id: &str, opts: &KfpOptions) -> anyhow::Result<End> {
+pub(crate) async fn retry(id: &str, opts: &KfpOptions) -> anyhow::Result<End> {
     let mut signals = Signals::install();
     match opts.api {
         KfpApi::V1 => {

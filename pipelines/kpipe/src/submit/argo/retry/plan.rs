@@ -58,10 +58,10 @@ const PHASE_LABEL: &str = "workflows.argoproj.io/phase";
 /// Which succeeded steps run again besides the failed ones
 /// (`--restart-successful --node NAME…`): none when empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Restart {
+pub(crate) struct Restart {
     /// Each a node's display name (the step's name, `train`), its full
     /// name (`<workflow>.train`) or its id.
-    pub nodes: Vec<String>,
+    pub(crate) nodes: Vec<String>,
 }
 
 /// The retry of one workflow.
