@@ -9,8 +9,10 @@
 //! deterministic, so once the workflow runs again the controller would find
 //! a retried node's old pod and take its old result.
 
+mod graph;
 mod plan;
 mod pod_name;
+mod refusal;
 
 use anyhow::Context as _;
 use k8s_openapi::api::core::v1::Pod;
