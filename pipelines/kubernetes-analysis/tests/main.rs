@@ -4,6 +4,9 @@
 mod browser;
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
+/// What the fake Kubeflow Pipelines API servers of `submit_kfp` and
+/// `submit_kfp_v2` share, and `kpipe submit|retry --kfp` against them.
+mod kfp_fake;
 /// Kubeflow Pipelines v2 IR: kubernetes-analysis against kfp's reference IR
 /// and its Argo version, `kpipe lint` of IR files, kfp 2.17.3's own parsers.
 mod kfp_ir;

@@ -501,7 +501,7 @@ fn every_job_submits_the_pipeline_as_prow_runs_it() {
 /// KFP API server of that version.
 #[test]
 fn kfp_jobs_submit_through_either_api() {
-    use crate::submit_kfp::TOKEN;
+    use crate::kfp_fake::{Step, TOKEN, lock, yaml_value};
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // No Kubernetes API is used: a kubeconfig that would fail if it were.
     let kc = kubeconfig(tmp.path(), "http://127.0.0.1:1");
@@ -514,7 +514,7 @@ fn kfp_jobs_submit_through_either_api() {
     ];
 
     let (url, kfp, _rt) = crate::submit_kfp_v2::server(|k| {
-        k.script = vec![crate::submit_kfp_v2::Step::State("SUCCEEDED")];
+        k.script = vec![Step::State("SUCCEEDED")];
     });
     let jobs = generated(&["--kfp", &url]);
     let presubmit = &jobs["presubmits"][REPO][0];
@@ -528,18 +528,18 @@ fn kfp_jobs_submit_through_either_api() {
         "{stderr}"
     );
     {
-        let c = crate::submit_kfp_v2::lock(&kfp);
+        let c = lock(&kfp);
         assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
         assert_eq!(
             c.runs[0]["runtime_config"]["parameters"],
             json!({"pr": "1234", "commit": "0123abcdef"})
         );
         let ir = &c.uploads[0].yaml;
-        let spec = crate::submit_kfp::yaml_value(ir.split("\n---\n").next().unwrap_or(""));
+        let spec = yaml_value(ir.split("\n---\n").next().unwrap_or(""));
         assert_eq!(spec["schemaVersion"], "2.1.0", "{ir}");
     }
 
-    let (url, kfp, _rt) = crate::submit_kfp::server(|k| k.script = vec![Some("Succeeded")]);
+    let (url, kfp, _rt) = crate::submit_kfp::server(|k| k.script = vec![Step::State("Succeeded")]);
     let jobs = generated(&["--kfp", &url, "--kfp-api", "v1"]);
     let presubmit = &jobs["presubmits"][REPO][0];
     let args = strings(&presubmit["spec"]["containers"][0]["args"]);
@@ -547,7 +547,7 @@ fn kfp_jobs_submit_through_either_api() {
     let out = run_job(presubmit, &env, &kc, tmp.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let c = crate::submit_kfp::lock(&kfp);
+    let c = lock(&kfp);
     assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
     assert_eq!(
         c.runs[0]["pipeline_spec"]["parameters"],

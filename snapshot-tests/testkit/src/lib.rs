@@ -10,14 +10,19 @@
 //!   child's log lines ([`LogLines`]).
 //! - [`http`]: one raw HTTP/1.1 exchange with socket timeouts ([`exchange`]).
 //! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
-//!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]).
+//!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]), uploaded
+//!   files ([`form_file`]).
+//! - [`schema`]: closed JSON schemas, the real APIs' ([`swagger_validator`],
+//!   [`schema::close`]).
 
 pub mod http;
 pub mod process;
+pub mod schema;
 pub mod server;
 pub mod wait;
 
 pub use http::{Response, exchange};
-pub use process::{CommandExt, LogLines, RUN, exit_within, finish_within, output_within};
-pub use server::{kubeconfig, merge_patch, serve};
+pub use process::{CommandExt, LogLines, RUN, exit_within, finish_within, output_within, text};
+pub use schema::swagger_validator;
+pub use server::{FormFile, form_file, kubeconfig, merge_patch, serve};
 pub use wait::{WAIT, wait_until};

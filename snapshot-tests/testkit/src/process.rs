@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 /// loaded machine; nextest's per-test timeout usually ends a hang first.
 pub const RUN: Duration = Duration::from_secs(300);
 
+/// A process's output as text (lossy UTF-8), for messages and `contains`.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// [`output_within`] as a method: `Command::new(..).args(..).output_within(RUN)`.
 pub trait CommandExt {
     /// See [`output_within`].
