@@ -11,10 +11,13 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Value, json};
 
@@ -38,6 +41,14 @@ impl Api {
         match self {
             Api::V1 => "v1beta1",
             Api::V2 => "v2beta1",
+        }
+    }
+
+    /// The field that names an experiment.
+    pub(crate) fn experiment_name(self) -> &'static str {
+        match self {
+            Api::V1 => "name",
+            Api::V2 => "display_name",
         }
     }
 
@@ -104,6 +115,10 @@ pub(crate) struct Kfp {
 
 pub(crate) type Shared = Arc<Mutex<Kfp>>;
 pub(crate) type Params = Query<HashMap<String, String>>;
+/// A running fake: its URL, its state, and the runtime it lives on.
+pub(crate) type Fake = (String, Shared, tokio::runtime::Runtime);
+/// Starts a fake whose runs show these states in turn.
+pub(crate) type Start = fn(Vec<Step>) -> Fake;
 
 pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, Kfp> {
     s.lock().unwrap_or_else(|e| e.into_inner())
@@ -168,9 +183,75 @@ impl Kfp {
     }
 }
 
+/// How an API shows what an upload creates.
+#[derive(Debug)]
+pub(crate) struct Shapes {
+    /// The pipelines' id field.
+    pub(crate) pipeline_id: &'static str,
+    /// A version `id` of `pipeline`, named `name`.
+    pub(crate) version: fn(id: &str, pipeline: &str, name: &str) -> Value,
+    /// A pipeline `id` named `name` with its first `version`, uploaded
+    /// with the query `q`.
+    pub(crate) pipeline:
+        fn(id: &str, name: &str, version: &Value, q: &HashMap<String, String>) -> Value,
+    /// The API's own checks of an upload: its refusal.
+    pub(crate) accept: fn(&mut Kfp, &Upload) -> Option<Response>,
+}
+
+/// `app` with the API's upload routes (`pipelines/upload` and
+/// `pipelines/upload_version`): each upload is read strictly, checked as
+/// `shapes` says, recorded, and creates a pipeline (with its first version)
+/// or a version, refused as KFP refuses a name taken or an unknown pipeline.
+pub(crate) fn with_uploads(
+    app: Router<Shared>,
+    api: Api,
+    shapes: &'static Shapes,
+) -> Router<Shared> {
+    let mut app = app;
+    for path in ["pipelines/upload", "pipelines/upload_version"] {
+        app = app.route(
+            &format!("/apis/{}/{path}", api.version()),
+            post(move |State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
+                let mut c = lock(&s);
+                match upload_of(path, &q, &h, &body) {
+                    Ok(up) => (shapes.accept)(&mut c, &up).unwrap_or_else(|| create(&mut c, up, shapes)),
+                    Err(refusal) => *refusal,
+                }
+            }),
+        );
+    }
+    app
+}
+
+/// What an accepted upload creates.
+fn create(c: &mut Kfp, up: Upload, shapes: &Shapes) -> Response {
+    let name = up.query.get("name").cloned().unwrap_or_default();
+    let (path, q, yaml) = (up.path.clone(), up.query.clone(), up.yaml.clone());
+    c.uploads.push(up);
+    let version_id = format!("v-{}", c.versions.len() + 1);
+    if path.ends_with("upload_version") {
+        let pipeline = q.get("pipelineid").cloned().unwrap_or_default();
+        if let Some(refusal) = c.version_refused(&pipeline, &name, shapes.pipeline_id) {
+            return refusal;
+        }
+        let v = (shapes.version)(&version_id, &pipeline, &name);
+        c.versions.push((pipeline, v.clone(), yaml));
+        return axum::Json(v).into_response();
+    }
+    if c.pipelines.iter().any(|p| p["name"] == name.as_str()) {
+        return error(StatusCode::CONFLICT, "pipeline name already exists");
+    }
+    let id = format!("p-{}", c.pipelines.len() + 1);
+    let version = (shapes.version)(&version_id, &id, &name);
+    let p = (shapes.pipeline)(&id, &name, &version, &q);
+    c.versions.push((id, version, yaml));
+    c.pipelines.push(p.clone());
+    axum::Json(p).into_response()
+}
+
 /// The upload of `path` (`pipelines/upload…`), read strictly; KFP's
 /// refusal of a malformed one.
-pub(crate) fn upload_of(
+fn upload_of(
     path: &str,
     q: &HashMap<String, String>,
     h: &HeaderMap,
@@ -353,6 +434,49 @@ pub(crate) fn a_refusal_says_what_to_do(out: &Output, kfp: &Shared) {
         "{stderr}"
     );
     assert_eq!(lock(kfp).unauthorized, 1);
+}
+
+/// Each run of `cases` (the states `GET runs/{id}` shows in turn, the
+/// exit code, what kpipe says) ends `kpipe submit --wait` as it should;
+/// nothing is terminated, and the run is in the experiment asked for.
+pub(crate) fn ends_are_exit_codes(api: Api, start: Start, cases: &[(Vec<Step>, i32, &str)]) {
+    for (script, code, says) in cases {
+        let (url, kfp, _rt) = start(script.clone());
+        let out = submit(api, &url, Some(TOKEN), &["--wait", "--experiment", "ci"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(*code), "{script:?}: {stderr}");
+        assert!(stderr.contains(says), "{script:?}: {stderr}");
+        let c = lock(&kfp);
+        assert_eq!(c.experiments[0][api.experiment_name()], "ci");
+        assert!(c.terminated.is_empty());
+        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+    }
+}
+
+/// `--timeout 1` while the run is `running` terminates it, and the
+/// profile namespace (`-n team-ml`) goes with the upload. The fake, for
+/// the API's own checks.
+pub(crate) fn a_timeout_terminates(api: Api, start: Start, running: &'static str) -> Shared {
+    let (url, kfp, _rt) = start(vec![Step::State(running)]);
+    let out = submit(api, &url, Some(TOKEN), &["--timeout", "1", "-n", "team-ml"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    for says in [
+        "--timeout 1s: terminated run r-1",
+        "--timeout 1s expired before run r-1 finished; it was terminated",
+    ] {
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    {
+        let c = lock(&kfp);
+        assert_eq!(c.terminated, ["r-1"]);
+        assert_eq!(
+            c.uploads[0].query.get("namespace").map(String::as_str),
+            Some("team-ml")
+        );
+        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+    }
+    kfp
 }
 
 /// Prism's URL from `var` (`.ci/run` starts Prism serving `api`'s swagger

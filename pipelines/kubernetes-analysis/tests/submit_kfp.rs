@@ -13,66 +13,37 @@ use std::process::Output;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use kpipe_testkit::text;
 use serde_json::{Value, json};
 
-use crate::kfp_fake::{
-    Api, CREATED, Kfp, PR, Params, Shared, Step, TOKEN, a_new_version_then_the_same,
-    a_refusal_says_what_to_do, authorized, error, filter_equals, first_upload, lock, prism,
-    prism_wants_a_token, state, upload_of, yaml_value,
-};
+// The fake KFP both versions share, and kpipe against it.
+use crate::kfp_fake::*;
 
 /// The name a v1beta1 `filter` asks for.
 fn filter_name(q: &HashMap<String, String>) -> Option<String> {
     filter_equals(q, "op", "name")
 }
 
-fn upload(
-    s: &Shared,
-    path: &str,
-    q: &HashMap<String, String>,
-    h: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let mut c = lock(s);
-    let upload = match upload_of(path, q, h, body) {
-        Ok(u) => u,
-        Err(refusal) => return *refusal,
-    };
-    let yaml = upload.yaml.clone();
-    c.uploads.push(upload);
-    let name = q.get("name").cloned().unwrap_or_default();
-    if path.ends_with("upload_version") {
-        let pipeline = q.get("pipelineid").cloned().unwrap_or_default();
-        if let Some(refusal) = c.version_refused(&pipeline, &name, "id") {
-            return refusal;
-        }
-        let id = format!("v-{}", c.versions.len() + 1);
-        let v = json!({"id": id, "name": name, "created_at": CREATED,
-            "resource_references": [{"key": {"type": "PIPELINE", "id": pipeline}, "relationship": "OWNER"}]});
-        c.versions.push((pipeline, v.clone(), yaml));
-        return axum::Json(v).into_response();
-    }
-    if c.pipelines.iter().any(|p| p["name"] == name.as_str()) {
-        return error(StatusCode::CONFLICT, "pipeline name already exists");
-    }
-    let id = format!("p-{}", c.pipelines.len() + 1);
-    let vid = format!("v-{}", c.versions.len() + 1);
-    let version = json!({"id": vid, "name": name, "created_at": CREATED});
-    c.versions.push((id.clone(), version.clone(), yaml));
-    let p = json!({"id": id, "name": name, "created_at": CREATED, "default_version": version});
-    c.pipelines.push(p.clone());
-    axum::Json(p).into_response()
-}
+/// What v1beta1 uploads create: a pipeline with its first version as its
+/// `default_version`.
+static SHAPES: Shapes = Shapes {
+    pipeline_id: "id",
+    version: |id, pipeline, name| {
+        json!({"id": id, "name": name, "created_at": CREATED,
+            "resource_references": [{"key": {"type": "PIPELINE", "id": pipeline}, "relationship": "OWNER"}]})
+    },
+    pipeline: |id, name, version, _| json!({"id": id, "name": name, "created_at": CREATED, "default_version": version}),
+    accept: |_, _| None,
+};
 
 /// The fake v1beta1 API server set up by `setup`: its URL, its state, and
 /// the runtime it lives on.
-pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
+pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> Fake {
     let state = state(Api::V1, setup);
-    let app = Router::new()
+    let app = with_uploads(Router::new(), Api::V1, &SHAPES)
         .route(
             "/apis/v1beta1/pipelines",
             get(|State(s): State<Shared>, Query(q): Params| async move {
@@ -85,18 +56,6 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                     found.clear();
                 }
                 axum::Json(json!({"pipelines": found, "total_size": found.len()})).into_response()
-            }),
-        )
-        .route(
-            "/apis/v1beta1/pipelines/upload",
-            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
-                upload(&s, "pipelines/upload", &q, &h, &body)
-            }),
-        )
-        .route(
-            "/apis/v1beta1/pipelines/upload_version",
-            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
-                upload(&s, "pipelines/upload_version", &q, &h, &body)
             }),
         )
         .route(
@@ -297,7 +256,7 @@ fn an_upload_that_lost_a_race_uses_the_winners() {
 
 #[test]
 fn the_run_status_is_the_exit_code() {
-    for (script, code, says) in [
+    let cases = [
         (
             vec![Step::State("Running"), Step::State("Failed")],
             1,
@@ -318,40 +277,18 @@ fn the_run_status_is_the_exit_code() {
             4,
             "run r-1 was deleted while kpipe was waiting for it",
         ),
-    ] {
-        let (url, kfp, _rt) = server(|k| k.script = script.clone());
-        let out = kpipe(&url, Some(TOKEN), &["--wait", "--experiment", "ci"]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{script:?}: {stderr}");
-        assert!(stderr.contains(says), "{script:?}: {stderr}");
-        let c = lock(&kfp);
-        assert_eq!(c.experiments[0]["name"], "ci");
-        assert!(c.terminated.is_empty());
-        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
-    }
+    ];
+    ends_are_exit_codes(Api::V1, |script| server(|k| k.script = script), &cases);
 }
 
 #[test]
 fn a_timeout_terminates_the_run() {
-    let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("Running")]);
-    let out = kpipe(&url, Some(TOKEN), &["--timeout", "1", "-n", "team-ml"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(
-        stderr.contains("--timeout 1s: terminated run r-1"),
-        "{stderr}"
-    );
-    let c = lock(&kfp);
-    assert_eq!(c.terminated, ["r-1"]);
+    let kfp = a_timeout_terminates(Api::V1, |script| server(|k| k.script = script), "Running");
+    // The profile namespace owns the experiment.
     assert_eq!(
-        c.uploads[0].query.get("namespace").map(String::as_str),
-        Some("team-ml")
-    );
-    assert_eq!(
-        c.experiments[0]["resource_references"],
+        lock(&kfp).experiments[0]["resource_references"],
         json!([{"key": {"type": "NAMESPACE", "id": "team-ml"}, "relationship": "OWNER"}])
     );
-    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
 }
 
 #[test]

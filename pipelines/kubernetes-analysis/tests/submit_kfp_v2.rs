@@ -18,17 +18,14 @@ use std::process::{Command, Output, Stdio};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Map, Value, json};
 
-use crate::kfp_fake::{
-    Api, CREATED, KPIPE, Kfp, PR, Params, Shared, Step, TOKEN, a_new_version_then_the_same,
-    a_refusal_says_what_to_do, authorized, error, filter_equals, first_upload, lock, prism,
-    prism_wants_a_token, state, submit_command, upload_of, yaml_value,
-};
+// The fake KFP both versions share, and kpipe against it.
+use crate::kfp_fake::*;
 
 /// Every query parameter must be one the swagger declares for the call
 /// (grpc-gateway ignores the others).
@@ -53,58 +50,35 @@ fn check_query(c: &mut Kfp, method: &str, path: &str, q: &HashMap<String, String
     }
 }
 
-fn upload(
-    s: &Shared,
-    path: &str,
-    q: &HashMap<String, String>,
-    h: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let mut c = lock(s);
-    check_query(&mut c, "post", &format!("/apis/v2beta1/{path}"), q);
-    let upload = match upload_of(path, q, h, body) {
-        Ok(u) => u,
-        Err(refusal) => return *refusal,
-    };
-    // KFP 2.x reads the upload as IR: a PipelineSpec first.
-    let spec = yaml_value(upload.yaml.split("\n---\n").next().unwrap_or(""));
-    if spec["schemaVersion"] != "2.1.0" || !spec["root"]["dag"]["tasks"].is_object() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Failed to parse the pipeline spec: not v2 IR",
-        );
-    }
-    let yaml = upload.yaml.clone();
-    c.uploads.push(upload);
-    let name = q.get("name").cloned().unwrap_or_default();
-    if path.ends_with("upload_version") {
-        let pipeline = q.get("pipelineid").cloned().unwrap_or_default();
-        if let Some(refusal) = c.version_refused(&pipeline, &name, "pipeline_id") {
-            return refusal;
+/// What v2beta1 uploads create: a pipeline (in its namespace) whose first
+/// version KFP 2.x names after it. KFP 2.x reads an upload as IR: a
+/// PipelineSpec first.
+static SHAPES: Shapes = Shapes {
+    pipeline_id: "pipeline_id",
+    version: |id, pipeline, name| {
+        json!({"pipeline_id": pipeline, "pipeline_version_id": id, "name": name,
+            "display_name": name, "created_at": CREATED})
+    },
+    pipeline: |id, name, _, q| {
+        let mut p =
+            json!({"pipeline_id": id, "name": name, "display_name": name, "created_at": CREATED});
+        if let Some(ns) = q.get("namespace") {
+            p["namespace"] = json!(ns);
         }
-        let id = format!("v-{}", c.versions.len() + 1);
-        let v = json!({"pipeline_id": pipeline, "pipeline_version_id": id, "name": name,
-            "display_name": name, "created_at": CREATED});
-        c.versions.push((pipeline, v.clone(), yaml));
-        return axum::Json(v).into_response();
-    }
-    if c.pipelines.iter().any(|p| p["name"] == name.as_str()) {
-        return error(StatusCode::CONFLICT, "pipeline name already exists");
-    }
-    let id = format!("p-{}", c.pipelines.len() + 1);
-    let vid = format!("v-{}", c.versions.len() + 1);
-    // KFP 2.x names the first version after the pipeline.
-    let version = json!({"pipeline_id": id, "pipeline_version_id": vid, "name": name,
-        "display_name": name, "created_at": CREATED});
-    c.versions.push((id.clone(), version, yaml));
-    let mut p =
-        json!({"pipeline_id": id, "name": name, "display_name": name, "created_at": CREATED});
-    if let Some(ns) = q.get("namespace") {
-        p["namespace"] = json!(ns);
-    }
-    c.pipelines.push(p.clone());
-    axum::Json(p).into_response()
-}
+        p
+    },
+    accept: |c, up| {
+        check_query(c, "post", &format!("/apis/v2beta1/{}", up.path), &up.query);
+        let spec = yaml_value(up.yaml.split("\n---\n").next().unwrap_or(""));
+        let ir = spec["schemaVersion"] == "2.1.0" && spec["root"]["dag"]["tasks"].is_object();
+        (!ir).then(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "Failed to parse the pipeline spec: not v2 IR",
+            )
+        })
+    },
+};
 
 /// The run as `GET runs/{id}` shows it in `state`.
 fn run_in(run: &Value, state: &str) -> Value {
@@ -182,9 +156,9 @@ fn typed_as_declared(c: &mut Kfp, run: &Value) {
 
 /// The fake v2beta1 API server set up by `setup` (and the Kubernetes API of
 /// its cluster): its URL, its state, and the runtime it lives on.
-pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
+pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> Fake {
     let state = state(Api::V2, setup);
-    let app = Router::new()
+    let app = with_uploads(Router::new(), Api::V2, &SHAPES)
         .route(
             "/apis/v2beta1/pipelines/names/{name}",
             get(|State(s): State<Shared>, UrlPath(name): UrlPath<String>, Query(q): Params| async move {
@@ -196,18 +170,6 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                     Some(p) => axum::Json(p.clone()).into_response(),
                     None => error(StatusCode::NOT_FOUND, &format!("Failed to get a pipeline with name {name}: ResourceNotFoundError")),
                 }
-            }),
-        )
-        .route(
-            "/apis/v2beta1/pipelines/upload",
-            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
-                upload(&s, "pipelines/upload", &q, &h, &body)
-            }),
-        )
-        .route(
-            "/apis/v2beta1/pipelines/upload_version",
-            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
-                upload(&s, "pipelines/upload_version", &q, &h, &body)
             }),
         )
         .route(
@@ -486,7 +448,7 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
 
 #[test]
 fn the_run_state_and_its_tasks_are_the_exit_code() {
-    for (script, code, says) in [
+    let cases = [
         (
             vec![Step::State("RUNNING"), Step::State("FAILED")],
             1,
@@ -507,17 +469,8 @@ fn the_run_state_and_its_tasks_are_the_exit_code() {
             4,
             "run r-1 was deleted while kpipe was waiting for it",
         ),
-    ] {
-        let (url, kfp, _rt) = server(|k| k.script = script.clone());
-        let out = kpipe(&url, Some(TOKEN), &["--wait", "--experiment", "ci"]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{script:?}: {stderr}");
-        assert!(stderr.contains(says), "{script:?}: {stderr}");
-        let c = lock(&kfp);
-        assert_eq!(c.experiments[0]["display_name"], "ci");
-        assert!(c.terminated.is_empty());
-        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
-    }
+    ];
+    ends_are_exit_codes(Api::V2, |script| server(|k| k.script = script), &cases);
     // The failed task is named, with its message, in the progress lines.
     let (url, _kfp, _rt) = server(|k| k.script = vec![Step::State("FAILED")]);
     let stderr = text(&kpipe(&url, Some(TOKEN), &["--wait"]).stderr);
@@ -529,20 +482,8 @@ fn the_run_state_and_its_tasks_are_the_exit_code() {
 
 #[test]
 fn a_timeout_terminates_the_run() {
-    let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("RUNNING")]);
-    let out = kpipe(&url, Some(TOKEN), &["--timeout", "1", "-n", "team-ml"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(
-        stderr.contains("--timeout 1s: terminated run r-1"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("--timeout 1s expired before run r-1 finished; it was terminated"),
-        "{stderr}"
-    );
+    let kfp = a_timeout_terminates(Api::V2, |script| server(|k| k.script = script), "RUNNING");
     let c = lock(&kfp);
-    assert_eq!(c.terminated, ["r-1"]);
     assert!(
         c.requests
             .contains(&"POST /apis/v2beta1/runs/r-1:terminate".to_owned()),
@@ -550,12 +491,7 @@ fn a_timeout_terminates_the_run() {
         c.requests
     );
     // The profile namespace goes with the pipeline and the experiment.
-    assert_eq!(
-        c.uploads[0].query.get("namespace").map(String::as_str),
-        Some("team-ml")
-    );
     assert_eq!(c.experiments[0]["namespace"], "team-ml");
-    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
 }
 
 #[test]
