@@ -1,4 +1,4 @@
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,12 +10,28 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn kpipe(args: &[&str]) -> Output {
+/// `kpipe ARGS…`, to its end.
+pub(crate) fn kpipe(args: &[&str]) -> Output {
     Command::new(KPIPE).args(args).output_within(RUN)
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `kpipe lint` of each `(what, broken copy of original, path, needle)`
+/// exits 1, and the line of its output that mentions `needle` names `path`.
+pub(crate) fn lint_names_each_path(original: &str, cases: &[(&str, String, &str, &str)]) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (what, broken, path, needle) in cases {
+        assert_ne!(broken, original, "{what}: replacement did not apply");
+        let file = dir.path().join("broken.yaml");
+        std::fs::write(&file, broken).unwrap_or_else(|e| panic!("{e}"));
+        let out = kpipe(&["lint", &file.to_string_lossy()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
+        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
+    }
 }
 
 /// Writes `content` to a file in a fresh temporary directory.
@@ -105,18 +121,7 @@ fn lint_rejects_broken_copies_naming_the_path() {
             "`main`",
         ),
     ];
-    for (what, broken, path, needle) in cases {
-        assert_ne!(broken, original, "{what}: replacement did not apply");
-        let (_dir, file) = temp_file(&broken);
-        let out = kpipe(&["lint", &file.to_string_lossy()]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
-        let line = err
-            .lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
-        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
-    }
+    lint_names_each_path(&original, &cases);
 }
 
 #[test]

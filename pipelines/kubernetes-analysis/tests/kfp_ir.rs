@@ -1,14 +1,15 @@
-use kpipe_testkit::CommandExt;
+use kpipe_testkit::{CommandExt, text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use kpipe_compiler::lint::{LintIssue, lint_kfp, parse_yaml_documents};
 use kpipe_compiler::{CompileOptions, DiagnosticKind, KfpFeature, KfpOptions, Target};
 use kpipe_pipelines::kubernetes_analysis;
 use serde_json::{Value, json};
 
-const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
+use crate::cli::{kpipe, lint_names_each_path};
+use crate::kubernetes_analysis::closure;
 
 /// kfp 2.17.3's IR of the kubernetes-analysis shape (`fixtures/reference/kfp2/`).
 fn reference_path() -> PathBuf {
@@ -34,16 +35,6 @@ fn kfp_compiled() -> kpipe_compiler::Compiled {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     }
-}
-
-fn kpipe(args: &[&str]) -> Output {
-    Command::new(KPIPE)
-        .args(args)
-        .output_within(kpipe_testkit::RUN)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Every executor task of an IR, across its DAGs, with the tasks it waits
@@ -85,22 +76,6 @@ fn task_graph(spec: &Value) -> BTreeMap<String, BTreeSet<String>> {
     }
     let mut out = BTreeMap::new();
     walk(components, &spec["root"]["dag"], &mut out);
-    out
-}
-
-/// Every (ancestor, task) pair.
-fn closure(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for task in g.keys() {
-        let mut stack: Vec<&String> = g[task].iter().collect();
-        let mut seen = BTreeSet::new();
-        while let Some(d) = stack.pop() {
-            if seen.insert(d.clone()) {
-                out.insert((d.clone(), task.clone()));
-                stack.extend(g.get(d).into_iter().flatten());
-            }
-        }
-    }
     out
 }
 
@@ -364,24 +339,9 @@ fn lint_rejects_broken_copies_of_the_reference() {
             "dependencies form a cycle: ",
         ),
     ];
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for (what, broken, path, needle) in cases {
-        assert_ne!(broken, original, "{what}: replacement did not apply");
-        let file = dir.path().join("broken.yaml");
-        std::fs::write(&file, &broken).unwrap_or_else(|e| panic!("{e}"));
-        let out = kpipe(&["lint", &file.to_string_lossy()]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
-        let line = err
-            .lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
-        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
-    }
+    lint_names_each_path(&original, &cases);
 }
 
-/// `--kind`, `--schedule` and `--argo` shape Argo output only; `--image`
-/// applies to both targets.
 #[test]
 fn compile_target_kfp_takes_the_image_and_ignores_argo_options() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

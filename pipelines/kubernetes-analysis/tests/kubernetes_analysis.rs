@@ -143,8 +143,8 @@ fn dag(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// Every (ancestor, task) pair.
-fn closure(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<(String, String)> {
+/// Every (ancestor, task) pair of the graph `g` (each task's dependencies).
+pub(crate) fn closure(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for task in g.keys() {
         let mut stack: Vec<&String> = g[task].iter().collect();

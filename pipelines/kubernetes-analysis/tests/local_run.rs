@@ -1,7 +1,7 @@
 //! `kpipe run --local` end to end with the real kpipe-step, on the embedded
 //! defaults; and a forced failure that must stop the failed step's dependants.
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -77,10 +77,6 @@ pub(crate) fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
         .arg(format!("--step-binary={}", step.display()))
         .args(extra)
         .output_within(RUN)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]

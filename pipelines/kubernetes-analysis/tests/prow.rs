@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use serde_json::{Map, Value, json};
 
 use crate::submit_argo::{Event, SUFFIX, apiserver, kubeconfig, lock};
+use kpipe_testkit::schema::{errors, validator};
 use kpipe_testkit::{CommandExt, RUN};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
@@ -101,7 +102,7 @@ fn job_mut(schema: &mut Value) -> &mut Value {
 fn pod_spec_schema() -> Value {
     let mut spec: Value = serde_json::from_str(&fixture("prowjob-pod_spec.openapi.json"))
         .unwrap_or_else(|e| panic!("{e}"));
-    crate::submit_argo::close(&mut spec);
+    kpipe_testkit::schema::close(&mut spec);
     if let Some(items) = spec["properties"]["containers"]["items"].as_object_mut() {
         items.remove("required");
     }
@@ -173,19 +174,6 @@ fn plugins_schema() -> Value {
     external["additionalProperties"]["items"]["required"] = json!(["name"]);
     schema["properties"]["external_plugins"] = external;
     schema
-}
-
-fn validator(schema: &Value) -> jsonschema::Validator {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .build(schema)
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
-    v.iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 fn kpipe_prow(args: &[&str]) -> Output {

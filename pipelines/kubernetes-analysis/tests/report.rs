@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Value, json};
 
 use crate::browser::{TASKS, assert_passes, out_dir};
@@ -19,10 +19,6 @@ use crate::local_run::{run as ka_run, step_binary};
 /// A page expression: no two elements share an id (the drawing's ids are
 /// prefixed so that they never clash with the page's).
 const UNIQUE_IDS: &str = "(ids => new Set(ids).size === ids.length)(Array.from(document.querySelectorAll('[id]'), e => e.id))";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A fresh directory under the browser output directory (kept for review).
 fn workdir(name: &str) -> PathBuf {
