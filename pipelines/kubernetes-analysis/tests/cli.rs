@@ -15,14 +15,16 @@ pub(crate) fn kpipe(args: &[&str]) -> Output {
     Command::new(KPIPE).args(args).output_within(RUN)
 }
 
-/// `kpipe lint` of each `(what, broken copy of original, path, needle)`
-/// exits 1, and the line of its output that mentions `needle` names `path`.
-pub(crate) fn lint_names_each_path(original: &str, cases: &[(&str, String, &str, &str)]) {
+/// `kpipe lint` of each broken copy of `original` — `(what, text, its
+/// replacement, path, needle)`: the first `text` replaced — exits 1, and
+/// the line of its output that mentions `needle` names `path`.
+pub(crate) fn lint_names_each_path(original: &str, cases: &[(&str, &str, &str, &str, &str)]) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for (what, broken, path, needle) in cases {
+    for (what, from, to, path, needle) in cases {
+        let broken = original.replacen(from, to, 1);
         assert_ne!(broken, original, "{what}: replacement did not apply");
         let file = dir.path().join("broken.yaml");
-        std::fs::write(&file, broken).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, &broken).unwrap_or_else(|e| panic!("{e}"));
         let out = kpipe(&["lint", &file.to_string_lossy()]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{what}: {err}");
@@ -81,42 +83,39 @@ fn lint_accepts_what_compile_writes() {
 #[test]
 fn lint_rejects_broken_copies_naming_the_path() {
     let original = reference();
-    let cases: [(&str, String, &str, &str); 5] = [
+    let cases = [
         (
             "misspelt key",
-            original.replacen("imagePullPolicy: Always", "imagePulPolicy: Always", 1),
+            "imagePullPolicy: Always",
+            "imagePulPolicy: Always",
             "spec.templates[0](build-image).container",
             "imagePulPolicy",
         ),
         (
             "wrong type",
-            original.replacen("defaultMode: 384", "defaultMode: rw-------", 1),
+            "defaultMode: 384",
+            "defaultMode: rw-------",
             "spec.templates[0](build-image).volumes[3](ssh-key).secret.defaultMode",
             "is not of type",
         ),
         (
             "dependency on a missing task",
-            original.replacen(
-                "dependencies: [checkout, predict, train]",
-                "dependencies: [checkout, predict, trian]",
-                1,
-            ),
+            "dependencies: [checkout, predict, train]",
+            "dependencies: [checkout, predict, trian]",
             "spec.templates[3](kubernetes-analysis).dag.tasks[0](build-image).dependencies",
             "`trian`",
         ),
         (
             "cycle",
-            original.replacen(
-                "dependencies: [checkout]",
-                "dependencies: [checkout, rollout]",
-                1,
-            ),
+            "dependencies: [checkout]",
+            "dependencies: [checkout, rollout]",
             "spec.templates[3](kubernetes-analysis).dag.tasks",
             "cycle: ",
         ),
         (
             "missing entrypoint",
-            original.replacen("entrypoint: kubernetes-analysis", "entrypoint: main", 1),
+            "entrypoint: kubernetes-analysis",
+            "entrypoint: main",
             "spec.entrypoint",
             "`main`",
         ),
