@@ -12,9 +12,11 @@
 //! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
 //!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]), uploaded
 //!   files ([`form_file`]).
+//! - [`fuzz`]: JSON of any shape for property tests ([`fuzz::any_json`]).
 //! - [`schema`]: closed JSON schemas, the real APIs' ([`swagger_validator`],
 //!   [`schema::close`]).
 
+pub mod fuzz;
 pub mod http;
 pub mod process;
 pub mod schema;
