@@ -7,9 +7,8 @@
 #   steps/benches/model-quality.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-steps --bin kpipe-step
-step="$CARGO_TARGET_DIR/release/kpipe-step"
+. steps/benches/common.sh
+step="$(release_step)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for seed in 1 2 3; do

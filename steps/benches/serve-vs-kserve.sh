@@ -11,14 +11,9 @@
 # scikit-learn into ~/.cache/kpipe-bench/kserve-venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv="${KSERVE_VENV:-$HOME/.cache/kpipe-bench/kserve-venv}"
-if ! "$venv/bin/python" -c 'import kserve, sklearn' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'kserve==0.21.*' 'scikit-learn==1.5.2'
-fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-steps --bin kpipe-step
-step="$CARGO_TARGET_DIR/release/kpipe-step"
+. steps/benches/common.sh
+venv="$(bench_venv KSERVE_VENV kserve-venv 'kserve, sklearn' 'kserve==0.21.*' 'scikit-learn==1.5.2')"
+step="$(release_step)"
 train=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
 work="$(mktemp -d)"
 pids=()

@@ -9,14 +9,9 @@
 # ~/.cache/kpipe-bench/keras-venv on first use; needs hyperfine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv="${KERAS_VENV:-$HOME/.cache/kpipe-bench/keras-venv}"
-if ! "$venv/bin/python" -c 'import tensorflow, sklearn' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'tensorflow-cpu==2.18.*' 'scikit-learn==1.5.2'
-fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-steps --bin kpipe-step
-step="$CARGO_TARGET_DIR/release/kpipe-step"
+. steps/benches/common.sh
+venv="$(bench_venv KERAS_VENV keras-venv 'tensorflow, sklearn' 'tensorflow-cpu==2.18.*' 'scikit-learn==1.5.2')"
+step="$(release_step)"
 train=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
