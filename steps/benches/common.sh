@@ -1,7 +1,11 @@
-# What the benchmark scripts share; sourced from the repository root (each
-# script cds there first), not run.
+# What the benchmark scripts share; sourced (`. "$(dirname "$0")/common.sh"`),
+# not run. It moves to the repository root, where the scripts' paths start.
 
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# The bundled release notes: training (1.14-1.27) and dev (1.28-1.33).
+train_notes=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
+dev_notes=pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl
 
 # bench_venv VAR NAME MODULES PACKAGE...: the Python virtual environment in
 # $VAR, else ~/.cache/kpipe-bench/NAME, with PACKAGEs installed the first

@@ -8,9 +8,7 @@
 #
 # Installs scikit-learn into ~/.cache/kpipe-bench/sk-venv on first use.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. steps/benches/common.sh
+. "$(dirname "$0")/common.sh"
 venv="$(bench_venv SK_VENV sk-venv sklearn 'scikit-learn==1.5.2')"
 exec "$venv/bin/python" steps/benches/model_ceiling.py \
-  pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl \
-  pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl
+  "$train_notes" "$dev_notes"
