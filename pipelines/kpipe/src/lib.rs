@@ -94,6 +94,12 @@
 //! - **The CLI is a library.** [`App`] is the command line for whatever
 //!   pipelines and steps you register; the `kpipe` binary of this repository
 //!   is one such app (with kubernetes-analysis and the examples).
+//! - **The step runtime is a crate of its own.** What runs inside every
+//!   container (`kpipe-runtime`: [`Steps`], [`Context`], [`StepArgs`],
+//!   [`fsutil`]) is not what runs on a laptop (this crate: the command line,
+//!   local runs and their report, submission, Prow jobs). A step binary can
+//!   depend on it alone; here it is re-exported as [`step`]. The app side's
+//!   internals (report, submit, prow) are private: [`App`] is their API.
 //! - **Light by default for compile-only use.** The `submit` feature
 //!   (default) brings kube, reqwest, rustls and tokio; without it nothing of
 //!   those is linked.
