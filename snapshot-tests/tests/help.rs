@@ -1,5 +1,7 @@
 use insta::assert_snapshot;
 
+/// The long help of `cmd` and of every subcommand under it, at any depth
+/// (`kpipe-image-build`), named by their path.
 fn render(mut cmd: clap::Command, prefix: &str) -> Vec<(String, String)> {
     cmd.build();
     let mut out = vec![(prefix.to_owned(), cmd.render_long_help().to_string())];
@@ -7,11 +9,13 @@ fn render(mut cmd: clap::Command, prefix: &str) -> Vec<(String, String)> {
         if sub.get_name() == "help" {
             continue;
         }
-        let mut sub = sub.clone();
-        out.push((
-            format!("{prefix}-{}", sub.get_name()),
-            sub.render_long_help().to_string(),
-        ));
+        let name = format!("{prefix}-{}", sub.get_name());
+        if sub.has_subcommands() {
+            out.extend(render(sub.clone(), &name));
+        } else {
+            let mut sub = sub.clone();
+            out.push((name, sub.render_long_help().to_string()));
+        }
     }
     out
 }

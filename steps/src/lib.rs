@@ -10,7 +10,6 @@ pub mod git;
 pub mod github;
 pub mod http;
 pub mod ml;
-pub mod oci;
 pub mod secret;
 pub mod serve;
 

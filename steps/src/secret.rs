@@ -48,9 +48,8 @@ mod tests {
     use crate::bot::{Bot, Predictor};
     use crate::git::Auth;
     use crate::github::{Backoff, GithubClient, Token};
-    use crate::oci::credentials::Credentials;
-    use crate::oci::reference::Reference;
-    use crate::oci::registry::Pusher;
+    use kpipe_oci::Reference;
+    use kpipe_oci::registry::{Client, Credentials};
 
     const SECRET: &str = "s3cr3t-value-that-must-not-show";
 
@@ -89,17 +88,16 @@ mod tests {
         assert_redacted("Bot", format!("{bot:?}"));
         let repo = crate::bot::github::Repo::new(bot.http.clone(), &bot.api, &token, "o/r", false);
         assert_redacted("bot::github::Repo", format!("{repo:?}"));
-        let auth = Auth {
-            ssh_key: None,
-            token: Some(SecretString::from(SECRET)),
-        };
+        let auth =
+            Auth::new(None, Some(SecretString::from(SECRET))).unwrap_or_else(|e| panic!("{e:#}"));
         assert_redacted("git::Auth", format!("{auth:?}"));
         let credentials = Credentials::new("user", SecretString::from(SECRET));
         assert_redacted("Credentials", format!("{credentials:?}"));
         let reference = Reference::parse("ghcr.io/kpipe/x").unwrap_or_else(|e| panic!("{e:#}"));
-        let pusher =
-            Pusher::new(reference, Some(credentials), false).unwrap_or_else(|e| panic!("{e:#}"));
-        assert_redacted("Pusher", format!("{pusher:?}"));
+        let http = crate::http::client(std::time::Duration::from_secs(1))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let client = Client::new(http, reference, Some(credentials), false);
+        assert_redacted("registry Client", format!("{client:?}"));
         let map: BTreeMap<&str, SecretString> = [("k", SecretString::from(SECRET))].into();
         assert_redacted("SecretString", format!("{map:?}"));
     }

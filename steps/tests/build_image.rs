@@ -1,10 +1,11 @@
 //! `build-image`: the OCI image checked with real tools. The registry test
-//! needs Debian's docker-registry, skopeo and umoci (`.ci/run` installs them);
-//! the error cases run everywhere.
+//! needs Debian's docker-registry, skopeo and umoci, the serving test podman
+//! with runc (`.ci/run` installs them); the error cases run everywhere.
 
+use kpipe_testkit::oci::{PODMAN_RUN, Registry, free_port, podman};
 use kpipe_testkit::{CommandExt, RUN};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kpipe-step");
 
@@ -122,59 +123,10 @@ fn bad_input_fails_clearly() {
     assert!(!err(&out).contains("Tagged"), "nothing reported as pushed");
 }
 
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(5055)
-}
-
-fn registry() -> Registry {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let port = free_port();
-    let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .ok();
-    let child = Command::new("docker-registry")
-        .args(["serve", &config.to_string_lossy()])
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"));
-    let addr = format!("127.0.0.1:{port}");
-    kpipe_testkit::wait_until(
-        &format!("docker-registry to listen on {addr}"),
-        kpipe_testkit::WAIT,
-        || std::net::TcpStream::connect(&addr).ok(),
-    );
-    Registry {
-        child,
-        addr,
-        _dir: dir,
-    }
-}
-
 #[test]
 #[ignore = "needs docker-registry, skopeo and umoci (.ci/run installs them)"]
 fn pushes_to_a_real_registry_and_real_tools_agree() {
-    let reg = registry();
+    let reg = Registry::start();
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let model = crate::serve::model();
     let image = format!("{}/kpipe/serving", reg.addr);
@@ -281,6 +233,79 @@ fn pushes_to_a_real_registry_and_real_tools_agree() {
         assert!(rootfs.join("model/kpipe-model.json").is_file());
         assert!(rootfs.join("model/weights.bin").is_file());
     }
+}
+
+/// Removes a podman container when dropped (the test failed or not).
+struct Container<'a> {
+    root: &'a Path,
+    name: String,
+}
+
+impl Drop for Container<'_> {
+    fn drop(&mut self) {
+        let _ = podman(self.root)
+            .args(["rm", "--force", &self.name])
+            .output_within(RUN);
+    }
+}
+
+#[test]
+#[ignore = "needs podman with runc (.ci/run installs it)"]
+fn the_serving_image_answers_predict_under_podman() {
+    // Lower case: podman names the image after the layout's path.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("kpipe-serving-{}", std::process::id()))
+        .rand_bytes(0)
+        .tempdir()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let layout = tmp.path().join("serving");
+    let out = build(
+        crate::serve::model(),
+        &layout,
+        &["--image=localhost/kpipe/serving", "--tag=abc", "--pr=1"],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let root = tmp.path().join("podman");
+    let port = free_port();
+    let name = format!("kpipe-serving-test-{}", std::process::id());
+    let container = Container {
+        root: &root,
+        name: name.clone(),
+    };
+    // The image's own entrypoint and command (serve --model /model), on a
+    // free port of the host's network.
+    let started = podman(&root)
+        .args(PODMAN_RUN)
+        .args(["--detach", "--network=host", &format!("--name={name}")])
+        .arg(format!("oci:{}:abc", layout.display()))
+        .args(["--model=/model", &format!("--port={port}")])
+        .output_within(RUN);
+    assert!(started.status.success(), "{}", err(&started));
+    let body = r#"{"text":"Fixed a panic in the kubelet when a pod is deleted twice"}"#;
+    let request = format!(
+        "POST /v1/models/kubernetes-analysis:predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = kpipe_testkit::wait_until(
+        "the serving container to answer :predict",
+        kpipe_testkit::WAIT,
+        || {
+            let r = kpipe_testkit::exchange(
+                port,
+                request.as_bytes(),
+                std::time::Duration::from_secs(10),
+            );
+            // 0: not listening yet; 503: listening, the model still loading.
+            (r.status != 0 && r.status != 503).then_some(r)
+        },
+    );
+    let logs = podman(&root).args(["logs", &name]).output_within(RUN);
+    assert_eq!(answer.status, 200, "{answer:?}\n{}", err(&logs));
+    let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+    let p = v["result"].as_f64().unwrap_or(-1.0);
+    assert!((0.0..=1.0).contains(&p), "{}", answer.body);
+    assert!(v["bug"].is_boolean(), "{}", answer.body);
+    drop(container);
 }
 
 /// A registry on 127.0.0.1 that wants a bearer token (Docker Hub's

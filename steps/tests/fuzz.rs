@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
+use kpipe_oci::Reference;
+use kpipe_oci::registry::challenge::Challenge;
 use kpipe_steps::bot::signature::{self, Secrets};
 use kpipe_steps::bot::{self, Bot, Predictor};
 use kpipe_steps::data::{bulk, github_item, release_note};
@@ -23,8 +25,6 @@ use kpipe_steps::ml::metrics::Metrics;
 use kpipe_steps::ml::model::{Manifest, Model};
 use kpipe_steps::ml::net_config::NetConfig;
 use kpipe_steps::ml::weights::Weights;
-use kpipe_steps::oci::challenge::Challenge;
-use kpipe_steps::oci::reference::Reference;
 use kpipe_testkit::fuzz;
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -10,8 +10,15 @@
 //! | `Piece::Retries`                     | `{{retries}}`                                 |
 //! | `Value::Param(p)`                    | `{{workflow.parameters.p}}`                   |
 //! | `Value::Output(t.o)`                 | `{{tasks.t.outputs.parameters.o}}`            |
-//! | text, bool, `==`/`!=` of integers    | `'A' == 'B'` (compared as text)               |
-//! | numbers (orderings, floats)          | `A > B` (compared as numbers)                 |
+//! | text, bool; `==`/`!=` of integer parameters and literals | `'A' == 'B'` (compared as text) |
+//! | other numbers (orderings, floats, outputs, loop items)   | `A > B` (compared as numbers)   |
+//!
+//! A literal of a number or boolean is written in its kind's canonical
+//! spelling (`010` → `10`, ` true` → `true`), as the binder spells every
+//! parameter's value, so comparing the two as text is comparing them as
+//! values — and exact for integers past 2^53, which govaluate's float64
+//! would round. An output or a loop item may be spelled any way (`07`), so
+//! integers that are not both parameters or literals compare as numbers.
 
 use crate::ir::{CmpOp, Cond, Kind, Piece, Pieces, TaskNode, Value};
 
@@ -61,12 +68,21 @@ pub(crate) fn cond(c: &Cond) -> String {
             left,
             right,
         } => {
+            let canonical = |v: &Value| matches!(v, Value::Literal(_) | Value::Param(_));
             let as_text = match kind {
                 Kind::String | Kind::Bool => true,
-                Kind::Integer => matches!(op, CmpOp::Eq | CmpOp::Ne),
+                Kind::Integer => {
+                    matches!(op, CmpOp::Eq | CmpOp::Ne) && canonical(left) && canonical(right)
+                }
                 Kind::Float => false,
             };
-            let (l, r) = (dag_expr(left), dag_expr(right));
+            let side = |v: &Value| match v {
+                Value::Literal(l) if *kind != Kind::String => {
+                    kind.canonical(l).unwrap_or_else(|| l.clone())
+                }
+                v => dag_expr(v),
+            };
+            let (l, r) = (side(left), side(right));
             if as_text {
                 format!("'{l}' {} '{r}'", op.symbol())
             } else {
@@ -76,5 +92,38 @@ pub(crate) fn cond(c: &Cond) -> String {
         Cond::And(a, b) => format!("({}) && ({})", cond(a), cond(b)),
         Cond::Or(a, b) => format!("({}) || ({})", cond(a), cond(b)),
         Cond::Not(a) => format!("!({})", cond(a)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_compare_as_text_only_when_both_sides_are_spelled_canonically() {
+        let p = crate::Pipeline::new("p");
+        let rows = p.int_param("rows", 3);
+        let flag = p.bool_param("flag", false);
+        let by_hand = |kind, left: Value, right: &str| Cond::compare(CmpOp::Eq, kind, left, right);
+        for (c, argo) in [
+            (rows.eq(10), "'{{workflow.parameters.rows}}' == '10'"),
+            (
+                by_hand(Kind::Integer, Value::from(&rows), "010"),
+                "'{{workflow.parameters.rows}}' == '10'",
+            ),
+            (
+                by_hand(Kind::Bool, Value::from(&flag), " true"),
+                "'{{workflow.parameters.flag}}' == 'true'",
+            ),
+            (by_hand(Kind::Integer, Value::Item, "07"), "{{item}} == 7"),
+            (
+                by_hand(Kind::Float, Value::item_field("rate"), "0.50"),
+                "{{item.rate}} == 0.5",
+            ),
+            (rows.gt(9), "{{workflow.parameters.rows}} > 9"),
+            (Cond::text_eq(Value::Item, "007"), "'{{item}}' == '007'"),
+        ] {
+            assert_eq!(cond(&c), argo, "{}", c.describe());
+        }
     }
 }

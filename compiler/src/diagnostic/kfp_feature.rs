@@ -98,6 +98,12 @@ pub enum KfpFeature {
         /// The policy.
         policy: &'static str,
     },
+    /// A retry backoff with a fraction of a second: KFP's backend hands Argo
+    /// the durations' whole seconds only (`Duration.Seconds`).
+    BackoffSeconds {
+        /// The durations, as the IR writes them (`0.5s`, max `2.5s`).
+        durations: String,
+    },
     /// Memoization's config map, maximum age or computed key: KFP caches by
     /// its own key over the task's inputs, without expiry.
     Memoize {
@@ -130,6 +136,7 @@ impl KfpFeature {
                 | Self::WorkflowMetadata
                 | Self::Schedule
                 | Self::RetryPolicy { .. }
+                | Self::BackoffSeconds { .. }
                 | Self::Memoize { .. }
                 | Self::OptionalOutput { .. }
                 | Self::ReadOnlyMount { .. }
@@ -184,6 +191,9 @@ impl KfpFeature {
             Self::RetryPolicy { policy } => format!(
                 "retry policy `{policy}` is dropped; KFP retries when the container fails (Argo's OnFailure)"
             ),
+            Self::BackoffSeconds { durations } => format!(
+                "its retry backoff ({durations}) is not in whole seconds; KFP's backend waits whole seconds, dropping the fraction (0.5s waits 0s)"
+            ),
             Self::Memoize { detail } => format!(
                 "memoization loses its {detail}; KFP caches by a key over the task's inputs and never expires it"
             ),
@@ -237,6 +247,9 @@ impl KfpFeature {
             Self::WorkflowMetadata => "label the run or experiment instead".to_owned(),
             Self::Schedule => "create a recurring run for the uploaded pipeline".to_owned(),
             Self::RetryPolicy { .. } => "make the step's own failures retryable".to_owned(),
+            Self::BackoffSeconds { .. } => {
+                "give the backoff's duration and maximum in whole seconds".to_owned()
+            }
             Self::Memoize { .. } => "KFP's cache is keyed by inputs, so equal inputs reuse outputs".to_owned(),
             Self::OptionalOutput { .. } => "write the output (empty if need be) on every success".to_owned(),
             Self::ReadOnlyMount { .. } => "do not write to it from the step".to_owned(),

@@ -236,6 +236,7 @@ impl Pipeline {
         };
         let mut node = TaskNode::new(name.to_owned(), location, Vec::new(), step.image());
         node.uses_step_program = uses_step_program;
+        node.settings.code_version = step.code_version();
         let (args, out) = {
             let mut io = Io {
                 node: &mut node,

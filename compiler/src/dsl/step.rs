@@ -49,6 +49,12 @@ pub trait Step {
     fn image(&self) -> Option<String> {
         None
     }
+
+    /// The version of the step's code ([`Task::code_version`](crate::Task::code_version));
+    /// `None`: the program's bytes decide.
+    fn code_version(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Renders a step's argument struct as the container's `args`.

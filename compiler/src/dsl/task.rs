@@ -258,6 +258,17 @@ impl<O> Task<O> {
         self.edit(|n| n.settings.looped = Some((Loop::Param(list), location)))
     }
 
+    /// Declares the version of the step's code, as Flyte's
+    /// `cache_version` and Dagster's `code_version` do: a local run's
+    /// cache keys the step by it instead of by the program's bytes, so
+    /// rebuilding the program for another step's sake does not run this
+    /// one again. Change it when the step's code changes. Without it, any
+    /// change to the program runs the step again (the safe default).
+    pub fn code_version(self, version: impl Into<String>) -> Self {
+        let version = version.into();
+        self.edit(|n| n.settings.code_version = Some(version))
+    }
+
     /// Caches the task's outputs (Argo memoization).
     #[track_caller]
     pub fn memoize(self, memoize: Memoize) -> Self {

@@ -17,7 +17,6 @@ use super::spec::{
     SCHEMA_VERSION, TaskInfo, TaskInputs, TaskOutputArtifact, TaskOutputParameter, TriggerPolicy,
 };
 use super::{Problem, check, executor, kubernetes, retry, types};
-use crate::diagnostic::KfpFeature;
 use crate::ir::{PipelineData, TaskNode};
 use crate::options::KfpOptions;
 
@@ -58,10 +57,8 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> Lowered {
             platform.insert(exec_name(t), config);
         }
         if let Some(r) = &t.settings.retry {
-            let (policy, dropped) = retry::policy(r);
-            if let Some(policy) = dropped {
-                found.push(KfpFeature::RetryPolicy { policy });
-            }
+            let (policy, lost) = retry::policy(r);
+            found.extend(lost);
             retry_policies.insert(t.name.clone(), policy);
         }
         found.extend(check::task(t, index.is_none()));

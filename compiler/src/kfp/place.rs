@@ -128,8 +128,18 @@ impl Plan<'_> {
                         Some(Channel::TaskParam(o.0.task, o.0.output.clone()))
                     }
                     Value::Param(p) => {
-                        item.name = format!("pipelinechannel--{}-loop-item", p.0.name);
-                        Some(Channel::Param(p.0.name.clone()))
+                        // KFP's driver iterates over a LIST value only, and a
+                        // kpipe parameter is a scalar: its JSON text is a
+                        // STRING, over which the loop would not run.
+                        let ty = types::name(self.param_type(&p.0.name));
+                        fail(
+                            self,
+                            format!(
+                                "iterates over parameter `{}`, a {ty}: KFP iterates over a LIST only; have a step write the list to an output parameter and loop over that",
+                                p.0.name
+                            ),
+                        );
+                        None
                     }
                     Value::Literal(json) => {
                         match serde_json::from_str::<Vec<serde_json::Value>>(json) {

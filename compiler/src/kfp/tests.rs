@@ -552,6 +552,8 @@ fn what_kfp_cannot_express_is_an_error_naming_task_and_feature() {
         .resources(Resources::default().request("ephemeral-storage", "1Gi"));
     p.add(echo("mixed").arg(Value::item()))
         .with_items([serde_json::json!(1), serde_json::json!("a")]);
+    p.add(echo("over-param").arg(Value::item()))
+        .with_param(&p.string_param("names", "[]"));
     p.add(echo("status").arg(Value::WorkflowStatus));
     p.add(echo("compare"))
         .when(crate::Cond::text_eq(Value::WorkflowName, "x"));
@@ -589,6 +591,12 @@ fn what_kfp_cannot_express_is_an_error_naming_task_and_feature() {
             "mixed",
             KfpFeature::Loop {
                 detail: "mixes NUMBER_INTEGER and STRING items".into(),
+            },
+        ),
+        (
+            "over-param",
+            KfpFeature::Loop {
+                detail: "iterates over parameter `names`, a STRING: KFP iterates over a LIST only; have a step write the list to an output parameter and loop over that".into(),
             },
         ),
         ("status", KfpFeature::StatusOutsideExitHandler),

@@ -112,6 +112,7 @@ extern crate self as kpipe;
 
 mod app;
 mod cli;
+mod image;
 mod profile;
 mod prow;
 mod registry;

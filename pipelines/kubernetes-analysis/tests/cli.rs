@@ -225,7 +225,7 @@ fn new_refuses_bad_names_and_non_empty_directories_and_changes_nothing() {
 }
 
 #[test]
-fn new_writes_a_crate_depending_on_the_released_kpipe() {
+fn new_writes_a_crate_depending_on_this_checkout() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path().join("fraud-scoring");
     let out = kpipe(&["new", "fraud-scoring", "--dir", &dir.to_string_lossy()]);
@@ -242,14 +242,27 @@ fn new_writes_a_crate_depending_on_the_released_kpipe() {
     ] {
         assert!(dir.join(file).is_file(), "{file}");
     }
+    // The checkout this kpipe was built from, by path, and `new` says so.
+    let kpipe_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("kpipe")
+        .canonicalize()
+        .expect("this checkout's pipelines/kpipe");
     let cargo =
         std::fs::read_to_string(dir.join("Cargo.toml")).expect("the new project's Cargo.toml");
     assert!(
         cargo.contains(&format!(
-            "kpipe = {{ version = \"{}\" }}",
-            env!("CARGO_PKG_VERSION")
+            "kpipe = {{ path = \"{}\" }}",
+            kpipe_crate.display()
         )),
         "{cargo}"
+    );
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "depending on kpipe at {} (the checkout this kpipe was built from",
+            kpipe_crate.display()
+        )),
+        "{}",
+        text(&out.stdout)
     );
 }
 

@@ -126,6 +126,7 @@ fn the_whole_pipeline_runs_on_the_embedded_defaults() {
     );
     assert!(stderr.contains("[rollout] Dry run: nothing is applied"));
     assert!(stderr.contains("[build-image] Not pushing"));
+    the_run_executed_the_compiled_workflow(tmp.path());
     let steps = tmp.path().join("steps");
     assert!(
         steps
@@ -181,6 +182,60 @@ fn the_whole_pipeline_runs_on_the_embedded_defaults() {
         "{stderr}"
     );
     assert!(!stderr.contains("[checkout]"), "{stderr}");
+}
+
+/// The workflow a local run records (`workflow.yaml`) is the one `kpipe
+/// compile` writes, with the run's parameter values bound: the local run
+/// executes what a cluster would, not a variant of it.
+fn the_run_executed_the_compiled_workflow(workdir: &Path) {
+    let compiled = Command::new(KPIPE)
+        .args(["compile", "kubernetes-analysis"])
+        .output_within(RUN);
+    assert!(compiled.status.success(), "{}", text(&compiled.stderr));
+    let ran = std::fs::read_to_string(workdir.join("workflow.yaml")).unwrap_or_default();
+    let parse = |yaml: &str| -> serde_json::Value {
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+    };
+    let (mut compiled, mut ran) = (parse(&text(&compiled.stdout)), parse(&ran));
+    // Parameter name → value, taken out of both documents.
+    let values = |doc: &mut serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        let params = doc
+            .pointer_mut("/spec/arguments/parameters")
+            .and_then(serde_json::Value::as_array_mut)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        params
+            .into_iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    p["value"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (declared, bound) = (values(&mut compiled), values(&mut ran));
+    assert_eq!(
+        ran, compiled,
+        "the run's workflow.yaml differs from `kpipe compile` beyond parameter values"
+    );
+    let names =
+        |v: &[(String, serde_json::Value)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&bound), names(&declared));
+    // The local profile's values are what differs.
+    let value = |name: &str| {
+        bound
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(value("offline"), Some(serde_json::json!("true")));
+    assert_eq!(value("device"), Some(serde_json::json!("cpu")));
+    let repo = workdir.join("data-repo");
+    assert_eq!(
+        value("repo"),
+        Some(serde_json::json!(repo.to_string_lossy()))
+    );
 }
 
 #[test]
@@ -321,7 +376,7 @@ fn every_example_runs_locally_and_does_what_it_shows() {
     let (_, err) = ok("gpu", &[]);
     let note = err
         .lines()
-        .find(|l| l.starts_with("[train] note: resources are ignored locally ("))
+        .find(|l| l.starts_with("[train] note: resources are ignored by the process engine ("))
         .unwrap_or_else(|| panic!("no resource note:\n{err}"));
     assert!(
         note.contains("nvidia.com/gpu=2 limit") && note.contains("cpu=8 requested"),
@@ -463,4 +518,144 @@ fn an_interrupted_run_stops_its_steps_and_still_reports() {
         .args(["-0", pid.trim()])
         .output_within(RUN);
     assert!(!alive.status.success(), "sleep {} still runs", pid.trim());
+}
+
+/// The modification time of `path` under `workdir`'s steps.
+fn mtime(workdir: &Path, path: &str) -> std::time::SystemTime {
+    modified(&workdir.join("steps").join(path)).unwrap_or_else(|| panic!("{path} is missing"))
+}
+
+/// A run where `predict-test` fails, resumed with `--from predict-test`:
+/// only it and its downstream run, the rest is reused; `--only train` runs
+/// only train; `--only` in a workdir without the inputs names their
+/// producer and changes nothing.
+#[test]
+fn a_failed_run_resumes_from_the_failed_step() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let wrapper = tmp.path().join("kpipe-step-failing-predict");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = predict ]; then echo 'bad input: no model' >&2; exit 1; fi\nexec {} \"$@\"\n",
+            step_binary().display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Command::new("chmod").arg("+x").arg(&wrapper).status().ok();
+    let w = tmp.path().join("w");
+    let out = run(&w, &wrapper, &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(row(&stdout, "predict-test").contains("FAILED"), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "kpipe run kubernetes-analysis --local --workdir {} --from predict-test",
+            w.display()
+        )),
+        "the summary says how to resume: {stderr}"
+    );
+    let model = mtime(&w, "train/root/kpipe/outputs/model");
+
+    let out = run(&w, step_binary(), &["--from", "predict-test"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for task in [
+        "checkout",
+        "update-api",
+        "update-data",
+        "update-assets",
+        "train",
+    ] {
+        assert!(row(&stdout, task).contains("reused"), "{task}: {stdout}");
+    }
+    for task in ["predict-test", "build-image", "commit-changes", "rollout"] {
+        assert!(row(&stdout, task).contains(" ok "), "{task}: {stdout}");
+    }
+    assert_eq!(
+        mtime(&w, "train/root/kpipe/outputs/model"),
+        model,
+        "train did not run"
+    );
+
+    let dataset = mtime(&w, "update-data/root/kpipe/outputs/dataset");
+    let out = run(&w, step_binary(), &["--only", "train"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(row(&stdout, "train").contains(" ok "), "{stdout}");
+    assert!(row(&stdout, "update-data").contains("reused"), "{stdout}");
+    assert!(
+        row(&stdout, "predict-test").contains("not selected"),
+        "{stdout}"
+    );
+    assert_ne!(
+        mtime(&w, "train/root/kpipe/outputs/model"),
+        model,
+        "train ran"
+    );
+    assert_eq!(mtime(&w, "update-data/root/kpipe/outputs/dataset"), dataset);
+
+    // A fresh workdir has nothing for train to read.
+    let fresh = tmp.path().join("fresh");
+    let out = run(&fresh, step_binary(), &["--only", "train"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--only train: step `train` reads `dataset` from `update-data`, which left no outputs in"),
+        "{stderr}"
+    );
+    assert!(!fresh.join("steps").exists(), "nothing ran");
+}
+
+/// `kill -9` of kpipe leaves its running step behind (nothing can stop it
+/// from the killed process); the next run in the workdir stops it before it
+/// starts anything, and says so.
+#[test]
+fn a_run_after_kill_9_stops_what_the_killed_run_left() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let workdir = tmp.path().join("w");
+    let started = tmp.path().join("started");
+    let wrapper = tmp.path().join("slow-echo");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$$\" > '{0}.pid'\ntouch '{0}'\nexec sleep 120\n",
+            started.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Command::new("chmod").arg("+x").arg(&wrapper).status().ok();
+    let mut child = Command::new(KPIPE)
+        .args(["run", "hello", "--local"])
+        .arg(format!("--workdir={}", workdir.display()))
+        .arg(format!("--program=echo={}", wrapper.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start kpipe: {e}"));
+    kpipe_testkit::wait_until("greet to start", kpipe_testkit::WAIT, || {
+        started.exists().then_some(())
+    });
+    let killed = child.id();
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    kpipe_testkit::exit_within(&mut child, "the killed run", kpipe_testkit::WAIT);
+    let pid = std::fs::read_to_string(format!("{}.pid", started.display()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let alive = |pid: &str| {
+        Command::new("kill")
+            .args(["-0", pid])
+            .output_within(RUN)
+            .status
+            .success()
+    };
+    assert!(alive(pid.trim()), "the killed run's step runs on");
+
+    let (code, _, err) = run_example(&workdir, "hello", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "[kpipe] note: stopped the steps a killed run (pid {killed}) left running in this workdir"
+        )),
+        "{err}"
+    );
+    assert!(!alive(pid.trim()), "sleep {} still runs", pid.trim());
 }

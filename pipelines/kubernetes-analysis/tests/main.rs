@@ -4,6 +4,9 @@
 mod browser;
 /// `kpipe lint`, `compile` and `graph` as a user runs them.
 mod cli;
+/// `kpipe image build`: its errors; with the real tools (ignored), the step
+/// image's digest, user, entrypoint, podman run, push and pulled base.
+mod image;
 /// What the fake Kubeflow Pipelines API servers of `submit_kfp` and
 /// `submit_kfp_v2` share, and `kpipe submit|retry --kfp` against them.
 mod kfp_fake;
@@ -14,6 +17,9 @@ mod kfp_ir;
 mod kubernetes_analysis;
 /// `kpipe run --local` with the real step binary.
 mod local_run;
+/// `run --local --engine podman`: every step in its image (ignored: needs
+/// podman; .ci/run runs them).
+mod podman;
 /// `kpipe prow`: the Prow config against Prow's schemas, and every job run.
 mod prow;
 /// The run report in headless Chromium (ignored: needs Chromium).

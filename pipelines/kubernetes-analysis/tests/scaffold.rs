@@ -1,7 +1,10 @@
-//! `kpipe new` end to end: a new crate outside the repository, depending on
-//! this checkout by path, built in this workspace's target directory with
-//! its lock file (so it builds little): `cargo test` passes, `compile`
-//! writes YAML that `kpipe lint` accepts against all three Argo schemas with
+//! `kpipe new` end to end, as the README's "Your own pipeline" runs it:
+//! `kpipe new NAME` in a directory outside the repository (inside another
+//! Cargo workspace, which the new crate must not join), with no
+//! `--kpipe-path`: the crate depends on the checkout this kpipe was built
+//! from, and says so. Built in this workspace's target directory with its
+//! lock file (so it builds little): `cargo test` passes, `compile` writes
+//! YAML that `kpipe lint` accepts against all three Argo schemas with
 //! objects closed, `run --local` succeeds, a second run is cached, and a
 //! parameter reruns only the step that depends on it.
 
@@ -61,17 +64,35 @@ fn row(stdout: &str, step: &str) -> String {
 }
 
 #[test]
-#[ignore = "builds a new crate against this checkout (minutes): .ci/run runs it"]
+#[ignore = "builds a new crate against this checkout (minutes), and its image (mmdebstrap, skopeo): .ci/run runs it"]
 fn a_new_crate_tests_compiles_and_runs_with_caching() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let demo = tmp.path().join("demo");
+    // Somewhere else, inside a workspace of its own.
+    let elsewhere = tmp.path().join("projects");
+    std::fs::create_dir_all(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(elsewhere.join("Cargo.toml"), "[workspace]\nmembers = []\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     let out = Command::new(KPIPE)
-        .args(["new", "demo", "--dir"])
-        .arg(&demo)
-        .arg("--kpipe-path")
-        .arg(repo())
+        .args(["new", "demo"])
+        .current_dir(&elsewhere)
         .output_within(RUN);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let kpipe_crate = repo()
+        .join("pipelines/kpipe")
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!("depending on kpipe at {}", kpipe_crate.display()))
+            && said.contains("the checkout this kpipe was built from"),
+        "{said}"
+    );
+    let demo = elsewhere.join("demo");
+    let manifest = std::fs::read_to_string(demo.join("Cargo.toml")).unwrap_or_default();
+    assert!(
+        manifest.contains(&format!("path = \"{}\"", kpipe_crate.display())),
+        "{manifest}"
+    );
     std::fs::copy(repo().join("Cargo.lock"), demo.join("Cargo.lock"))
         .unwrap_or_else(|e| panic!("{e}"));
 
@@ -116,4 +137,28 @@ fn a_new_crate_tests_compiles_and_runs_with_caching() {
     let changed = run(&["-p", "test-share=0.3"]);
     assert!(row(&changed, "generate").contains(" cached "), "{changed}");
     assert!(row(&changed, "fit").contains(" ok "), "{changed}");
+
+    // The app builds the image its steps run: itself, as the entrypoint.
+    // (The image tests' cache: the Debian base is built once.)
+    let layout = demo.join("image");
+    let image = Command::new(target_dir().join("debug/demo"))
+        .args(["image", "build", "-o"])
+        .arg(&layout)
+        .env(
+            "XDG_CACHE_HOME",
+            target_dir().join("tmp/kpipe-image-test-home/cache"),
+        )
+        .output_within(RUN);
+    assert!(image.status.success(), "{}", text(&image.stderr));
+    let config = Command::new("skopeo")
+        .args(["inspect", "--config"])
+        .arg(format!("oci:{}:0.1.0", layout.display()))
+        .output_within(RUN);
+    let config: serde_json::Value = serde_json::from_slice(&config.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&config.stderr)));
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/demo"])
+    );
+    assert_eq!(config["config"]["User"], "65532:65532");
 }

@@ -6,9 +6,13 @@
 //! that message instead of hanging. Nothing sleeps to synchronise.
 //!
 //! - [`wait`]: poll a condition until a deadline ([`wait_until`]).
+//! - [`govaluate`]: an oracle for Argo's `when` — substitute `{{…}}` the way
+//!   the workflow controller does ([`govaluate::substitute`]), then evaluate
+//!   the expression as govaluate does ([`govaluate::evaluate`]).
 //! - [`process`]: run a command with a deadline ([`output_within`]), follow a
 //!   child's log lines ([`LogLines`]).
 //! - [`http`]: one raw HTTP/1.1 exchange with socket timeouts ([`exchange`]).
+//! - [`oci`]: a real registry (docker-registry) and podman as it runs here.
 //! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
 //!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]), uploaded
 //!   files ([`form_file`]).
@@ -17,7 +21,9 @@
 //!   [`schema::close`]).
 
 pub mod fuzz;
+pub mod govaluate;
 pub mod http;
+pub mod oci;
 pub mod process;
 pub mod schema;
 pub mod server;

@@ -31,7 +31,17 @@ pub(super) fn run(args: CheckoutArgs) -> anyhow::Result<()> {
         Some(f) => Some(read_secret_file(f, "the git token")?),
         None => None,
     };
-    let auth = Auth::new(ssh_key, token)?;
+    let mut auth = Auth::new(ssh_key, token)?;
+    // A local source may belong to another user (the host's, seen from a
+    // step's container): reading it is what the pipeline asked for.
+    let source = std::path::Path::new(&args.repo);
+    if source.is_dir() {
+        auth = auth.trusting(
+            &source
+                .canonicalize()
+                .unwrap_or_else(|_| source.to_path_buf()),
+        )?;
+    }
     let pr = args.pr.trim();
     if !pr.is_empty() && !pr.chars().all(|c| c.is_ascii_digit()) {
         bail!("--pr must be a pull request number, got `{pr}`");

@@ -21,6 +21,14 @@ pub struct Auth {
     pub ssh_key: Option<SshKey>,
     /// A token for HTTPS (sent as a basic-auth header).
     pub token: Option<SecretString>,
+    /// Local repositories git may read although another user owns them
+    /// (`safe.directory`): the source of a local clone, which a step in a
+    /// container sees owned by the host's user.
+    pub trusted: Vec<String>,
+    /// The global configuration file that trusts them: git reads
+    /// `safe.directory` from global configuration only, and does not pass
+    /// `GIT_CONFIG_*` on to the process serving a local clone.
+    trust_file: Option<tempfile::TempPath>,
 }
 
 impl Auth {
@@ -30,7 +38,26 @@ impl Auth {
         Ok(Self {
             ssh_key: ssh_key.map(SshKey::private_copy).transpose()?,
             token,
+            trusted: Vec::new(),
+            trust_file: None,
         })
+    }
+
+    /// Also trusts the local repository at `path` (and its `.git`).
+    pub fn trusting(mut self, path: &Path) -> anyhow::Result<Self> {
+        let p = path.display().to_string();
+        self.trusted.push(format!("{p}/.git"));
+        self.trusted.push(p);
+        let mut text = String::from("[safe]\n");
+        for t in &self.trusted {
+            text.push_str(&format!("\tdirectory = {t}\n"));
+        }
+        let mut file = tempfile::NamedTempFile::new()
+            .map_err(|e| anyhow::anyhow!("cannot create git's configuration file: {e}"))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write git's configuration file: {e}"))?;
+        self.trust_file = Some(file.into_temp_path());
+        Ok(self)
     }
 }
 
@@ -50,16 +77,27 @@ pub fn git(dir: &Path, args: &[&str], auth: &Auth) -> anyhow::Result<String> {
             ),
         );
     }
+    if let Some(file) = &auth.trust_file {
+        cmd.env("GIT_CONFIG_GLOBAL", file);
+    }
+    // Configuration through the environment (never on the command line,
+    // where a token would show in `ps`).
+    let mut config: Vec<(&str, String)> = Vec::new();
     if let Some(token) = &auth.token {
-        cmd.env("GIT_CONFIG_COUNT", "1")
-            .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-            .env(
-                "GIT_CONFIG_VALUE_0",
-                format!(
-                    "Authorization: Basic {}",
-                    STANDARD.encode(format!("x-access-token:{}", token.expose_secret()))
-                ),
-            );
+        config.push((
+            "http.extraHeader",
+            format!(
+                "Authorization: Basic {}",
+                STANDARD.encode(format!("x-access-token:{}", token.expose_secret()))
+            ),
+        ));
+    }
+    if !config.is_empty() {
+        cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
+        for (i, (key, value)) in config.iter().enumerate() {
+            cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+                .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+        }
     }
     let secret = auth.token.as_ref().map(|t| t.expose_secret());
     kpipe_step_contract::git::output(cmd, args, secret)
@@ -99,6 +137,8 @@ mod tests {
         let a = Auth {
             ssh_key: None,
             token: Some("secret".into()),
+            trusted: Vec::new(),
+            trust_file: None,
         };
         assert!(!format!("{a:?}").contains("secret"));
     }

@@ -52,7 +52,10 @@ pub struct Epoch {
     pub val_loss: f64,
     /// Validation ROC AUC.
     pub val_auc: f64,
-    /// Wall time of the epoch.
+    /// Wall time of the epoch: in the log, not in `history.json`, so that
+    /// the same data and seed write the same model directory byte for byte
+    /// (and the serving image built from it has the same digest).
+    #[serde(skip)]
     pub seconds: f64,
 }
 

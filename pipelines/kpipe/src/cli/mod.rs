@@ -6,6 +6,7 @@
 
 mod compile;
 mod graph;
+mod image;
 mod lint;
 mod new;
 mod output;
@@ -50,6 +51,8 @@ enum Command {
     Retry(retry::RetryArgs),
     /// Print the Prow jobs (presubmit, postsubmit, periodic) that submit a pipeline.
     Prow(prow::ProwArgs),
+    /// Build the step image of a pipeline without a container engine (write an OCI layout, push).
+    Image(image::ImageArgs),
 }
 
 /// How a subcommand ended when it did not fail outright.
@@ -128,6 +131,7 @@ fn dispatch(app: &App, command: Command) -> anyhow::Result<Outcome> {
         #[cfg(feature = "submit")]
         Command::Retry(args) => retry::run(app, &args),
         Command::Prow(args) => prow::run(app, &args),
+        Command::Image(args) => image::run(app, &args),
     }
 }
 

@@ -17,7 +17,9 @@ use kpipe_compiler::{CompileOptions, OutputKind};
 use super::{Outcome, bind_params, lookup, parse_param};
 use crate::profile::{LocalProfile, expand, stage_secrets};
 use crate::registry::Entry;
-use crate::run::{self, Engine, Layout, LocalRun, Status, Stop, TaskReport};
+use crate::run::{
+    self, Engine, Layout, LocalRun, Podman, PodmanSettings, Status, Stop, TaskReport,
+};
 use crate::{App, LocalEnv, LocalPrep, Pipeline};
 
 #[derive(Args, Debug)]
@@ -72,6 +74,32 @@ pub(crate) struct RunArgs {
     /// Run every step, even those whose inputs did not change.
     #[arg(long)]
     no_cache: bool,
+    /// Run these steps and everything downstream of them, even when cached;
+    /// reuse the rest from the workdir's last run (or run it when it left nothing).
+    #[arg(long, value_name = "STEP", value_delimiter = ',', num_args = 1..)]
+    from: Vec<String>,
+    /// Run just these steps, their inputs from the workdir's last run.
+    #[arg(long, value_name = "STEP", value_delimiter = ',', num_args = 1.., conflicts_with = "from")]
+    only: Vec<String>,
+    /// Stop after this step and its upstream.
+    #[arg(long, value_name = "STEP")]
+    until: Option<String>,
+    /// How each step runs: as a local process, or in its image with podman.
+    #[arg(long, value_enum, default_value_t = EngineArg::Process)]
+    engine: EngineArg,
+    /// With --engine podman: run LOCAL where the workflow names image REF
+    /// (repeatable), e.g. `alpine:3.20=localhost/base` or `REF=oci:LAYOUT:TAG`.
+    #[arg(long = "image-map", value_name = "REF=LOCAL", value_parser = parse_param)]
+    image_map: Vec<(String, String)>,
+}
+
+/// `--engine`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineArg {
+    /// Each step's command as a process on this machine (images are not pulled).
+    Process,
+    /// Each step in its image, run by podman.
+    Podman,
 }
 
 /// Everything a run needs, resolved from the command line.
@@ -87,6 +115,9 @@ struct Settings<'a> {
     programs: BTreeMap<String, PathBuf>,
     jobs: usize,
     cache: bool,
+    engine: EngineArg,
+    image_map: BTreeMap<String, String>,
+    selection: run::Selection,
 }
 
 fn settings<'a>(app: &'a App, args: &RunArgs) -> anyhow::Result<Settings<'a>> {
@@ -131,6 +162,11 @@ fn settings<'a>(app: &'a App, args: &RunArgs) -> anyhow::Result<Settings<'a>> {
         }
         programs.insert(name, path.canonicalize().unwrap_or(path));
     }
+    if args.engine == EngineArg::Process && !args.image_map.is_empty() {
+        bail!(
+            "--image-map maps the images of a container engine: add --engine podman (the process engine runs no images)"
+        );
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     Ok(Settings {
         entry,
@@ -148,6 +184,13 @@ fn settings<'a>(app: &'a App, args: &RunArgs) -> anyhow::Result<Settings<'a>> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
             .max(1),
         cache: !args.no_cache,
+        engine: args.engine,
+        image_map: args.image_map.iter().cloned().collect(),
+        selection: run::Selection {
+            from: args.from.clone(),
+            only: args.only.clone(),
+            until: args.until.clone(),
+        },
     })
 }
 
@@ -183,12 +226,32 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
     secrets.extend(s.secrets.iter().cloned());
     let secrets = stage_secrets(&secrets, &|name| layout.secret(name))?;
     write_workflow(&pipeline, &bound, &layout)?;
+    let engine = match s.engine {
+        EngineArg::Process => Engine::Process,
+        EngineArg::Podman => {
+            let podman = Podman::detect(PodmanSettings {
+                image_map: s.image_map.clone(),
+                run_id: run_id(),
+                workdir: workdir.clone(),
+                shared: prep.shared.clone(),
+            })?;
+            for note in &podman.notes {
+                eprintln!("note: {note}");
+            }
+            Engine::Podman(Box::new(podman))
+        }
+    };
 
     eprintln!(
-        "Running {} locally in {} ({} at a time): each step's command runs on this machine; container images are not pulled{}",
+        "Running {} locally in {} ({} at a time): {}{}",
         s.entry.name,
         workdir.display(),
         s.jobs,
+        match engine {
+            Engine::Process =>
+                "each step's command runs as a process on this machine; container images are not pulled",
+            Engine::Podman(_) => "each step runs in its image with podman",
+        },
         if s.cache {
             "; unchanged steps are cached"
         } else {
@@ -219,13 +282,26 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         params: bound.pairs().into_iter().collect(),
         env,
         secrets,
-        engine: Engine::Process,
+        engine,
         jobs: s.jobs,
         cache: s.cache,
         interrupt: interrupt.clone(),
+        selection: s.selection.clone(),
     };
     let reports = run::run(&plan, &cfg, Box::new(std::io::stderr()))?;
     let seconds = started.elapsed().as_secs_f64();
+    let record = run::Record::new(
+        &s.entry.name,
+        cfg.engine.name(),
+        bound.pairs(),
+        bound.given().map(|p| p.name.clone()).collect(),
+        seconds,
+        interrupt.is_raised().then(|| interrupt.reason()),
+        &reports,
+    );
+    if let Err(e) = record.save(&layout) {
+        eprintln!("warning: {e:#}");
+    }
     print_summary(&reports, seconds);
     print_metrics(&plan, &reports);
     let writing = Instant::now();
@@ -238,6 +314,7 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
         reports: &reports,
         seconds,
         interrupted: interrupt.is_raised().then(|| interrupt.reason()),
+        engine: cfg.engine.name(),
     })?;
     println!(
         "\nreport: {} (written in {:.0} ms)",
@@ -271,8 +348,23 @@ pub(crate) fn run(app: &App, args: &RunArgs) -> anyhow::Result<Outcome> {
             s.entry.name,
             failed.join(", ")
         );
+        eprintln!(
+            "to run it again from there, reusing what ran before:\n  {} run {} --local --workdir {} --from {}",
+            app.name,
+            s.entry.name,
+            workdir.display(),
+            failed.join(",")
+        );
         Ok(Outcome::Invalid)
     }
+}
+
+/// A name for this run's containers: its start time and kpipe's pid.
+fn run_id() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{secs:x}{:x}", std::process::id())
 }
 
 /// The parameters whose values are not their declared defaults' (the
@@ -322,6 +414,12 @@ fn print_summary(reports: &[TaskReport], total: f64) {
             Status::Failed(why) => ("FAILED", why.clone()),
             Status::Skipped(why) => ("skipped", why.clone()),
             Status::NotRun(why) => ("not run", why.clone()),
+            Status::Reused => ("reused", run::REUSED_LAST.to_owned()),
+        };
+        let note = match r.hashing.as_secs_f64() {
+            h if h >= 0.05 && note.is_empty() => format!("hashing for the cache {h:.1}s"),
+            h if h >= 0.05 => format!("{note} (hashing for the cache {h:.1}s)"),
+            _ => note,
         };
         println!(
             "{:<width$} {:<10} {:>8.1}s  {}",
@@ -331,7 +429,15 @@ fn print_summary(reports: &[TaskReport], total: f64) {
             note
         );
     }
-    println!("{:<width$} {:<10} {:>8.1}s", "total", "", total);
+    let hashing: f64 = reports.iter().map(|r| r.hashing.as_secs_f64()).sum();
+    if hashing >= 0.05 {
+        println!(
+            "{:<width$} {:<10} {:>8.1}s  (of which hashing for the cache {hashing:.1}s)",
+            "total", "", total
+        );
+    } else {
+        println!("{:<width$} {:<10} {:>8.1}s", "total", "", total);
+    }
 }
 
 /// "3 iterations, 2 retries" for a loop or a retried step.
@@ -352,7 +458,10 @@ fn progress_note(r: &TaskReport) -> String {
 /// model's scores).
 fn print_metrics(plan: &Arc<PipelineData>, reports: &[TaskReport]) {
     for r in reports {
-        if !matches!(r.status, Status::Succeeded | Status::Cached) {
+        if !matches!(
+            r.status,
+            Status::Succeeded | Status::Cached | Status::Reused
+        ) {
             continue;
         }
         let Some(t) = plan.task(&r.name) else {

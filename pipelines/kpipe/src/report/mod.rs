@@ -56,6 +56,8 @@ pub(crate) struct Run<'a> {
     /// Why the run stopped halfway ("the run was interrupted (SIGINT)"),
     /// if it did.
     pub(crate) interrupted: Option<String>,
+    /// How the steps ran (`process`, `podman`).
+    pub(crate) engine: &'a str,
 }
 
 /// How a task's result shows in the graph and the page.
@@ -63,7 +65,7 @@ fn state(r: &TaskReport) -> TaskState {
     match r.status {
         Status::Succeeded if r.retries > 0 => TaskState::Retried,
         Status::Succeeded => TaskState::Succeeded,
-        Status::Cached => TaskState::Cached,
+        Status::Cached | Status::Reused => TaskState::Cached,
         Status::Failed(_) => TaskState::Failed,
         Status::Skipped(_) => TaskState::Skipped,
         Status::NotRun(_) => TaskState::NotRun,
@@ -100,6 +102,7 @@ fn why(r: &TaskReport) -> Option<&str> {
     match &r.status {
         Status::Failed(w) | Status::Skipped(w) | Status::NotRun(w) => Some(w),
         Status::Cached => Some(crate::run::REUSED),
+        Status::Reused => Some(crate::run::REUSED_LAST),
         Status::Succeeded => None,
     }
 }
@@ -147,11 +150,12 @@ pub(crate) fn render(run: &Run<'_>) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
 <title>{name}: {word} (kpipe run --local)</title><style>{css}{svg_css}</style></head><body>\
 <header><h1>{name} <span class=\"badge {class}\" id=\"run-state\" data-state=\"{word}\">{word}</span></h1>\
-<p class=\"meta\">local run in <code>{workdir}</code> · {secs} · {n} steps</p></header>",
+<p class=\"meta\">local run in <code>{workdir}</code> · engine {engine} · {secs} · {n} steps</p></header>",
         name = esc(run.pipeline),
         css = html::CSS,
         svg_css = SVG_CSS,
         workdir = esc(&run.layout.workdir().display().to_string()),
+        engine = esc(run.engine),
         secs = html::duration(run.seconds),
         n = run.reports.len(),
     );

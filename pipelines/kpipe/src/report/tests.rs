@@ -39,6 +39,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
         jobs: 1,
         cache: false,
         interrupt: run::Stop::new(),
+        selection: run::Selection::default(),
     };
     let reports =
         run::run(&plan, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));
@@ -51,6 +52,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
         reports: &reports,
         seconds: 1.0,
         interrupted: None,
+        engine: "process",
     })
 }
 

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use kpipe_compiler::ir::{Attempt, Retry, TaskNode};
 
 use super::engine::Prepared;
-use super::layout::Layout;
-use super::process::{self, Failure, Launch};
+use super::process::Failure;
 use super::workspace::Workspace;
 use super::{RunContext, Shared, TaskReport};
 
@@ -29,26 +28,15 @@ pub(crate) fn run(
         .settings
         .timeout_seconds
         .map(|s| Duration::from_secs(s.max(0).unsigned_abs()));
-    let log = Layout::log(&ws.dir);
     let started = Instant::now();
     let mut attempt = 0u32;
     loop {
         let args = argv(attempt)?;
         report.command = prepared.shown(&args);
         report.attempts += 1;
-        let launched = process::run(
-            &Launch {
-                task: &t.name,
-                program: &prepared.program,
-                args: args.get(1..).unwrap_or_default(),
-                env,
-                dir: &ws.dir,
-                log: &log,
-                deadline,
-                interrupt: &ctx.interrupt,
-            },
-            shared,
-        );
+        let launched = ctx
+            .engine
+            .attempt(t, ctx, shared, ws, prepared, &args, env, attempt, deadline);
         let failure = match launched {
             Ok(()) => {
                 report.exit_code = Some(0);

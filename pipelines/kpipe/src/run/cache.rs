@@ -215,6 +215,28 @@ pub(crate) fn lookup(dir: &Path, key: &str) -> Lookup {
     Lookup::Hit(entry)
 }
 
+/// The outputs task directory `dir` holds from its last successful run,
+/// whatever their key, when they are still there unchanged (a partial
+/// run reuses them).
+pub(crate) fn outputs(dir: &Path) -> Option<Entry> {
+    let text = std::fs::read_to_string(Layout::cache_entry(dir)).ok()?;
+    let stored: Stored = serde_json::from_str(&text).ok()?;
+    if stored.version != VERSION {
+        return None;
+    }
+    let mut entry = Entry {
+        params: stored.params,
+        ..Entry::default()
+    };
+    for (name, a) in stored.artifacts {
+        if hash_tree(&a.path).ok().as_deref() != Some(a.hash.as_str()) {
+            return None;
+        }
+        entry.artifacts.insert(name, (a.path, a.hash));
+    }
+    Some(entry)
+}
+
 /// Writes the entry for `key` into task directory `dir`, atomically.
 pub(crate) fn store(dir: &Path, key: &str, entry: &Entry) -> anyhow::Result<()> {
     let stored = Stored {

@@ -12,7 +12,7 @@ use kpipe_compiler::ir::{EnvSource, Piece, Pieces, TaskNode};
 use super::attempts;
 use super::cache::{self, KeyInputs, Lookup};
 use super::collect;
-use super::engine::Prepared;
+use super::store::{self, Store};
 use super::workspace::{LocalMount, Workspace, copy_tree};
 use super::{Finished, RunContext, Shared, TaskReport};
 
@@ -126,12 +126,19 @@ pub(crate) fn run(
     let prepared = ctx.engine.prepare(t, ctx, &first)?;
     report.command = prepared.shown(&first);
 
+    let hashing = std::time::Instant::now();
     let key = if ctx.cache {
         let sources: Vec<(String, PathBuf)> = artifacts
             .iter()
             .map(|(name, src, _)| (name.clone(), src.clone()))
             .collect();
-        let identity = shared.programs.identity(&prepared.identity)?;
+        // A step that declares its code version is keyed by it, not by
+        // the program: rebuilding the program for another step does not
+        // run it again.
+        let identity = match &t.settings.code_version {
+            Some(v) => format!("code version {v}"),
+            None => shared.programs.identity(&prepared.identity)?,
+        };
         Some(cache::key(&KeyInputs {
             task: &t.name,
             identity: &identity,
@@ -143,7 +150,10 @@ pub(crate) fn run(
     } else {
         None
     };
-    if let Some(key) = &key {
+    report.hashing += hashing.elapsed();
+    let store = Store::of(&ctx.layout, &ws.dir);
+    // (a step a partial run selected runs even when cached)
+    if let Some(key) = key.as_ref().filter(|_| !ctx.forced.contains(&t.name)) {
         match cache::lookup(&ws.dir, key) {
             Lookup::Hit(entry) => {
                 let mut f = Finished::default();
@@ -159,6 +169,14 @@ pub(crate) fn run(
                 &t.name,
                 &format!("warning: ignoring its cache entry ({why}); running the step"),
             ),
+        }
+        // An earlier result for this key (another parameter value since).
+        if let Lookup::Hit(entry) = store.lookup(key) {
+            ws.reset()?;
+            let (f, here) = store::restore(t, &entry, &ws)?;
+            cache::store(&ws.dir, key, &here)?;
+            shared.finish(&t.name, f);
+            return Ok(Outcome::Cached);
         }
     }
 
@@ -177,7 +195,7 @@ pub(crate) fn run(
     };
     shared.finish(&t.name, f);
     if let Some(key) = &key
-        && let Err(e) = cache::store(&ws.dir, key, &entry)
+        && let Err(e) = cache::store(&ws.dir, key, &entry).and_then(|()| store.keep(key, &entry))
     {
         shared.say(
             &t.name,
@@ -217,14 +235,4 @@ fn input_artifacts(
         out.push((a.name.clone(), src.clone(), ws.local(&a.path)));
     }
     Ok(out)
-}
-
-/// What `Prepared::shown` needs: nothing else.
-impl Prepared {
-    /// The command line as the report shows it: the local program first.
-    pub(crate) fn shown(&self, argv: &[String]) -> Vec<String> {
-        std::iter::once(self.program.display().to_string())
-            .chain(argv.iter().skip(1).cloned())
-            .collect()
-    }
 }

@@ -9,7 +9,9 @@
 //!   workflow.yaml       the Argo Workflow this run executed (its parameters bound)
 //!   lock                the running kpipe's pid and its steps' process groups
 //!   secrets/<secret>/   local copies of the `--secret` files, at the volume's mode
-//!   steps/<task>/       one task, or <task>-<k> for item k of a loop
+//!   cache/<dir>/<key>/  earlier results of a task directory, by key (store.rs)
+//!   cache/programs.json the digests of the programs steps ran, by file metadata
+//!   steps/<task>/       one task, or <task>.<k> for item k of a loop
 //!     log.txt           everything the step printed, stdout and stderr in order
 //!     cache.json        the cache entry of its last successful run
 //!     root/             the container's paths: root/kpipe/inputs/NAME,
@@ -45,9 +47,20 @@ impl Layout {
     /// The directory of task `task`, or of its loop item `item`.
     pub fn task_dir(&self, task: &str, item: Option<usize>) -> PathBuf {
         match item {
-            Some(k) => self.steps().join(format!("{task}-{k}")),
+            // ('.' is in no task name: a DNS label)
+            Some(k) => self.steps().join(format!("{task}.{k}")),
             None => self.steps().join(task),
         }
+    }
+
+    /// The store of earlier results of task directory `dir_name`.
+    pub fn store(&self, dir_name: &str) -> PathBuf {
+        self.workdir.join("cache").join(dir_name)
+    }
+
+    /// The digests of programs steps ran, by file metadata.
+    pub fn program_digests(&self) -> PathBuf {
+        self.workdir.join("cache").join("programs.json")
     }
 
     /// The run record.
@@ -104,7 +117,7 @@ mod tests {
     fn every_path_is_under_the_workdir() {
         let l = Layout::new("/w");
         assert_eq!(l.task_dir("train", None), Path::new("/w/steps/train"));
-        assert_eq!(l.task_dir("sweep", Some(2)), Path::new("/w/steps/sweep-2"));
+        assert_eq!(l.task_dir("sweep", Some(2)), Path::new("/w/steps/sweep.2"));
         let dir = l.task_dir("train", None);
         assert_eq!(
             Layout::local(&dir, "/kpipe/outputs/model"),

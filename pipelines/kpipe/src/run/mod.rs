@@ -28,8 +28,13 @@ mod engine;
 mod interrupt;
 mod iteration;
 mod layout;
+mod lock;
 mod process;
+mod programs;
+mod record;
 mod resolve;
+mod select;
+mod store;
 mod task;
 mod workspace;
 
@@ -44,10 +49,11 @@ use kpipe_compiler::ir::PipelineData;
 
 use crate::LocalEnv;
 
-pub use engine::Engine;
-pub(crate) use engine::Identity;
+pub use engine::{Engine, Podman, PodmanSettings};
 pub use interrupt::{GRACE, Interrupt, Stop};
 pub use layout::Layout;
+pub use record::{Record, TaskRecord};
+pub use select::Selection;
 pub(crate) use workspace::set_mode;
 
 /// What a cached task says (the terminal and the run report).
@@ -65,9 +71,15 @@ pub enum Status {
     Failed(String),
     /// Its `when` condition was false.
     Skipped(String),
-    /// A task it depends on failed.
+    /// A task it depends on failed, or it was not selected.
     NotRun(String),
+    /// Not selected (a partial run): the workdir's last run's outputs are
+    /// reused.
+    Reused,
 }
+
+/// What a task that a partial run did not select says.
+pub(crate) const REUSED_LAST: &str = "not selected: the last run's outputs reused";
 
 /// One task's result.
 #[derive(Clone, Debug)]
@@ -89,6 +101,9 @@ pub struct TaskReport {
     pub command: Vec<String>,
     /// The task's directories (one per loop iteration).
     pub dirs: Vec<PathBuf>,
+    /// Time spent hashing its program and inputs for the cache (not in
+    /// `duration`).
+    pub hashing: Duration,
 }
 
 impl TaskReport {
@@ -102,6 +117,7 @@ impl TaskReport {
             exit_code: None,
             command: Vec::new(),
             dirs: Vec::new(),
+            hashing: Duration::ZERO,
         }
     }
 }
@@ -125,6 +141,8 @@ pub struct LocalRun {
     pub cache: bool,
     /// Stops the run halfway (the CLI raises it on Ctrl-C and SIGTERM).
     pub interrupt: Stop,
+    /// Which part of the pipeline runs.
+    pub selection: Selection,
 }
 
 /// What a finished task leaves for later tasks.
@@ -136,34 +154,29 @@ pub(crate) struct Finished {
     pub(crate) params: BTreeMap<String, String>,
 }
 
-/// Content hashes of what steps run, computed once per run.
-#[derive(Debug, Default)]
-pub(crate) struct Programs(Mutex<BTreeMap<Identity, String>>);
-
-impl Programs {
-    /// The content hash of `identity`.
-    pub(crate) fn identity(&self, identity: &Identity) -> anyhow::Result<String> {
-        if let Some(h) = self.0.lock().ok().and_then(|m| m.get(identity).cloned()) {
-            return Ok(h);
-        }
-        let h = match identity {
-            Identity::File(path) => cache::hash_tree(path)?,
-        };
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(identity.clone(), h.clone());
-        }
-        Ok(h)
-    }
-}
-
 /// State the task threads share.
 pub(crate) struct Shared {
     out: Mutex<Box<dyn Write + Send>>,
     finished: Mutex<BTreeMap<String, Finished>>,
-    pub(crate) programs: Programs,
+    pub(crate) programs: programs::Programs,
+    lock: Option<lock::WorkdirLock>,
 }
 
 impl Shared {
+    /// A step's process group started.
+    pub(crate) fn track(&self, group: u32) {
+        if let Some(l) = &self.lock {
+            l.started(group);
+        }
+    }
+
+    /// A step's process group ended.
+    pub(crate) fn untrack(&self, group: u32) {
+        if let Some(l) = &self.lock {
+            l.ended(group);
+        }
+    }
+
     pub(crate) fn say(&self, task: &str, line: &str) {
         if let Ok(mut o) = self.out.lock() {
             let _ = writeln!(o, "[{task}] {line}");
@@ -198,6 +211,8 @@ pub(crate) struct RunContext {
     pub(crate) workflow_status: Option<String>,
     pub(crate) cache: bool,
     pub(crate) interrupt: Stop,
+    /// Tasks that run even when cached (selected by a partial run).
+    pub(crate) forced: BTreeSet<String>,
 }
 
 impl RunContext {
@@ -247,11 +262,57 @@ pub fn run(
     let workdir = cfg.layout.workdir();
     std::fs::create_dir_all(workdir)
         .with_context(|| format!("cannot create {}", workdir.display()))?;
+    let plans = cfg.selection.plans(plan)?;
+    let last = Record::load(&cfg.layout);
+    let previous = |i: usize| {
+        let t = &plan.tasks[i];
+        let dirs = [cfg.layout.task_dir(&t.name, None)];
+        select::last_outputs(last.as_ref(), &t.name, &dirs)
+    };
+    // `--only`: every input must be in the workdir before anything runs.
+    for (i, p) in plans.iter().enumerate() {
+        if *p != select::Plan::Force {
+            continue;
+        }
+        for a in &plan.tasks[i].inputs {
+            let (producer, _) = a.producer();
+            if plans[producer]
+                == (select::Plan::Reuse {
+                    runs_otherwise: false,
+                })
+                && previous(producer).is_none()
+            {
+                anyhow::bail!(
+                    "{}: step `{}` reads `{}` from `{}`, which left no outputs in {} (run it first, e.g. with --from {}); nothing was run",
+                    cfg.selection.describe(),
+                    plan.tasks[i].name,
+                    a.name,
+                    plan.tasks[producer].name,
+                    workdir.display(),
+                    plan.tasks[producer].name
+                );
+            }
+        }
+    }
+    let (lock, mut notes) = lock::WorkdirLock::acquire(&cfg.layout)?;
+    if let Engine::Podman(p) = &cfg.engine {
+        let left = p.remove_leftovers()?;
+        if !left.is_empty() {
+            notes.push(format!(
+                "removed the containers a killed run left in this workdir: {}",
+                left.join(", ")
+            ));
+        }
+    }
     let shared = Arc::new(Shared {
         out: Mutex::new(out),
         finished: Mutex::new(BTreeMap::new()),
-        programs: Programs::default(),
+        programs: programs::Programs::new(&cfg.layout),
+        lock: Some(lock),
     });
+    for note in notes {
+        shared.say("kpipe", &format!("note: {note}"));
+    }
     let ctx = Arc::new(RunContext {
         plan: plan.clone(),
         params: cfg.params.clone(),
@@ -263,6 +324,12 @@ pub fn run(
         workflow_status: None,
         cache: cfg.cache,
         interrupt: cfg.interrupt.clone(),
+        forced: plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p == select::Plan::Force)
+            .map(|(i, _)| plan.tasks[i].name.clone())
+            .collect(),
     });
     let deps = plan.dependencies();
     let order = plan.order();
@@ -286,6 +353,11 @@ pub fn run(
                 reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
                 continue;
             }
+            if plans[i] == select::Plan::Skip {
+                let why = format!("not selected ({})", cfg.selection.describe());
+                reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
+                continue;
+            }
             if let Some(bad) = done
                 .iter()
                 .find(|r| matches!(r.status, Status::Failed(_) | Status::NotRun(_)))
@@ -294,6 +366,25 @@ pub fn run(
                 shared.say(name, &format!("not run: {why}"));
                 reports.insert(i, TaskReport::new(name, Status::NotRun(why)));
                 continue;
+            }
+            match plans[i] {
+                select::Plan::Reuse { runs_otherwise } => match previous(i) {
+                    Some((f, dirs)) => {
+                        shared.say(name, REUSED_LAST);
+                        shared.finish(name, f);
+                        let mut r = TaskReport::new(name, Status::Reused);
+                        r.dirs = dirs;
+                        reports.insert(i, r);
+                        continue;
+                    }
+                    None if runs_otherwise => {}
+                    None => {
+                        let why = "not selected, and the last run left no outputs".to_owned();
+                        reports.insert(i, TaskReport::new(name, Status::Failed(why)));
+                        continue;
+                    }
+                },
+                select::Plan::Auto | select::Plan::Force | select::Plan::Skip => {}
             }
             if running.len() >= cfg.jobs.max(1) {
                 break;
@@ -325,7 +416,7 @@ pub fn run(
             let ok = out.iter().all(|r| {
                 matches!(
                     r.status,
-                    Status::Succeeded | Status::Cached | Status::Skipped(_)
+                    Status::Succeeded | Status::Cached | Status::Skipped(_) | Status::Reused
                 )
             });
             let mut ctx = (*ctx).clone();

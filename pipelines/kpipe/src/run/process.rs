@@ -56,11 +56,6 @@ pub(crate) struct Launch<'a> {
 
 /// Runs `l` to its end; `Ok` on exit code 0.
 pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(l.log)
-        .map_err(|e| Failure::Start(format!("cannot open the log {}: {e}", l.log.display())))?;
     let pipe_error = |e: std::io::Error| Failure::Start(format!("cannot create a pipe: {e}"));
     let (output, out_end) = std::io::pipe().map_err(pipe_error)?;
     let err_end = out_end.try_clone().map_err(pipe_error)?;
@@ -80,6 +75,27 @@ pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
     // (this process's write ends go with the Command: the reader sees the
     // end of the output once the program's side is closed)
     drop(command);
+    // Its process group (its pid names it) is in the workdir's lock until
+    // it ends: a run after a `kill -9` of this one stops what it left.
+    let group = child.id();
+    shared.track(group);
+    let result = watch(&mut child, output, l, shared);
+    shared.untrack(group);
+    result
+}
+
+/// Follows the started program to its end.
+fn watch(
+    child: &mut Child,
+    output: std::io::PipeReader,
+    l: &Launch<'_>,
+    shared: &Shared,
+) -> Result<(), Failure> {
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(l.log)
+        .map_err(|e| Failure::Start(format!("cannot open the log {}: {e}", l.log.display())))?;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             // Line by line to the log as they come (`tail -f` works), bytes
@@ -103,9 +119,9 @@ pub(crate) fn run(l: &Launch<'_>, shared: &Shared) -> Result<(), Failure> {
                 let _ = log.write_all(format!("{line}\n").as_bytes());
             }
         });
-        let ended = supervise(&mut child, l, shared);
+        let ended = supervise(child, l, shared);
         // the program is gone: so is everything it started
-        group::kill(&mut child);
+        group::kill(child);
         let status = child.wait();
         match (ended, status) {
             (Ended::Exited, Ok(status)) => exit_result(l, status),

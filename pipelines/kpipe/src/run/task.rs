@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use anyhow::Context as _;
-use kpipe_compiler::ir::{EnvSource, Loop, OUTPUTS_ROOT, TaskNode, VolumeSource};
+use kpipe_compiler::ir::{EnvSource, Loop, OUTPUTS_ROOT, TaskNode, Value, VolumeSource};
 
 use super::iteration::{self, Outcome};
 use super::resolve::Scope;
@@ -25,10 +25,11 @@ pub(crate) fn execute(t: &TaskNode, ctx: &RunContext, shared: &Shared) -> TaskRe
         Status::Cached => shared.say(&t.name, &format!("cached: {}", super::REUSED)),
         Status::Failed(why) => shared.say(&t.name, &format!("FAILED: {why}")),
         Status::Skipped(why) => shared.say(&t.name, &format!("skipped: {why}")),
-        Status::NotRun(_) => {}
+        Status::NotRun(_) | Status::Reused => {}
     }
     report.status = status;
-    report.duration = started.elapsed();
+    // (the time spent hashing for the cache is shown apart)
+    report.duration = started.elapsed().saturating_sub(report.hashing);
     report
 }
 
@@ -40,7 +41,16 @@ fn run_task(
 ) -> anyhow::Result<Status> {
     let finished = shared.finished();
     let scope = ctx.scope(&finished, None);
-    if let Some((cond, _)) = &t.settings.when {
+    let looped = t.settings.looped.is_some();
+    // A `when` that reads the loop item is decided per item, as Argo and
+    // KFP decide it inside the loop.
+    let per_item = t.settings.when.as_ref().is_some_and(|(c, _)| {
+        c.values()
+            .iter()
+            .flat_map(|v| v.leaves())
+            .any(|v| matches!(v, Value::Item | Value::ItemField(_)))
+    });
+    if let Some((cond, _)) = t.settings.when.as_ref().filter(|_| !per_item) {
         let (holds, shown) = scope.holds(cond)?;
         if !holds {
             // (with the values, as Argo words it: the condition itself is
@@ -52,12 +62,15 @@ fn run_task(
         shared.say(&t.name, &format!("note: {note}"));
     }
     let items = items(t, &scope)?;
-    let looped = t.settings.looped.is_some();
+    if looped {
+        remove_stale_items(ctx, &t.name, items.len());
+    }
     if looped && items.is_empty() {
         shared.say(&t.name, "the loop has no items: nothing to run");
         return Ok(Status::Succeeded);
     }
-    let mut cached = 0;
+    let (mut cached, mut skipped) = (0, 0);
+    let mut failed: Vec<String> = Vec::new();
     for (k, item) in items.iter().enumerate() {
         if ctx.interrupt.is_raised() {
             return Ok(Status::Failed(format!(
@@ -66,20 +79,80 @@ fn run_task(
                 items.len()
             )));
         }
+        let label = item.as_ref().map(item_label);
+        if let (true, Some((cond, _))) = (per_item, &t.settings.when) {
+            let (holds, shown) = ctx.scope(&finished, item.as_ref()).holds(cond)?;
+            if !holds {
+                let label = label.as_deref().unwrap_or_default();
+                shared.say(
+                    &t.name,
+                    &format!("item {label}: skipped: when `{shown}` evaluated false"),
+                );
+                skipped += 1;
+                continue;
+            }
+        }
         let dir = ctx.layout.task_dir(&t.name, looped.then_some(k));
         report.dirs.push(dir.clone());
         let mounts = mounts(t, ctx);
+        // Every item runs, whatever the others did (as Argo and KFP run a
+        // loop's items); the task fails when one did.
         match iteration::run(t, ctx, shared, dir, mounts, item.as_ref(), report)? {
             Outcome::Ran => {}
             Outcome::Cached => cached += 1,
-            Outcome::Failed(why) => return Ok(Status::Failed(why)),
+            Outcome::Failed(why) => match &label {
+                Some(label) => {
+                    shared.say(&t.name, &format!("item {label} FAILED: {why}"));
+                    failed.push(format!("item {label}: {why}"));
+                }
+                None => failed.push(why),
+            },
         }
     }
-    Ok(if cached == items.len() {
+    if !failed.is_empty() {
+        return Ok(Status::Failed(failed.join("; ")));
+    }
+    if skipped == items.len() {
+        return Ok(Status::Skipped(
+            "every item's `when` evaluated false".to_owned(),
+        ));
+    }
+    Ok(if cached + skipped == items.len() {
         Status::Cached
     } else {
         Status::Succeeded
     })
+}
+
+/// A loop item as people read it: its text (strings bare, anything else as
+/// JSON), shortened.
+pub(crate) fn item_label(item: &serde_json::Value) -> String {
+    let text = kpipe_compiler::ir::item_text(item, None).unwrap_or_default();
+    if text.chars().count() > 40 {
+        let cut: String = text.chars().take(39).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// Removes the directories of loop items past `items` a loop of an earlier
+/// run left (`<task>.<k>`).
+fn remove_stale_items(ctx: &RunContext, task: &str, items: usize) {
+    let prefix = format!("{task}.");
+    let Ok(entries) = std::fs::read_dir(ctx.layout.steps()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let stale = name
+            .strip_prefix(&prefix)
+            .and_then(|k| k.parse::<usize>().ok())
+            .is_some_and(|k| k >= items);
+        if stale {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// The loop's items (`[None]` without a loop).
@@ -132,6 +205,12 @@ fn mounts(t: &TaskNode, ctx: &RunContext) -> Vec<LocalMount> {
                     files: ctx.secrets.get(secret_name).cloned(),
                     mode: default_mode.unwrap_or(0o644),
                 },
+                Some(VolumeSource::EmptyDir {
+                    medium: Some(medium),
+                    size_limit,
+                }) if medium == "Memory" => Fill::Tmpfs {
+                    size: size_limit.clone(),
+                },
                 _ => Fill::Empty,
             };
             LocalMount {
@@ -149,17 +228,33 @@ fn notes(t: &TaskNode, ctx: &RunContext) -> Vec<String> {
     let s = &t.settings;
     let mut notes = Vec::new();
     let r = &s.resources;
-    let all: Vec<String> = r
-        .requests
-        .iter()
-        .map(|(k, v)| format!("{k}={v} requested"))
-        .chain(r.limits.iter().map(|(k, v)| format!("{k}={v} limit")))
-        .collect();
-    if !all.is_empty() {
-        notes.push(format!(
-            "resources are ignored locally ({}); the step runs with what this machine has",
-            all.join(", ")
-        ));
+    match &ctx.engine {
+        super::Engine::Process => {
+            let all: Vec<String> = r
+                .requests
+                .iter()
+                .map(|(k, v)| format!("{k}={v} requested"))
+                .chain(r.limits.iter().map(|(k, v)| format!("{k}={v} limit")))
+                .collect();
+            if !all.is_empty() {
+                notes.push(format!(
+                    "resources are ignored by the process engine ({}); the step runs with what this machine has",
+                    all.join(", ")
+                ));
+            }
+        }
+        super::Engine::Podman(p) => {
+            if !r.requests.is_empty() {
+                let all: Vec<String> = r.requests.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                notes.push(format!(
+                    "requests are scheduling hints a local run has no use for ({}); limits are applied",
+                    all.join(", ")
+                ));
+            }
+            if let Some(note) = p.gpu_note(t) {
+                notes.push(note);
+            }
+        }
     }
     if !s.node_selector.is_empty() || !s.tolerations.is_empty() {
         notes.push("node selector and tolerations are ignored locally".to_owned());

@@ -126,6 +126,7 @@ fn setup(
         jobs: 2,
         cache,
         interrupt: super::Stop::new(),
+        selection: super::Selection::default(),
     };
     (plan, cfg)
 }
@@ -221,7 +222,8 @@ fn a_corrupt_entry_is_ignored_with_a_warning_and_the_step_reruns() {
         "{log}"
     );
     assert!(log.contains("is not a cache entry"), "{log}");
-    assert_eq!(status(&reports, "left"), Status::Succeeded);
+    // (the copy in the step's store is intact: restored, not run)
+    assert_eq!(status(&reports, "left"), Status::Cached);
     // Its output is the same as before, so its dependant stays cached.
     assert_eq!(status(&reports, "join"), Status::Cached);
     assert_eq!(status(&reports, "right"), Status::Cached);
@@ -445,4 +447,180 @@ fn a_step_that_ignores_sigterm_is_killed_at_the_second_interrupt() {
     let log = std::fs::read_to_string(tmp.path().join("steps/stubborn/log.txt"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!log.contains("survived"), "{log}");
+}
+
+/// Runs `p` in `workdir` with `selection`; the reports (or the error).
+fn run_selected(
+    p: &Pipeline,
+    workdir: &Path,
+    selection: super::Selection,
+) -> anyhow::Result<Vec<TaskReport>> {
+    let (plan, mut cfg) = setup(p, workdir, &[], true);
+    cfg.selection = selection;
+    let reports = super::run(&plan, &cfg, Box::new(std::io::sink()))?;
+    // (the CLI saves the record a later partial run reads)
+    let record = super::Record::new("p", "process", Vec::new(), Vec::new(), 0.0, None, &reports);
+    record.save(&cfg.layout).unwrap_or_else(|e| panic!("{e:#}"));
+    Ok(reports)
+}
+
+#[test]
+fn partial_runs_run_what_they_select_and_reuse_the_rest() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    let all = super::Selection::default();
+    // --only before anything ran: refused, nothing made.
+    let err = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            only: vec!["join".into()],
+            ..all.clone()
+        },
+    )
+    .err()
+    .map(|e| format!("{e:#}"))
+    .unwrap_or_default();
+    assert!(
+        err.starts_with(
+            "--only join: step `join` reads `left` from `left`, which left no outputs in"
+        ),
+        "{err}"
+    );
+    assert!(!tmp.path().join("steps").exists());
+
+    run_selected(&p, tmp.path(), all.clone()).unwrap_or_else(|e| panic!("{e:#}"));
+    let only = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            only: vec!["join".into()],
+            ..all.clone()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(
+        status(&only, "join"),
+        Status::Succeeded,
+        "forced, though cached"
+    );
+    assert_eq!(status(&only, "left"), Status::Reused);
+    assert_eq!(status(&only, "right"), Status::Reused);
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+
+    let from = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            from: vec!["right".into()],
+            ..all.clone()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(status(&from, "left"), Status::Reused);
+    assert_eq!(status(&from, "right"), Status::Succeeded);
+    assert_eq!(status(&from, "join"), Status::Succeeded);
+
+    let until = run_selected(
+        &p,
+        tmp.path(),
+        super::Selection {
+            until: Some("left".into()),
+            ..all
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(status(&until, "left"), Status::Cached);
+    assert!(
+        matches!(status(&until, "join"), Status::NotRun(w) if w == "not selected (--until left)")
+    );
+}
+
+#[test]
+fn going_back_to_an_earlier_value_is_cached() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = diamond();
+    run(&p, tmp.path(), &[("a", "1")], true);
+    let (second, _) = run(&p, tmp.path(), &[("a", "2")], true);
+    assert_eq!(status(&second, "left"), Status::Succeeded);
+    assert_eq!(joined(tmp.path()), "left 2\nright 1\n");
+    // a=1 again: its earlier result is restored, not run.
+    let (third, _) = run(&p, tmp.path(), &[("a", "1")], true);
+    assert_eq!(
+        status(&third, "left"),
+        Status::Cached,
+        "{:?}",
+        statuses(&third)
+    );
+    assert_eq!(
+        status(&third, "join"),
+        Status::Cached,
+        "{:?}",
+        statuses(&third)
+    );
+    assert_eq!(joined(tmp.path()), "left 1\nright 1\n");
+}
+
+#[test]
+fn a_versioned_step_stays_cached_when_the_program_changes() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // Two steps run by the same "program" (a copy of sh); one declares its
+    // code version.
+    let program = tmp.path().join("my-sh");
+    std::fs::copy("/bin/sh", &program).unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("versions");
+    p.image("alpine:3.20");
+    p.add(ContainerStep::new(
+        "versioned",
+        [program.display().to_string(), "-c".into(), "echo v".into()],
+    ))
+    .code_version("1");
+    p.add(ContainerStep::new(
+        "unversioned",
+        [program.display().to_string(), "-c".into(), "echo u".into()],
+    ));
+    let (first, _) = run(&p, tmp.path(), &[], true);
+    assert!(first.iter().all(|r| r.status == Status::Succeeded));
+    // "Rebuild" the program: same behaviour, other bytes.
+    let mut bytes = std::fs::read(&program).unwrap_or_else(|e| panic!("{e}"));
+    bytes.extend_from_slice(b"\0rebuilt");
+    std::fs::write(&program, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let (second, _) = run(&p, tmp.path(), &[], true);
+    assert_eq!(status(&second, "versioned"), Status::Cached);
+    assert_eq!(status(&second, "unversioned"), Status::Succeeded);
+}
+
+#[test]
+fn every_loop_item_runs_its_when_is_per_item_and_stale_items_go() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("items");
+    p.image("alpine:3.20");
+    let list = p.string_param("list", "[1,2,3,4]");
+    p.add(
+        ContainerStep::new("each", ["sh", "-c", r#"echo "item $0"; [ "$0" != 2 ]"#])
+            .arg(Value::item()),
+    )
+    .with_param(&list)
+    .when(crate::Cond::compare(
+        crate::CmpOp::Ne,
+        crate::Kind::Integer,
+        Value::item(),
+        "4",
+    ));
+    let (reports, log) = run(&p, tmp.path(), &[], true);
+    let each = status(&reports, "each");
+    assert!(
+        matches!(&each, Status::Failed(w) if w.starts_with("item 2: ")),
+        "{each:?}\n{log}"
+    );
+    assert!(log.contains("[each] item 3"), "item 3 still ran:\n{log}");
+    assert!(
+        log.contains("[each] item 4: skipped: when `4 != 4` evaluated false"),
+        "{log}"
+    );
+    assert!(tmp.path().join("steps/each.2").is_dir());
+    // Fewer items: the directories of the items that are gone go too.
+    let (_, log) = run(&p, tmp.path(), &[("list", "[1]")], true);
+    assert!(tmp.path().join("steps/each.0").is_dir(), "{log}");
+    assert!(!tmp.path().join("steps/each.2").exists(), "{log}");
 }

@@ -14,6 +14,9 @@ pub(crate) enum Fill {
     /// An empty directory (scratch space; a volume kind a local run does
     /// not have).
     Empty,
+    /// Scratch space in memory (an `emptyDir` with medium `Memory`): a
+    /// tmpfs in a container, a directory for a process.
+    Tmpfs { size: Option<String> },
     /// The files of a secret given with `--secret` (`None`: not given, so
     /// empty, as an optional secret volume is), at `mode`.
     Secret {

@@ -1,6 +1,11 @@
 //! `kpipe new NAME`: a new crate with a working pipeline of two typed steps,
 //! its snapshot test, a Containerfile and a README.
 //!
+//! The crate depends on kpipe by path: on the checkout this kpipe was built
+//! from (its location is compiled in) while that still exists, else on the
+//! one `--kpipe-path` names. It is a workspace of its own, so it builds
+//! wherever it is written, inside another workspace (a kpipe checkout) too.
+//!
 //! The template's pipeline and steps are also compiled into kpipe (the
 //! modules below), so `new` can write the reviewed snapshot of exactly what
 //! the new crate compiles: `cargo test` passes out of the box. The template
@@ -20,21 +25,13 @@ use anyhow::{Context, bail};
 /// The name the template is written for.
 const TEMPLATE_NAME: &str = "starter-app";
 
-/// How the new crate depends on kpipe.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum KpipeDep {
-    /// From crates.io, this version.
-    Version(String),
-    /// A local checkout of kpipe (its `pipelines/kpipe` crate).
-    Path(PathBuf),
-}
-
 /// What `new` writes where.
 #[derive(Clone, Debug)]
 pub(crate) struct NewCrate {
     pub(crate) name: String,
     pub(crate) dir: PathBuf,
-    pub(crate) kpipe: KpipeDep,
+    /// The `kpipe` crate the new one depends on (a checkout's `pipelines/kpipe`).
+    pub(crate) kpipe: PathBuf,
 }
 
 /// Why `name` cannot name the new crate and pipeline, if it cannot.
@@ -75,13 +72,10 @@ pub(crate) fn check_name(name: &str) -> anyhow::Result<()> {
 pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let named = |text: &str| text.replace(TEMPLATE_NAME, &new.name);
     let dep = |features: &str| -> String {
-        match &new.kpipe {
-            KpipeDep::Version(v) => format!("{{ version = \"{v}\"{features} }}"),
-            KpipeDep::Path(p) => format!(
-                "{{ path = {}{features} }}",
-                toml_string(&p.to_string_lossy())
-            ),
-        }
+        format!(
+            "{{ path = {}{features} }}",
+            toml_string(&new.kpipe.to_string_lossy())
+        )
     };
     let cargo = include_str!("template/Cargo.toml.in")
         .replace("{{KPIPE}}", &dep(""))
@@ -183,6 +177,29 @@ pub(crate) fn write(new: &NewCrate) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `pipelines/kpipe` crate of the checkout this kpipe was built from, if
+/// that checkout still exists (a kpipe built from crates.io's sources, or
+/// whose checkout was moved or deleted, has none).
+pub(crate) fn own_checkout() -> Option<PathBuf> {
+    let krate = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = krate.parent()?.parent()?;
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    if !workspace.contains("[workspace]") {
+        return None;
+    }
+    kpipe_crate(root)
+        .ok()
+        .filter(|k| k.ends_with("pipelines/kpipe"))
+}
+
+/// Why `new` has no kpipe to depend on, and how to give it one.
+pub(crate) fn no_checkout() -> anyhow::Error {
+    anyhow::anyhow!(
+        "this kpipe was not built from a kpipe checkout that still exists (it was built from {}), so the new crate has no kpipe to depend on: clone kpipe (git clone https://github.com/kpipe/kpipe) and pass --kpipe-path PATH/TO/kpipe",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
 /// The `pipelines/kpipe` crate inside a kpipe checkout at `root` (or `root`
 /// itself when it is that crate).
 pub(crate) fn kpipe_crate(root: &Path) -> anyhow::Result<PathBuf> {
@@ -224,7 +241,7 @@ mod tests {
         let err = write(&NewCrate {
             name: "demo".into(),
             dir: tmp.path().to_path_buf(),
-            kpipe: KpipeDep::Version("0.1.0".into()),
+            kpipe: PathBuf::from("/src/kpipe/pipelines/kpipe"),
         })
         .err()
         .map(|e| format!("{e:#}"))
@@ -241,7 +258,7 @@ mod tests {
         let new = NewCrate {
             name: "demo".into(),
             dir: PathBuf::from("demo"),
-            kpipe: KpipeDep::Path(PathBuf::from("/src/kpipe \"x\"/pipelines/kpipe")),
+            kpipe: PathBuf::from("/src/kpipe \"x\"/pipelines/kpipe"),
         };
         let files = files(&new).unwrap_or_else(|e| panic!("{e:#}"));
         for (path, text) in &files {
@@ -261,5 +278,18 @@ mod tests {
         assert!(snap.starts_with("---\nsource: src/main.rs\n"), "{snap}");
         assert!(snap.contains("generateName: demo-"), "{snap}");
         assert!(snap.contains("- demo\n      - step\n"), "{snap}");
+        assert!(
+            cargo.contains("\n[workspace]\n"),
+            "a workspace of its own, wherever it is written: {cargo}"
+        );
+    }
+
+    #[test]
+    fn this_kpipe_knows_its_checkout() {
+        // Tests run from a checkout, which exists.
+        let own = own_checkout();
+        let expected = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().ok();
+        assert_eq!(own, expected);
+        assert!(no_checkout().to_string().contains("--kpipe-path"));
     }
 }

@@ -6,6 +6,7 @@
 //! cargo run -- run --local          # every step on this machine
 //! cargo run -- submit --wait        # to Argo (or --kfp URL)
 //! cargo run -- step generate --help # what each container runs
+//! cargo run -- image build -o image # the image it runs in (no engine needed)
 //! ```
 
 mod pipeline;

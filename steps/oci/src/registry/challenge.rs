@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
 
+use secrecy::{ExposeSecret, SecretString};
+
+use super::client::sensitive_header;
 use super::credentials::Credentials;
-use super::reference::Reference;
-use crate::secret::{ExposeSecret, SecretString};
+use crate::reference::Reference;
 
 /// What a registry asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,18 +53,22 @@ impl Challenge {
         }
     }
 
-    /// The `authorization` value answering this challenge for `reference`.
+    /// The `authorization` value answering this challenge for `reference`
+    /// (`access`: `pull` or `pull,push`, when the challenge names no scope);
+    /// `hint` says how to give credentials.
     pub async fn answer(
         &self,
         http: &reqwest::Client,
         credentials: Option<&Credentials>,
         reference: &Reference,
+        access: &str,
+        hint: &str,
     ) -> anyhow::Result<SecretString> {
         let (realm, service, scope) = match self {
             Self::Basic => {
                 return credentials.map(Credentials::basic).with_context(|| {
                     format!(
-                        "the registry {} needs credentials: pass --registry-auth",
+                        "the registry {} needs credentials, and none were given: {hint}",
                         reference.domain
                     )
                 });
@@ -75,7 +81,7 @@ impl Challenge {
         };
         let scope = scope
             .clone()
-            .unwrap_or_else(|| format!("repository:{}:pull,push", reference.repository));
+            .unwrap_or_else(|| format!("repository:{}:{access}", reference.repository));
         let mut query = vec![("scope", scope.as_str())];
         if let Some(s) = service {
             query.push(("service", s));
@@ -84,7 +90,7 @@ impl Challenge {
         if let Some(c) = credentials {
             req = req.header(
                 "authorization",
-                crate::http::sensitive_header(c.basic().expose_secret())?,
+                sensitive_header(c.basic().expose_secret())?,
             );
         }
         let resp = req
@@ -93,7 +99,7 @@ impl Challenge {
             .with_context(|| format!("cannot reach the token service {realm}"))?;
         if !resp.status().is_success() {
             bail!(
-                "the token service {realm} refused: HTTP {} (check --registry-auth)",
+                "the token service {realm} refused: HTTP {} ({hint})",
                 resp.status().as_u16()
             );
         }

@@ -1,14 +1,16 @@
 //! Registry credentials from a docker `config.json` (the mounted
-//! `.dockerconfigjson` secret).
+//! `.dockerconfigjson` secret, or what `docker login` and `podman login`
+//! write).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::reference::{DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY, Reference};
-use crate::secret::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::reference::{DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY, Reference};
 
 /// A user and password (or token) for one registry.
 #[derive(Clone, Debug)]
@@ -82,6 +84,43 @@ impl Credentials {
     }
 }
 
+/// Where podman, skopeo and docker keep logins, in the order podman reads
+/// them: `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
+/// `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`).
+pub fn default_files() -> Vec<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let mut files = Vec::new();
+    files.extend(var("REGISTRY_AUTH_FILE"));
+    files.extend(var("XDG_RUNTIME_DIR").map(|d| d.join("containers/auth.json")));
+    match var("DOCKER_CONFIG") {
+        Some(d) => files.push(d.join("config.json")),
+        None => files.extend(var("HOME").map(|h| h.join(".docker/config.json"))),
+    }
+    files
+}
+
+/// The credentials for `reference` in the first of `files` that has an
+/// entry for its registry, and that file; files that do not exist are
+/// skipped.
+pub fn find(
+    files: &[PathBuf],
+    reference: &Reference,
+) -> anyhow::Result<Option<(Credentials, PathBuf)>> {
+    for f in files {
+        if !f.is_file() {
+            continue;
+        }
+        if let Some(c) = Credentials::from_docker_config(f, reference)? {
+            return Ok(Some((c, f.clone())));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether the `auths` key `key` names `reference`'s registry.
 fn matches(key: &str, reference: &Reference) -> bool {
     let host = key
@@ -129,6 +168,19 @@ mod tests {
             found(with_scheme, "localhost:5000/x").as_deref(),
             Some("user:pass")
         );
+    }
+
+    #[test]
+    fn the_first_file_with_an_entry_wins() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&a, r#"{"auths":{"quay.io":{"auth":"cTpx"}}}"#)?;
+        std::fs::write(&b, r#"{"auths":{"ghcr.io":{"auth":"Z2g6dG9r"}}}"#)?;
+        let files = [dir.path().join("missing.json"), a.clone(), b.clone()];
+        let found = find(&files, &Reference::parse("ghcr.io/x")?)?;
+        assert_eq!(found.map(|(c, f)| (c.user, f)), Some(("gh".to_owned(), b)));
+        assert!(find(&files, &Reference::parse("r.io/x")?)?.is_none());
+        Ok(())
     }
 
     #[test]

@@ -1,53 +1,71 @@
-//! Pushing an image over the OCI distribution API: requests that answer
-//! the registry's authentication challenge, manifests, and the push of a
-//! whole image (blob uploads: [`upload`](super::upload)).
-
-use std::time::Duration;
+//! Requests to one repository of a registry, authenticated as the registry
+//! asks: on a 401 the challenge is answered once and the request resent.
 
 use anyhow::{Context, bail};
 use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 
 use super::challenge::Challenge;
 use super::credentials::Credentials;
-use super::image::{Image, MANIFEST_TYPE};
-use super::reference::Reference;
-use crate::secret::{ExposeSecret, SecretString};
+use crate::reference::Reference;
 
-/// Pushes blobs and manifests, authenticating as the registry asks.
+/// A registry client for one repository.
 #[derive(Debug)]
-pub struct Pusher {
+pub struct Client {
     pub(super) http: reqwest::Client,
     base: String,
     pub(super) reference: Reference,
     credentials: Option<Credentials>,
     authorization: Option<SecretString>,
+    access: &'static str,
+    hint: String,
 }
 
-impl Pusher {
-    /// A pusher to `reference`: HTTPS, except plain HTTP to a loopback
-    /// registry or when `plain_http` (other test registries).
+impl Client {
+    /// A client for `reference`'s repository: HTTPS, except plain HTTP to a
+    /// loopback registry or when `plain_http` (other test registries).
     pub fn new(
+        http: reqwest::Client,
         reference: Reference,
         credentials: Option<Credentials>,
         plain_http: bool,
-    ) -> anyhow::Result<Self> {
+    ) -> Self {
         let scheme = if plain_http || reference.is_loopback() {
             "http"
         } else {
             "https"
         };
-        Ok(Self {
+        Self {
             base: format!("{scheme}://{}", reference.api_host()),
-            http: crate::http::client(Duration::from_secs(300))?,
+            http,
             reference,
             credentials,
             authorization: None,
-        })
+            access: "pull,push",
+            hint: "pass registry credentials".to_owned(),
+        }
+    }
+
+    /// Asks for read access only (a token for `pull`), for pulling.
+    pub fn pull_only(mut self) -> Self {
+        self.access = "pull";
+        self
+    }
+
+    /// How the user gives credentials, for errors (`pass --registry-auth`).
+    pub fn credentials_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
     }
 
     /// The scheme and host requests go to.
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// The repository.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
     }
 
     /// Sends a request; on 401 answers the challenge once and resends.
@@ -64,10 +82,7 @@ impl Pusher {
                 req = req.header(*k, v);
             }
             if let Some(a) = &self.authorization {
-                req = req.header(
-                    "authorization",
-                    crate::http::sensitive_header(a.expose_secret())?,
-                );
+                req = req.header("authorization", sensitive_header(a.expose_secret())?);
             }
             if let Some(b) = &body {
                 req = req.body(b.clone());
@@ -82,9 +97,15 @@ impl Pusher {
                 return Ok(resp);
             }
             if attempt == 1 {
+                let why = if self.credentials.is_some() {
+                    "rejected the credentials"
+                } else {
+                    "wants credentials, and none were given"
+                };
                 bail!(
-                    "the registry {} rejected the credentials ({method} {url}): check --registry-auth",
-                    self.reference.domain
+                    "the registry {} {why} ({method} {url}): {}",
+                    self.reference.domain,
+                    self.hint
                 );
             }
             let challenge = resp
@@ -95,7 +116,13 @@ impl Pusher {
             let challenge = Challenge::parse(challenge)?;
             self.authorization = Some(
                 challenge
-                    .answer(&self.http, self.credentials.as_ref(), &self.reference)
+                    .answer(
+                        &self.http,
+                        self.credentials.as_ref(),
+                        &self.reference,
+                        self.access,
+                        &self.hint,
+                    )
                     .await?,
             );
         }
@@ -115,52 +142,23 @@ impl Pusher {
             format!("{}{location}", self.base)
         }
     }
-
-    /// Puts the manifest under `tag`.
-    pub async fn manifest(&mut self, image: &Image, tag: &str) -> anyhow::Result<()> {
-        let resp = self
-            .send(
-                Method::PUT,
-                &self.url(&format!("manifests/{tag}")),
-                &[("content-type", MANIFEST_TYPE.into())],
-                Some(image.manifest.clone()),
-            )
-            .await?;
-        if resp.status() != StatusCode::CREATED {
-            let status = resp.status().as_u16();
-            let body: String = resp
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(500)
-                .collect();
-            bail!("the registry did not accept the manifest for tag {tag}: HTTP {status}: {body}");
-        }
-        Ok(())
-    }
 }
 
-/// Pushes `image` to `reference` under every tag.
-pub async fn push(
-    image: &Image,
-    reference: Reference,
-    tags: &[String],
-    credentials: Option<Credentials>,
-    plain_http: bool,
-) -> anyhow::Result<()> {
-    let mut p = Pusher::new(reference, credentials, plain_http)?;
-    for (digest, bytes) in &image.blobs {
-        let uploaded = p.blob(digest, bytes).await?;
-        eprintln!(
-            "{} {digest} ({} bytes)",
-            if uploaded { "Pushed" } else { "Exists" },
-            bytes.len()
-        );
-    }
-    for tag in tags {
-        p.manifest(image, tag).await?;
-        eprintln!("Tagged {}:{tag} = {}", p.reference, image.digest);
-    }
-    Ok(())
+/// An `authorization` header value that HTTP/2 never indexes and debug
+/// output hides.
+pub(super) fn sensitive_header(value: &str) -> anyhow::Result<reqwest::header::HeaderValue> {
+    let mut v = reqwest::header::HeaderValue::from_str(value)
+        .context("a credential holds characters an HTTP header cannot carry")?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// The first 500 characters of an error answer's body.
+pub(super) async fn body_excerpt(resp: reqwest::Response) -> String {
+    resp.text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(500)
+        .collect()
 }

@@ -1,11 +1,14 @@
 //! Image references, normalised as docker, crane and every other OCI client
 //! do: `alpine` is `docker.io/library/alpine`, Docker Hub's API lives at
 //! `registry-1.docker.io`, and a loopback registry speaks plain HTTP.
+//! [`Reference`] is a repository; [`ImageRef`] one with a tag or digest.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
+
+use crate::digest::hex_of;
 
 /// Docker Hub's name in references.
 pub const DOCKER_HUB: &str = "docker.io";
@@ -35,7 +38,7 @@ impl Reference {
         let last = image.rsplit('/').next().unwrap_or(image);
         if image.contains('@') || last.contains(':') {
             bail!(
-                "--image is the repository without tag or digest (tags go in --tag), got `{image}`"
+                "`{image}` names a tag or digest; a repository is wanted here, without tag or digest"
             );
         }
         let (domain, path) = match image.split_once('/') {
@@ -106,6 +109,85 @@ impl Reference {
 impl fmt::Display for Reference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.domain, self.repository)
+    }
+}
+
+/// `true` when `tag` is a valid tag: up to 128 letters, digits, `_`, `.`
+/// and `-`, not starting with `.` or `-`.
+pub fn is_valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.len() <= 128
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        && !tag.starts_with(['.', '-'])
+}
+
+/// An image: a repository with a tag, a digest, or both
+/// (`ghcr.io/kpipe/kpipe-step:0.1.0`, `…@sha256:…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The repository.
+    pub repository: Reference,
+    /// The tag, if given.
+    pub tag: Option<String>,
+    /// The `sha256:` digest, if given.
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    /// Parses `[HOST[:PORT]/]PATH[:TAG][@sha256:HEX]`.
+    pub fn parse(image: &str) -> anyhow::Result<Self> {
+        let (rest, digest) = match image.split_once('@') {
+            Some((rest, digest)) => {
+                hex_of(digest).with_context(|| format!("`{image}` has a bad digest"))?;
+                (rest, Some(digest.to_owned()))
+            }
+            None => (image, None),
+        };
+        let last = rest.rsplit('/').next().unwrap_or(rest);
+        let (repository, tag) = match last.rsplit_once(':') {
+            Some((_, tag)) => (&rest[..rest.len() - tag.len() - 1], Some(tag.to_owned())),
+            None => (rest, None),
+        };
+        if let Some(t) = &tag
+            && !is_valid_tag(t)
+        {
+            bail!(
+                "`{image}` has a bad tag `{t}`: use up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`"
+            );
+        }
+        Ok(Self {
+            repository: Reference::parse(repository)?,
+            tag,
+            digest,
+        })
+    }
+
+    /// The tag, `latest` when none was given.
+    pub fn tag_or_latest(&self) -> &str {
+        self.tag.as_deref().unwrap_or("latest")
+    }
+
+    /// What the registry's manifest endpoint is asked for: the digest if
+    /// given, else the tag (`latest` when none was given).
+    pub fn manifest_reference(&self) -> &str {
+        self.digest
+            .as_deref()
+            .unwrap_or_else(|| self.tag_or_latest())
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.repository)?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
     }
 }
 
@@ -191,5 +273,36 @@ mod tests {
         }
         // A port is not a tag.
         assert_eq!(parse("localhost:5000/x").domain, "localhost:5000");
+    }
+
+    #[test]
+    fn image_references_carry_a_tag_a_digest_or_both() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let image = |s: &str| ImageRef::parse(s).unwrap_or_else(|e| panic!("{s}: {e:#}"));
+        let r = image("localhost:5000/kpipe/step");
+        assert_eq!((r.tag.as_deref(), r.manifest_reference()), (None, "latest"));
+        assert_eq!(r.repository.domain, "localhost:5000");
+        let r = image("nvidia/cuda:12.4.1-runtime-ubuntu22.04");
+        assert_eq!(r.repository.to_string(), "docker.io/nvidia/cuda");
+        assert_eq!(r.tag_or_latest(), "12.4.1-runtime-ubuntu22.04");
+        let r = image(&format!("ghcr.io/kpipe/kpipe-step:0.1.0@{digest}"));
+        assert_eq!(r.manifest_reference(), digest);
+        assert_eq!(
+            r.to_string(),
+            format!("ghcr.io/kpipe/kpipe-step:0.1.0@{digest}")
+        );
+        for (bad, needle) in [
+            ("ghcr.io/x@sha256:abc", "bad digest"),
+            ("ghcr.io/x:-bad", "bad tag"),
+            ("ghcr.io/x:", "bad tag"),
+            ("ghcr.io/X:1", "is not an image repository"),
+        ] {
+            let e = ImageRef::parse(bad).map_err(|e| format!("{e:#}"));
+            assert!(
+                e.as_ref().is_err_and(|e| e.contains(needle)),
+                "{bad}: {e:?}"
+            );
+        }
+        assert!(is_valid_tag("v1.2_3-rc") && !is_valid_tag(&"a".repeat(129)));
     }
 }

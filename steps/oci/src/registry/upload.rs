@@ -1,17 +1,21 @@
 //! Blob upload: skip what the registry has, else a chunked upload session
-//! (POST, PATCH per 5 MiB chunk, PUT with the digest).
+//! (POST, PATCH per 5 MiB chunk read from the blob, PUT with the digest).
+
+use std::io::Read;
 
 use anyhow::{Context, bail};
 use reqwest::{Method, StatusCode};
 
-use super::registry::Pusher;
+use super::client::Client;
+use crate::blob::Blob;
 
 /// Upload chunk size.
 const CHUNK: usize = 5 << 20;
 
-impl Pusher {
-    /// Uploads one blob unless the registry has it. Returns whether it uploaded.
-    pub async fn blob(&mut self, digest: &str, bytes: &[u8]) -> anyhow::Result<bool> {
+impl Client {
+    /// Uploads `blob` unless the registry has it. Returns whether it uploaded.
+    pub async fn upload(&mut self, blob: &Blob) -> anyhow::Result<bool> {
+        let digest = &blob.digest;
         let head = self
             .send(
                 Method::HEAD,
@@ -35,10 +39,19 @@ impl Pusher {
             "the registry refused to start an upload".to_owned()
         })?;
         let mut location = location(&start)?;
-        let mut offset = 0usize;
-        for chunk in bytes.chunks(CHUNK) {
-            let end = offset + chunk.len() - 1;
+        let mut reader = blob
+            .open()
+            .with_context(|| format!("cannot read blob {digest}"))?;
+        let mut offset = 0u64;
+        loop {
+            let chunk =
+                read_chunk(&mut reader).with_context(|| format!("cannot read blob {digest}"))?;
+            if chunk.is_empty() {
+                break;
+            }
+            let end = offset + chunk.len() as u64 - 1;
             let url = self.absolute(&location);
+            let len = chunk.len();
             let resp = self
                 .send(
                     Method::PATCH,
@@ -46,9 +59,9 @@ impl Pusher {
                     &[
                         ("content-type", "application/octet-stream".into()),
                         ("content-range", format!("{offset}-{end}")),
-                        ("content-length", chunk.len().to_string()),
+                        ("content-length", len.to_string()),
                     ],
-                    Some(chunk.to_vec()),
+                    Some(chunk),
                 )
                 .await?;
             expect(&resp, StatusCode::ACCEPTED, || {
@@ -56,6 +69,12 @@ impl Pusher {
             })?;
             location = self::location(&resp)?;
             offset = end + 1;
+        }
+        if offset != blob.size {
+            bail!(
+                "blob {digest} changed while it was uploaded ({offset} bytes, not {})",
+                blob.size
+            );
         }
         let mut url = reqwest::Url::parse(&self.absolute(&location))
             .with_context(|| format!("the registry's upload location `{location}` is no URL"))?;
@@ -73,6 +92,13 @@ impl Pusher {
         })?;
         Ok(true)
     }
+}
+
+/// Up to [`CHUNK`] bytes (fewer only at the end).
+fn read_chunk(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    r.take(CHUNK as u64).read_to_end(&mut chunk)?;
+    Ok(chunk)
 }
 
 fn expect(
