@@ -13,14 +13,10 @@ use std::time::Duration;
 
 use kpipe::run::{Engine, Layout, LocalRun, Podman, PodmanSettings, Status, Stop, TaskReport};
 use kpipe::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 
 use crate::image::{build_step_image, lower_case_tempdir};
 use crate::local_run::{run, step_binary};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// The step image of this workspace's binaries, as an OCI layout (built
 /// once per test binary): `oci:LAYOUT:TAG`.
