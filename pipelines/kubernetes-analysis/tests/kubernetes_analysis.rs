@@ -5,6 +5,20 @@ use kpipe_compiler::{ArgoVersion, CompileOptions, OutputKind};
 use kpipe_pipelines::kubernetes_analysis;
 use serde_json::Value;
 
+/// The kubernetes-analysis tasks (the reference's, `predict` named
+/// `predict-test`).
+pub(crate) const TASKS: [&str; 9] = [
+    "checkout",
+    "update-api",
+    "update-data",
+    "update-assets",
+    "train",
+    "predict-test",
+    "build-image",
+    "commit-changes",
+    "rollout",
+];
+
 const REFERENCE: &str = include_str!("fixtures/reference/data_pipeline.yaml");
 
 fn compile(options: &CompileOptions) -> String {

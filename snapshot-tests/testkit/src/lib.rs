@@ -30,7 +30,9 @@ pub mod server;
 pub mod wait;
 
 pub use http::{Response, exchange};
-pub use process::{CommandExt, LogLines, RUN, exit_within, finish_within, output_within, text};
+pub use process::{
+    CommandExt, LogLines, RUN, exit_within, files, finish_within, output_within, text,
+};
 pub use schema::swagger_validator;
 pub use server::{FormFile, form_file, kubeconfig, merge_patch, serve};
 pub use wait::{WAIT, wait_until};
