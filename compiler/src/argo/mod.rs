@@ -1,7 +1,7 @@
 //! The first target: Argo Workflows (what Kubeflow Pipelines v1 runs). The
-//! typed IR is lowered to the wire types of [`model`] ([`lower`]); pieces,
+//! typed IR is lowered to the wire types of [`model`] (in `lower`); pieces,
 //! values and conditions become Argo's `{{…}}` text and govaluate
-//! expressions in one place ([`text`]).
+//! expressions in one place (`text`).
 
 pub(crate) mod lower;
 #[allow(missing_docs)]

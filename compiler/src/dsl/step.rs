@@ -40,7 +40,7 @@ pub trait Step {
 
     /// The program the container runs; `args` follow it. Empty (the
     /// default): the pipeline's step program ([`Pipeline::step_program`](crate::Pipeline::step_program),
-    /// [`STEP_PROGRAM`] unless set).
+    /// [`STEP_PROGRAM`](crate::STEP_PROGRAM) unless set).
     fn command(&self) -> Vec<String> {
         Vec::new()
     }

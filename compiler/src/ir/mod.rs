@@ -7,7 +7,7 @@
 //!
 //! The submodules are the value types the IR is made of (values, pieces,
 //! conditions, retries, volumes, resources …), the dependency graph
-//! ([`deps`]), the checks every target shares ([`validate`]) and the
+//! (`deps`), the checks every target shares (`validate`) and the
 //! parameter binder every command shares ([`bind`]).
 
 pub mod bind;
