@@ -244,7 +244,7 @@ fn new_writes_a_crate_depending_on_this_checkout() {
     }
     // The checkout this kpipe was built from, by path, and `new` says so.
     let kpipe_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("kpipe")
+        .join("../kpipe")
         .canonicalize()
         .expect("this checkout's pipelines/kpipe");
     let cargo =
