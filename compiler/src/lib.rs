@@ -71,7 +71,7 @@ pub use dsl::task::{AsTask, Task, TaskLinkHandle};
 pub use emit::{YamlError, to_yaml};
 pub use graph::render::GraphFormat;
 pub use graph::svg::{
-    EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState,
+    EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState, escape_into,
 };
 pub use ir::{
     Backoff, CmpOp, ConcurrencyPolicy, Cond, INPUTS_ROOT, KFP_ARTIFACT,

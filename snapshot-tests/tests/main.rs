@@ -15,3 +15,5 @@ mod graph_svg;
 mod help;
 /// The README's example is real.
 mod readme;
+/// The crate layout: no crate imports a crate in a folder above it.
+mod workspace;

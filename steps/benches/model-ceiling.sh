@@ -8,12 +8,7 @@
 #
 # Installs scikit-learn into ~/.cache/kpipe-bench/sk-venv on first use.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-venv="${SK_VENV:-$HOME/.cache/kpipe-bench/sk-venv}"
-if ! "$venv/bin/python" -c 'import sklearn' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'scikit-learn==1.5.2'
-fi
+. "$(dirname "$0")/common.sh"
+venv="$(bench_venv SK_VENV sk-venv sklearn 'scikit-learn==1.5.2')"
 exec "$venv/bin/python" steps/benches/model_ceiling.py \
-  pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl \
-  pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl
+  "$train_notes" "$dev_notes"

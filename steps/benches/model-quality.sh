@@ -6,16 +6,14 @@
 #
 #   steps/benches/model-quality.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-steps --bin kpipe-step
-step="$CARGO_TARGET_DIR/release/kpipe-step"
+. "$(dirname "$0")/common.sh"
+step="$(release_step)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for seed in 1 2 3; do
-  "$step" train --data=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl \
+  "$step" train --data="$train_notes" \
     --out="$out/model-$seed" --seed="$seed" >/dev/null 2>"$out/log-$seed"
-  "$step" train --eval=pipelines/kubernetes-analysis/data/release-notes-dev-1.28-1.33.jsonl \
+  "$step" train --eval="$dev_notes" \
     --model="$out/model-$seed" >"$out/dev-$seed.json"
 done
 python3 - "$out" <<'PY'

@@ -10,21 +10,14 @@
 # Needs wrk (Debian: apt-get install wrk); installs kserve 0.21 and
 # scikit-learn into ~/.cache/kpipe-bench/kserve-venv on first use.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-venv="${KSERVE_VENV:-$HOME/.cache/kpipe-bench/kserve-venv}"
-if ! "$venv/bin/python" -c 'import kserve, sklearn' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'kserve==0.21.*' 'scikit-learn==1.5.2'
-fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-steps --bin kpipe-step
-step="$CARGO_TARGET_DIR/release/kpipe-step"
-train=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
+. "$(dirname "$0")/common.sh"
+venv="$(bench_venv KSERVE_VENV kserve-venv 'kserve, sklearn' 'kserve==0.21.*' 'scikit-learn==1.5.2')"
+step="$(release_step)"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-"$step" train --data="$train" --out="$work/model" >/dev/null 2>&1
+"$step" train --data="$train_notes" --out="$work/model" >/dev/null 2>&1
 cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body   = '{"text": "Fixed a bug where kubelet would panic when the pod spec changed during a restart."}'
@@ -45,6 +38,6 @@ bench() { # name port pid
 "$step" serve --model="$work/model" --port=18181 2>/dev/null & pids+=($!)
 wait_up 18181
 bench kpipe 18181 "${pids[-1]}"
-"$venv/bin/python" steps/benches/kserve_reference.py "$train" 18191 >/dev/null 2>&1 & pids+=($!)
+"$venv/bin/python" steps/benches/kserve_reference.py "$train_notes" 18191 >/dev/null 2>&1 & pids+=($!)
 wait_up 18191
 bench kserve 18191 "${pids[-1]}"

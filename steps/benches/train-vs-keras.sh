@@ -8,21 +8,14 @@
 # Installs tensorflow-cpu 2.18 and scikit-learn into
 # ~/.cache/kpipe-bench/keras-venv on first use; needs hyperfine.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-venv="${KERAS_VENV:-$HOME/.cache/kpipe-bench/keras-venv}"
-if ! "$venv/bin/python" -c 'import tensorflow, sklearn' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'tensorflow-cpu==2.18.*' 'scikit-learn==1.5.2'
-fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-steps --bin kpipe-step
-step="$CARGO_TARGET_DIR/release/kpipe-step"
-train=pipelines/kubernetes-analysis/data/release-notes-train-1.14-1.27.jsonl
+. "$(dirname "$0")/common.sh"
+venv="$(bench_venv KERAS_VENV keras-venv 'tensorflow, sklearn' 'tensorflow-cpu==2.18.*' 'scikit-learn==1.5.2')"
+step="$(release_step)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 hyperfine -N --warmup 1 --runs "${RUNS:-3}" --export-json "$out/t.json" \
-  -n kpipe "$step train --data=$train --out=$out/model" \
-  -n keras-original "$venv/bin/python steps/benches/keras_original.py $train" >&2
+  -n kpipe "$step train --data=$train_notes --out=$out/model" \
+  -n keras-original "$venv/bin/python steps/benches/keras_original.py $train_notes" >&2
 python3 - "$out/t.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}

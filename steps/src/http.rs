@@ -10,7 +10,7 @@ pub const USER_AGENT: &str = concat!("kpipe/", env!("CARGO_PKG_VERSION"));
 
 /// A client whose requests fail after `timeout` (connecting: 20 s at most).
 pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    kpipe::tls::install_crypto_provider();
+    kpipe_runtime::tls::install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(timeout.min(Duration::from_secs(20)))

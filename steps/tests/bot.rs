@@ -691,7 +691,7 @@ fn the_deployed_bot_decides_at_the_models_threshold() {
                 .collect()
         })
         .unwrap_or_default();
-    let bot: kpipe_step_contract::BotArgs = kpipe::step::parse_args(&args)
+    let bot: kpipe_step_contract::BotArgs = kpipe_runtime::parse_args(&args)
         .unwrap_or_else(|e| panic!("bot.yaml's args {args:?} do not run the bot: {e}"));
     assert_eq!(bot.threshold, None, "{args:?}");
     assert!(

@@ -24,7 +24,8 @@ use kpipe_steps::ml::features::{FeatureConfig, Features};
 use kpipe_steps::ml::metrics::Metrics;
 use kpipe_steps::ml::model::{Manifest, Model};
 use kpipe_steps::ml::net_config::NetConfig;
-use kpipe_steps::ml::weights::{Dense, Weights};
+use kpipe_steps::ml::weights::Weights;
+use kpipe_testkit::fuzz;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -83,20 +84,7 @@ fn mutate(mut bytes: Vec<u8>, edits: &[(usize, u8, u8)]) -> Vec<u8> {
 
 /// JSON values of any shape, a few levels deep.
 fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| json!(f)),
-        ".{0,40}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    fuzz::any_json(fuzz::json_scalar(40), "[a-z_]{0,8}".boxed(), 3, 6)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -120,22 +108,9 @@ fn small_model() -> &'static Model {
         let labels: Vec<bool> = notes.iter().map(|n| n.bug).collect();
         let config = FeatureConfig::kpipe();
         let (features, _) = Features::fit(&config, &docs, &labels);
-        let dense = |inputs: usize, outputs: usize| Dense {
-            inputs,
-            outputs,
-            w: (0..inputs * outputs)
-                .map(|i| (i % 7) as f32 / 10.0 - 0.3)
-                .collect(),
-            b: vec![0.01; outputs],
-        };
         Model {
             manifest: Manifest::new(config, NetConfig::default(), 0.6),
-            weights: Weights {
-                first: dense(features.dim(), 5),
-                units: 4,
-                hidden: vec![dense(4, 4)],
-                output: dense(4, 1),
-            },
+            weights: Weights::patterned(features.dim(), 4),
             features,
         }
     })

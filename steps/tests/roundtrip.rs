@@ -7,7 +7,8 @@
 
 use std::path::PathBuf;
 
-use kpipe::{Arg, StepArgs};
+use kpipe::Arg;
+use kpipe_runtime::StepArgs;
 use kpipe_step_contract::*;
 
 /// One step's arguments: renders them, parses them back as the step binary
@@ -24,7 +25,7 @@ impl<A: StepArgs + PartialEq + std::fmt::Debug> Case for A {
 
     fn round_trip(&self) {
         let args = self.to_args();
-        match kpipe::step::parse_args::<A>(&args) {
+        match kpipe_runtime::parse_args::<A>(&args) {
             Ok(parsed) => assert_eq!(&parsed, self, "args: {args:?}"),
             Err(e) => panic!("{args:?} does not parse:\n{e}"),
         }

@@ -94,6 +94,12 @@
 //! - **The CLI is a library.** [`App`] is the command line for whatever
 //!   pipelines and steps you register; the `kpipe` binary of this repository
 //!   is one such app (with kubernetes-analysis and the examples).
+//! - **The step runtime is a crate of its own.** What runs inside every
+//!   container (`kpipe-runtime`: [`Steps`], [`Context`], [`StepArgs`],
+//!   [`fsutil`]) is not what runs on a laptop (this crate: the command line,
+//!   local runs and their report, submission, Prow jobs). A step binary can
+//!   depend on it alone; here it is re-exported as [`step`]. The app side's
+//!   internals (report, submit, prow) are private: [`App`] is their API.
 //! - **Light by default for compile-only use.** The `submit` feature
 //!   (default) brings kube, reqwest, rustls and tokio; without it nothing of
 //!   those is linked.
@@ -106,29 +112,32 @@ extern crate self as kpipe;
 
 mod app;
 mod cli;
-pub mod fsutil;
 mod image;
 mod profile;
-pub mod prow;
+mod prow;
 mod registry;
-pub mod report;
+mod report;
 pub mod run;
 mod scaffold;
-pub mod step;
 #[cfg(feature = "submit")]
-pub mod submit;
+mod submit;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "tls")]
-pub mod tls;
-
-#[doc(hidden)]
-pub mod __private;
 
 pub use app::App;
 pub use profile::LocalProfile;
 pub use registry::{Entry, LocalEnv, LocalPrep};
-pub use step::{Context, StepArgs, Steps};
+
+/// The step runtime (the `kpipe-runtime` crate): what runs inside every
+/// container — [`Steps`], [`Context`], [`StepArgs`], [`step::parse_args`],
+/// the KFP metrics and UI-metadata writers ([`step::kfp`]).
+pub use kpipe_runtime as step;
+#[doc(hidden)]
+pub use kpipe_runtime::__private;
+/// TLS: rustls on ring as the process's crypto provider (feature `tls`).
+#[cfg(feature = "tls")]
+pub use kpipe_runtime::tls;
+pub use kpipe_runtime::{Context, StepArgs, Steps, fsutil};
 
 /// The compiler: the DSL, the graph, the Argo model, lint checks.
 pub use kpipe_compiler as compiler;

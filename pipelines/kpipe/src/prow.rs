@@ -19,46 +19,46 @@
 use serde_json::{Value, json};
 
 /// Marker of commits the postsubmit skips (the data commits' message).
-pub const SKIP_MARKER: &str = "[skip]";
+pub(crate) const SKIP_MARKER: &str = "[skip]";
 
 /// What the jobs run and where.
 #[derive(Clone, Debug)]
-pub struct ProwOptions {
+pub(crate) struct ProwOptions {
     /// The program the jobs run (the app's binary, e.g. `kpipe`).
-    pub program: String,
+    pub(crate) program: String,
     /// Pipeline name (as for `submit`).
-    pub pipeline: String,
+    pub(crate) pipeline: String,
     /// The pipeline's parameters: the jobs pass `pr` and `commit` to a
     /// pipeline that declares them.
-    pub params: Vec<String>,
+    pub(crate) params: Vec<String>,
     /// Namespace of Argo workflows when `namespace` is unset.
-    pub default_namespace: String,
+    pub(crate) default_namespace: String,
     /// `org/repo` whose PRs and pushes trigger the jobs.
-    pub repo: String,
+    pub(crate) repo: String,
     /// Image with `kpipe` (and, for the postsubmit, `sh` and `git`).
-    pub image: String,
+    pub(crate) image: String,
     /// Namespace of the workflows (Argo; kpipe submit's default when
     /// unset), or the Kubeflow profile namespace with `kfp` (multi-user
     /// installs only: a single-user KFP refuses namespaced requests).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Service account of the job pods (allowed to create and watch workflows).
-    pub service_account: String,
+    pub(crate) service_account: String,
     /// Branch of postsubmits.
-    pub branch: String,
+    pub(crate) branch: String,
     /// Interval of the periodic.
-    pub interval: String,
+    pub(crate) interval: String,
     /// Submit to this Kubeflow Pipelines API instead of Argo.
-    pub kfp: Option<String>,
+    pub(crate) kfp: Option<String>,
     /// Which KFP REST API the jobs use with `kfp` (unset: `submit`'s
     /// default, v2beta1).
-    pub kfp_api: Option<KfpApi>,
+    pub(crate) kfp_api: Option<KfpApi>,
 }
 
 /// The Kubeflow Pipelines REST API a submission uses (`kpipe submit
 /// --kfp-api`). Defined here, beside the Prow jobs that pass it on, so that
 /// builds without the `submit` feature can write it too.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum KfpApi {
+pub(crate) enum KfpApi {
     /// v1beta1 with the compiled Argo Workflow (KFP 1.x and 2.x).
     V1,
     /// v2beta1 with the compiled KFP v2 IR (KFP 2.x).
@@ -68,7 +68,7 @@ pub enum KfpApi {
 
 impl KfpApi {
     /// `v1` or `v2`, as `--kfp-api` takes it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             KfpApi::V1 => "v1",
             KfpApi::V2 => "v2",
@@ -78,7 +78,7 @@ impl KfpApi {
 
 impl ProwOptions {
     /// Job names: `<pipeline>-test`, `<pipeline>`, `<pipeline>-periodic`.
-    pub fn job_name(&self, suffix: &str) -> String {
+    pub(crate) fn job_name(&self, suffix: &str) -> String {
         if suffix.is_empty() {
             self.pipeline.clone()
         } else {
@@ -132,7 +132,7 @@ impl ProwOptions {
 }
 
 /// Validates the options: `org/repo`, a branch and an interval Prow reads.
-pub fn check(opts: &ProwOptions) -> anyhow::Result<()> {
+pub(crate) fn check(opts: &ProwOptions) -> anyhow::Result<()> {
     let mut parts = opts.repo.split('/');
     let ok_repo = matches!((parts.next(), parts.next(), parts.next()), (Some(o), Some(r), None) if !o.is_empty() && !r.is_empty());
     if !ok_repo {
@@ -168,7 +168,7 @@ pub fn check(opts: &ProwOptions) -> anyhow::Result<()> {
 }
 
 /// The job config: `presubmits`, `postsubmits` and `periodics`.
-pub fn jobs(opts: &ProwOptions) -> Value {
+pub(crate) fn jobs(opts: &ProwOptions) -> Value {
     let mut presubmit = opts.submit();
     presubmit.extend(opts.params(&[("pr", "$(PULL_NUMBER)"), ("commit", "$(PULL_PULL_SHA)")]));
     // Prow clones the pushed commit (decorate: true) so the script can read
@@ -211,7 +211,7 @@ pub fn jobs(opts: &ProwOptions) -> Value {
 /// The plugins.yaml entries: the trigger plugin (which runs the jobs),
 /// enabled and configured for the repository, and, given its endpoint, the
 /// pipeline's bot as an external plugin for issues and pull_request events.
-pub fn plugins(opts: &ProwOptions, bot_endpoint: Option<&str>) -> Value {
+pub(crate) fn plugins(opts: &ProwOptions, bot_endpoint: Option<&str>) -> Value {
     let mut doc = json!({
         "plugins": {opts.repo.clone(): {"plugins": ["trigger"]}},
         "triggers": [{"repos": [opts.repo]}],

@@ -16,13 +16,12 @@
 # ~/.cache/kpipe-bench/kfp2-venv on first use, and needs hyperfine and GNU
 # time (Debian: apt-get install hyperfine time).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/common.sh"
 venv="${KFP_VENV:-$HOME/.cache/kpipe-bench/kfp-venv}"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import kfp' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'kfp==1.8.22'
 fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build -q --release -p kpipe-pipelines --bin kpipe
 kpipe="$CARGO_TARGET_DIR/release/kpipe"
 out="$(mktemp -d)"

@@ -12,17 +12,8 @@
 #   PROFILE=debug pipelines/kubernetes-analysis/benches/engines.sh   # the debug binaries
 #   KPIPE_BIN_DIR=DIR pipelines/kubernetes-analysis/benches/engines.sh  # kpipe and kpipe-step in DIR, no build
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-profile="${PROFILE:-release}"
-if [ -n "${KPIPE_BIN_DIR:-}" ]; then
-  bin="$KPIPE_BIN_DIR"
-  profile="$(basename "$bin")"
-else
-  flag=--release; [ "$profile" = debug ] && flag=
-  cargo build -q $flag -p kpipe-pipelines -p kpipe-steps --bins
-  bin="$CARGO_TARGET_DIR/$profile"
-fi
+. "$(dirname "$0")/common.sh"
+kpipe_bins
 # podman wants lower-case paths for OCI layouts it names images after.
 work="${TMPDIR:-/tmp}/kpipe-engines-$$-$RANDOM"
 mkdir "$work"

@@ -12,8 +12,7 @@
 # GNU time; Graphviz is optional (Debian: apt-get install hyperfine time
 # graphviz) and skipped past DOT_MAX tasks (default 2000: it takes minutes).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+. "$(dirname "$0")/common.sh"
 cargo build -q --release -p kpipe-pipelines --example generated
 gen="$CARGO_TARGET_DIR/release/examples/generated"
 out="$(mktemp -d)"

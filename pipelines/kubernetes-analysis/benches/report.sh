@@ -8,10 +8,9 @@
 #
 #   pipelines/kubernetes-analysis/benches/report.sh          # RUNS=10 by default
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -q --release -p kpipe-pipelines -p kpipe-steps --bins
-kpipe="$CARGO_TARGET_DIR/release/kpipe"
+. "$(dirname "$0")/common.sh"
+kpipe_bins
+kpipe="$bin/kpipe"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

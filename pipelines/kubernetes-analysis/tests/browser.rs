@@ -23,19 +23,6 @@ use serde_json::{Value, json};
 #[path = "../examples/generated/pipelines.rs"]
 mod generated;
 
-/// The kubernetes-analysis tasks.
-pub(crate) const TASKS: [&str; 9] = [
-    "checkout",
-    "update-api",
-    "update-data",
-    "update-assets",
-    "train",
-    "predict-test",
-    "build-image",
-    "commit-changes",
-    "rollout",
-];
-
 /// `$CARGO_TARGET_TMPDIR/browser/`, created: pages, specs and screenshots.
 pub(crate) fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
@@ -125,7 +112,7 @@ fn kubernetes_analysis_svg_in_chromium() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut expect = task_expectations(&TASKS);
+    let mut expect = task_expectations(&crate::kubernetes_analysis::TASKS);
     expect.extend([
         json!({"selector": "g.node[data-state=\"none\"]", "count": 9}),
         json!({"selector": "g.node.conditional", "count": 2}),

@@ -1,4 +1,4 @@
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,12 +10,30 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn kpipe(args: &[&str]) -> Output {
+/// `kpipe ARGS…`, to its end.
+pub(crate) fn kpipe(args: &[&str]) -> Output {
     Command::new(KPIPE).args(args).output_within(RUN)
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `kpipe lint` of each broken copy of `original` — `(what, text, its
+/// replacement, path, needle)`: the first `text` replaced — exits 1, and
+/// the line of its output that mentions `needle` names `path`.
+pub(crate) fn lint_names_each_path(original: &str, cases: &[(&str, &str, &str, &str, &str)]) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (what, from, to, path, needle) in cases {
+        let broken = original.replacen(from, to, 1);
+        assert_ne!(broken, original, "{what}: replacement did not apply");
+        let file = dir.path().join("broken.yaml");
+        std::fs::write(&file, &broken).unwrap_or_else(|e| panic!("{e}"));
+        let out = kpipe(&["lint", &file.to_string_lossy()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
+        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
+    }
 }
 
 /// Writes `content` to a file in a fresh temporary directory.
@@ -65,58 +83,44 @@ fn lint_accepts_what_compile_writes() {
 #[test]
 fn lint_rejects_broken_copies_naming_the_path() {
     let original = reference();
-    let cases: [(&str, String, &str, &str); 5] = [
+    let cases = [
         (
             "misspelt key",
-            original.replacen("imagePullPolicy: Always", "imagePulPolicy: Always", 1),
+            "imagePullPolicy: Always",
+            "imagePulPolicy: Always",
             "spec.templates[0](build-image).container",
             "imagePulPolicy",
         ),
         (
             "wrong type",
-            original.replacen("defaultMode: 384", "defaultMode: rw-------", 1),
+            "defaultMode: 384",
+            "defaultMode: rw-------",
             "spec.templates[0](build-image).volumes[3](ssh-key).secret.defaultMode",
             "is not of type",
         ),
         (
             "dependency on a missing task",
-            original.replacen(
-                "dependencies: [checkout, predict, train]",
-                "dependencies: [checkout, predict, trian]",
-                1,
-            ),
+            "dependencies: [checkout, predict, train]",
+            "dependencies: [checkout, predict, trian]",
             "spec.templates[3](kubernetes-analysis).dag.tasks[0](build-image).dependencies",
             "`trian`",
         ),
         (
             "cycle",
-            original.replacen(
-                "dependencies: [checkout]",
-                "dependencies: [checkout, rollout]",
-                1,
-            ),
+            "dependencies: [checkout]",
+            "dependencies: [checkout, rollout]",
             "spec.templates[3](kubernetes-analysis).dag.tasks",
             "cycle: ",
         ),
         (
             "missing entrypoint",
-            original.replacen("entrypoint: kubernetes-analysis", "entrypoint: main", 1),
+            "entrypoint: kubernetes-analysis",
+            "entrypoint: main",
             "spec.entrypoint",
             "`main`",
         ),
     ];
-    for (what, broken, path, needle) in cases {
-        assert_ne!(broken, original, "{what}: replacement did not apply");
-        let (_dir, file) = temp_file(&broken);
-        let out = kpipe(&["lint", &file.to_string_lossy()]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
-        let line = err
-            .lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
-        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
-    }
+    lint_names_each_path(&original, &cases);
 }
 
 #[test]
@@ -240,7 +244,7 @@ fn new_writes_a_crate_depending_on_this_checkout() {
     }
     // The checkout this kpipe was built from, by path, and `new` says so.
     let kpipe_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("kpipe")
+        .join("../kpipe")
         .canonicalize()
         .expect("this checkout's pipelines/kpipe");
     let cargo =

@@ -9,13 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use kpipe_testkit::oci::{PODMAN_RUN, Registry, podman};
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// `kpipe image build ARGS` with the logins and the cache of `home` only.
 fn build(home: &Path, args: &[&str]) -> Output {

@@ -1,14 +1,15 @@
-use kpipe_testkit::CommandExt;
+use kpipe_testkit::{CommandExt, text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use kpipe_compiler::lint::{LintIssue, lint_kfp, parse_yaml_documents};
 use kpipe_compiler::{CompileOptions, DiagnosticKind, KfpFeature, KfpOptions, Target};
 use kpipe_pipelines::kubernetes_analysis;
 use serde_json::{Value, json};
 
-const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
+use crate::cli::{kpipe, lint_names_each_path};
+use crate::kubernetes_analysis::closure;
 
 /// kfp 2.17.3's IR of the kubernetes-analysis shape (`fixtures/reference/kfp2/`).
 fn reference_path() -> PathBuf {
@@ -36,14 +37,17 @@ fn kfp_compiled() -> kpipe_compiler::Compiled {
     }
 }
 
-fn kpipe(args: &[&str]) -> Output {
-    Command::new(KPIPE)
-        .args(args)
-        .output_within(kpipe_testkit::RUN)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `kpipe compile kubernetes-analysis --target kfp OPTIONS… -o DIR/ka.yaml`,
+/// which must succeed: the file, and what kpipe said (its warnings).
+fn compile_kfp(dir: &Path, options: &[&str]) -> (PathBuf, String) {
+    let file = dir.join("ka.yaml");
+    let mut args = vec!["compile", "kubernetes-analysis", "--target", "kfp"];
+    args.extend(options);
+    let path = file.to_string_lossy();
+    args.extend(["-o", &path]);
+    let out = kpipe(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (file, text(&out.stderr))
 }
 
 /// Every executor task of an IR, across its DAGs, with the tasks it waits
@@ -85,22 +89,6 @@ fn task_graph(spec: &Value) -> BTreeMap<String, BTreeSet<String>> {
     }
     let mut out = BTreeMap::new();
     walk(components, &spec["root"]["dag"], &mut out);
-    out
-}
-
-/// Every (ancestor, task) pair.
-fn closure(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for task in g.keys() {
-        let mut stack: Vec<&String> = g[task].iter().collect();
-        let mut seen = BTreeSet::new();
-        while let Some(d) = stack.pop() {
-            if seen.insert(d.clone()) {
-                out.insert((d.clone(), task.clone()));
-                stack.extend(g.get(d).into_iter().flatten());
-            }
-        }
-    }
     out
 }
 
@@ -298,17 +286,8 @@ fn lint_accepts_both_references_and_every_compiled_ir() {
         );
     }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let file = dir.path().join("ka.yaml");
-    let out = kpipe(&[
-        "compile",
-        "kubernetes-analysis",
-        "--target",
-        "kfp",
-        "-o",
-        &file.to_string_lossy(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains(
+    let (file, warnings) = compile_kfp(dir.path(), &[]);
+    assert!(warnings.contains(
         "warning[kpipe::kfp-loss]: step `checkout` (target kfp): secret volume `ssh-key`"
     ));
     let out = kpipe(&["lint", &file.to_string_lossy()]);
@@ -328,77 +307,56 @@ fn lint_accepts_both_references_and_every_compiled_ir() {
 #[test]
 fn lint_rejects_broken_copies_of_the_reference() {
     let original = read(&reference_path());
-    let cases: [(&str, String, &str, &str); 5] = [
+    let cases = [
         (
             "misspelt key in the pipeline part",
-            original.replacen("      build-image:\n        cachingOptions:", "      build-image:\n        cachingOption:", 1),
+            "      build-image:\n        cachingOptions:",
+            "      build-image:\n        cachingOption:",
             "root.dag.tasks[build-image].cachingOption",
             "unknown key `cachingOption`",
         ),
         (
             "misspelt key in deploymentSpec",
-            original.replacen("            resourceType: nvidia.com/gpu", "            resourceTyp: nvidia.com/gpu", 1),
+            "            resourceType: nvidia.com/gpu",
+            "            resourceTyp: nvidia.com/gpu",
             "deploymentSpec.executors[exec-train].container.resources.accelerator.resourceTyp",
             "unknown key `resourceTyp`",
         ),
         (
             "misspelt key in the platform part",
-            original.replacen("          imagePullPolicy: Always", "          imagePullPolicey: Always", 1),
+            "          imagePullPolicy: Always",
+            "          imagePullPolicey: Always",
             "platforms[kubernetes].deploymentSpec.executors[exec-build-image].imagePullPolicey",
             "unknown key `imagePullPolicey`",
         ),
         (
             "missing dependency",
-            original.replacen("        - predict\n        - train", "        - predikt\n        - train", 1),
+            "        - predict\n        - train",
+            "        - predikt\n        - train",
             "root.dag.tasks[build-image].dependentTasks[1]",
             "`predikt` is not a task of this DAG",
         ),
         (
             "cycle",
-            original.replacen(
-                "        componentRef:\n          name: comp-checkout\n",
-                "        componentRef:\n          name: comp-checkout\n        dependentTasks:\n        - rollout\n",
-                1,
-            ),
+            "        componentRef:\n          name: comp-checkout\n",
+            "        componentRef:\n          name: comp-checkout\n        dependentTasks:\n        - rollout\n",
             "root.dag.tasks",
             "dependencies form a cycle: ",
         ),
     ];
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for (what, broken, path, needle) in cases {
-        assert_ne!(broken, original, "{what}: replacement did not apply");
-        let file = dir.path().join("broken.yaml");
-        std::fs::write(&file, &broken).unwrap_or_else(|e| panic!("{e}"));
-        let out = kpipe(&["lint", &file.to_string_lossy()]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
-        let line = err
-            .lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{what}: no line mentions {needle}:\n{err}"));
-        assert!(line.contains(&format!(": {path}: ")), "{what}: {line}");
-    }
+    lint_names_each_path(&original, &cases);
 }
 
-/// `--kind`, `--schedule` and `--argo` shape Argo output only; `--image`
-/// applies to both targets.
 #[test]
 fn compile_target_kfp_takes_the_image_and_ignores_argo_options() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let file = dir.path().join("ka.yaml");
-    let out = kpipe(&[
-        "compile",
-        "kubernetes-analysis",
-        "--target",
-        "kfp",
+    let options = [
         "--kind",
         "cron",
         "--image",
         "registry.example/kpipe-step:dev",
-        "-o",
-        &file.to_string_lossy(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    ];
+    let (file, err) = compile_kfp(dir.path(), &options);
     let yaml = read(&file);
     assert_eq!(
         yaml,
@@ -420,7 +378,6 @@ fn compile_target_kfp_takes_the_image_and_ignores_argo_options() {
         yaml.contains("image: registry.example/kpipe-step:dev"),
         "{yaml}"
     );
-    let err = text(&out.stderr);
     assert!(
         err.contains("the schedule is not part of the KFP IR"),
         "{err}"

@@ -5,6 +5,20 @@ use kpipe_compiler::{ArgoVersion, CompileOptions, OutputKind};
 use kpipe_pipelines::kubernetes_analysis;
 use serde_json::Value;
 
+/// The kubernetes-analysis tasks (the reference's, `predict` named
+/// `predict-test`).
+pub(crate) const TASKS: [&str; 9] = [
+    "checkout",
+    "update-api",
+    "update-data",
+    "update-assets",
+    "train",
+    "predict-test",
+    "build-image",
+    "commit-changes",
+    "rollout",
+];
+
 const REFERENCE: &str = include_str!("fixtures/reference/data_pipeline.yaml");
 
 fn compile(options: &CompileOptions) -> String {
@@ -143,8 +157,8 @@ fn dag(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// Every (ancestor, task) pair.
-fn closure(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<(String, String)> {
+/// Every (ancestor, task) pair of the graph `g` (each task's dependencies).
+pub(crate) fn closure(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for task in g.keys() {
         let mut stack: Vec<&String> = g[task].iter().collect();

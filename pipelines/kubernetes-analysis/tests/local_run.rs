@@ -1,7 +1,7 @@
 //! `kpipe run --local` end to end with the real kpipe-step, on the embedded
 //! defaults; and a forced failure that must stop the failed step's dependants.
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -79,27 +79,13 @@ pub(crate) fn run(workdir: &Path, step: &Path, extra: &[&str]) -> Output {
         .output_within(RUN)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[test]
 fn the_whole_pipeline_runs_on_the_embedded_defaults() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = run(tmp.path(), step_binary(), &[]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    for task in [
-        "checkout",
-        "update-api",
-        "update-data",
-        "train",
-        "update-assets",
-        "predict-test",
-        "build-image",
-        "commit-changes",
-        "rollout",
-    ] {
+    for task in crate::kubernetes_analysis::TASKS {
         let row = stdout
             .lines()
             .find(|l| l.starts_with(&format!("{task} ")))
@@ -459,6 +445,25 @@ fn a_run_killed_halfway_does_not_poison_the_next() {
     );
 }
 
+/// `DIR/slow-echo`, an `echo` that never finishes: it writes its pid to
+/// `DIR/started.pid`, runs `then` (shell lines), touches `DIR/started` and
+/// sleeps `secs` seconds. The program and the file that says it started.
+fn slow_echo(dir: &Path, then: &str, secs: u32) -> (PathBuf, PathBuf) {
+    let started = dir.join("started");
+    let wrapper = dir.join("slow-echo");
+    let script = format!(
+        "#!/bin/sh\necho \"$$\" > '{0}.pid'\n{then}touch '{0}'\nexec sleep {secs}\n",
+        started.display()
+    );
+    std::fs::write(&wrapper, script).unwrap_or_else(|e| panic!("{e}"));
+    let chmod = Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .output_within(RUN);
+    assert!(chmod.status.success(), "chmod +x {}", wrapper.display());
+    (wrapper, started)
+}
+
 /// Ctrl-C (SIGINT to kpipe alone, as `kill -INT` sends it) stops the
 /// running step and what it started, starts nothing else, and still ends
 /// with the summary and a report; kpipe exits 130.
@@ -466,21 +471,7 @@ fn a_run_killed_halfway_does_not_poison_the_next() {
 fn an_interrupted_run_stops_its_steps_and_still_reports() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workdir = tmp.path().join("w");
-    let started = tmp.path().join("started");
-    let wrapper = tmp.path().join("slow-echo");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho \"$$\" > '{0}.pid'\necho \"starting: $*\"\ntouch '{0}'\nexec sleep 60\n",
-            started.display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let chmod = Command::new("chmod")
-        .arg("+x")
-        .arg(&wrapper)
-        .output_within(RUN);
-    assert!(chmod.status.success());
+    let (wrapper, started) = slow_echo(tmp.path(), "echo \"starting: $*\"\n", 60);
     let child = Command::new(KPIPE)
         .args(["run", "hello", "--local"])
         .arg(format!("--workdir={}", workdir.display()))
@@ -621,17 +612,7 @@ fn a_failed_run_resumes_from_the_failed_step() {
 fn a_run_after_kill_9_stops_what_the_killed_run_left() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workdir = tmp.path().join("w");
-    let started = tmp.path().join("started");
-    let wrapper = tmp.path().join("slow-echo");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho \"$$\" > '{0}.pid'\ntouch '{0}'\nexec sleep 120\n",
-            started.display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    Command::new("chmod").arg("+x").arg(&wrapper).status().ok();
+    let (wrapper, started) = slow_echo(tmp.path(), "", 120);
     let mut child = Command::new(KPIPE)
         .args(["run", "hello", "--local"])
         .arg(format!("--workdir={}", workdir.display()))

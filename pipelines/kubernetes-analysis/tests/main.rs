@@ -7,6 +7,9 @@ mod cli;
 /// `kpipe image build`: its errors; with the real tools (ignored), the step
 /// image's digest, user, entrypoint, podman run, push and pulled base.
 mod image;
+/// What the fake Kubeflow Pipelines API servers of `submit_kfp` and
+/// `submit_kfp_v2` share, and `kpipe submit|retry --kfp` against them.
+mod kfp_fake;
 /// Kubeflow Pipelines v2 IR: kubernetes-analysis against kfp's reference IR
 /// and its Argo version, `kpipe lint` of IR files, kfp 2.17.3's own parsers.
 mod kfp_ir;

@@ -13,14 +13,10 @@ use std::time::Duration;
 
 use kpipe::run::{Engine, Layout, LocalRun, Podman, PodmanSettings, Status, Stop, TaskReport};
 use kpipe::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 
 use crate::image::{build_step_image, lower_case_tempdir};
 use crate::local_run::{run, step_binary};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// The step image of this workspace's binaries, as an OCI layout (built
 /// once per test binary): `oci:LAYOUT:TAG`.
@@ -47,21 +43,12 @@ fn step_image_map() -> String {
 
 /// The SHA-256 of every file under `dir` (relative paths).
 fn tree(dir: &Path) -> BTreeMap<PathBuf, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let bytes = std::fs::read(&p).unwrap_or_default();
-                let digest = sha256(&bytes);
-                out.insert(p.strip_prefix(dir).unwrap_or(&p).to_path_buf(), digest);
-            }
-        }
-    }
-    out
+    (kpipe_testkit::files(dir).into_iter())
+        .map(|p| {
+            let digest = sha256(&std::fs::read(&p).unwrap_or_default());
+            (p.strip_prefix(dir).unwrap_or(&p).to_path_buf(), digest)
+        })
+        .collect()
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -104,17 +91,7 @@ fn kubernetes_analysis_in_containers_makes_what_the_processes_make() {
     let out = run(&containers, step_binary(), &["--engine=podman", &map]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    for task in [
-        "checkout",
-        "update-api",
-        "update-data",
-        "update-assets",
-        "train",
-        "predict-test",
-        "build-image",
-        "commit-changes",
-        "rollout",
-    ] {
+    for task in crate::kubernetes_analysis::TASKS {
         assert!(
             stderr.contains(&format!("[{task}] in container kpipe-")),
             "{task} did not say it ran in a container:\n{stderr}"

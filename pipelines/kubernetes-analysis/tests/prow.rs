@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use serde_json::{Map, Value, json};
 
 use crate::submit_argo::{Event, SUFFIX, apiserver, kubeconfig, lock};
+use kpipe_testkit::schema::{errors, validator};
 use kpipe_testkit::{CommandExt, RUN};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
@@ -101,7 +102,7 @@ fn job_mut(schema: &mut Value) -> &mut Value {
 fn pod_spec_schema() -> Value {
     let mut spec: Value = serde_json::from_str(&fixture("prowjob-pod_spec.openapi.json"))
         .unwrap_or_else(|e| panic!("{e}"));
-    crate::submit_argo::close(&mut spec);
+    kpipe_testkit::schema::close(&mut spec);
     if let Some(items) = spec["properties"]["containers"]["items"].as_object_mut() {
         items.remove("required");
     }
@@ -173,19 +174,6 @@ fn plugins_schema() -> Value {
     external["additionalProperties"]["items"]["required"] = json!(["name"]);
     schema["properties"]["external_plugins"] = external;
     schema
-}
-
-fn validator(schema: &Value) -> jsonschema::Validator {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .build(schema)
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
-    v.iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 fn kpipe_prow(args: &[&str]) -> Output {
@@ -501,7 +489,7 @@ fn every_job_submits_the_pipeline_as_prow_runs_it() {
 /// KFP API server of that version.
 #[test]
 fn kfp_jobs_submit_through_either_api() {
-    use crate::submit_kfp::TOKEN;
+    use crate::kfp_fake::{Step, TOKEN, lock, yaml_value};
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // No Kubernetes API is used: a kubeconfig that would fail if it were.
     let kc = kubeconfig(tmp.path(), "http://127.0.0.1:1");
@@ -514,7 +502,7 @@ fn kfp_jobs_submit_through_either_api() {
     ];
 
     let (url, kfp, _rt) = crate::submit_kfp_v2::server(|k| {
-        k.script = vec![crate::submit_kfp_v2::Step::State("SUCCEEDED")];
+        k.script = vec![Step::State("SUCCEEDED")];
     });
     let jobs = generated(&["--kfp", &url]);
     let presubmit = &jobs["presubmits"][REPO][0];
@@ -528,18 +516,18 @@ fn kfp_jobs_submit_through_either_api() {
         "{stderr}"
     );
     {
-        let c = crate::submit_kfp_v2::lock(&kfp);
+        let c = lock(&kfp);
         assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
         assert_eq!(
             c.runs[0]["runtime_config"]["parameters"],
             json!({"pr": "1234", "commit": "0123abcdef"})
         );
         let ir = &c.uploads[0].yaml;
-        let spec = crate::submit_kfp::yaml_value(ir.split("\n---\n").next().unwrap_or(""));
+        let spec = yaml_value(ir.split("\n---\n").next().unwrap_or(""));
         assert_eq!(spec["schemaVersion"], "2.1.0", "{ir}");
     }
 
-    let (url, kfp, _rt) = crate::submit_kfp::server(|k| k.script = vec![Some("Succeeded")]);
+    let (url, kfp, _rt) = crate::submit_kfp::server(|k| k.script = vec![Step::State("Succeeded")]);
     let jobs = generated(&["--kfp", &url, "--kfp-api", "v1"]);
     let presubmit = &jobs["presubmits"][REPO][0];
     let args = strings(&presubmit["spec"]["containers"][0]["args"]);
@@ -547,7 +535,7 @@ fn kfp_jobs_submit_through_either_api() {
     let out = run_job(presubmit, &env, &kc, tmp.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let c = crate::submit_kfp::lock(&kfp);
+    let c = lock(&kfp);
     assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
     assert_eq!(
         c.runs[0]["pipeline_spec"]["parameters"],

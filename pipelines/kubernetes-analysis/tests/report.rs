@@ -10,19 +10,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Value, json};
 
-use crate::browser::{TASKS, assert_passes, out_dir};
+use crate::browser::{assert_passes, out_dir};
+use crate::kubernetes_analysis::TASKS;
 use crate::local_run::{run as ka_run, step_binary};
 
 /// A page expression: no two elements share an id (the drawing's ids are
 /// prefixed so that they never clash with the page's).
 const UNIQUE_IDS: &str = "(ids => new Set(ids).size === ids.length)(Array.from(document.querySelectorAll('[id]'), e => e.id))";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A fresh directory under the browser output directory (kept for review).
 fn workdir(name: &str) -> PathBuf {
@@ -102,18 +99,10 @@ fn metric_expectations(task: &str, file: &Path) -> Vec<Value> {
 /// The PNG charts a step wrote under its outputs (the report embeds those,
 /// and an SVG only where no PNG of the same name exists).
 fn charts(dir: &Path) -> usize {
-    let mut stems = std::collections::BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("png" | "svg")) {
-                stems.insert(p.with_extension(""));
-            }
-        }
-    }
+    let stems: std::collections::BTreeSet<PathBuf> = (kpipe_testkit::files(dir).into_iter())
+        .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("png" | "svg")))
+        .map(|p| p.with_extension(""))
+        .collect();
     stems.len()
 }
 

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Value, json};
 
 use crate::submit_argo::{Cluster, Event, apiserver, crd_validator, kubeconfig, lock, named_pod};
@@ -130,10 +130,6 @@ fn retry(kubeconfig: &Path, args: &[&str]) -> Output {
         .env("KUBECONFIG", kubeconfig)
         .env_remove("KUBERNETES_SERVICE_HOST")
         .output_within(RUN)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The requests of `method`, in order.

@@ -7,29 +7,20 @@
 //! sent. An ignored test sends the same requests to Prism serving the
 //! v2beta1 swagger (CI starts it).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::json;
 
-use crate::submit_kfp::{KPIPE, PR, TOKEN, text};
-use crate::submit_kfp_v2::{Step, lock, server};
+use crate::kfp_fake::{Api, PR, Step, TOKEN, command, lock, prism, prism_wants_a_token};
+use crate::submit_kfp_v2::server;
 
+/// `kpipe ARGS…` against a KFP, with no cluster to stream logs from.
 fn kpipe(token: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(KPIPE);
-    cmd.args(args)
-        .arg("--poll-ms=20")
-        .env(
-            "KF_PIPELINES_SA_TOKEN_PATH",
-            "/nonexistent/kpipe-test-token",
-        )
-        .env_remove("KPIPE_KFP_TOKEN")
+    command(token, args)
         .env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .env_remove("KUBERNETES_SERVICE_HOST");
-    if let Some(t) = token {
-        cmd.env("KPIPE_KFP_TOKEN", t);
-    }
-    cmd.output_within(RUN)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output_within(RUN)
 }
 
 #[test]
@@ -170,8 +161,8 @@ fn running_succeeded_and_unknown_runs_are_refused() {
 #[test]
 fn the_v1beta1_api_retries_through_runs_id_retry() {
     let (url, kfp, _rt) = crate::submit_kfp::server(|k| {
-        k.script = vec![Some("Failed")];
-        k.after_retry = vec![Some("Running"), Some("Succeeded")];
+        k.script = vec![Step::State("Failed")];
+        k.after_retry = vec![Step::State("Running"), Step::State("Succeeded")];
     });
     let out = kpipe(
         Some(TOKEN),
@@ -185,7 +176,7 @@ fn the_v1beta1_api_retries_through_runs_id_retry() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("run r-1: Succeeded"), "{stderr}");
-    assert_eq!(crate::submit_kfp::lock(&kfp).retried, ["r-1"]);
+    assert_eq!(lock(&kfp).retried, ["r-1"]);
 }
 
 /// `runs/{run_id}:retry` and the follow against Prism serving KFP's v2beta1
@@ -197,9 +188,7 @@ fn the_v1beta1_api_retries_through_runs_id_retry() {
 #[test]
 #[ignore = "needs Prism serving the KFP v2beta1 swagger at KPIPE_KFP2_PRISM_URL"]
 fn prism_kfp_v2beta1_retry_contract() {
-    let url = std::env::var("KPIPE_KFP2_PRISM_URL").unwrap_or_else(|_| {
-        panic!("set KPIPE_KFP2_PRISM_URL to Prism serving tests/fixtures/kfp/v2beta1.swagger.json")
-    });
+    let url = prism("KPIPE_KFP2_PRISM_URL", Api::V2);
     let out = kpipe(
         Some(TOKEN),
         &["retry", "--kfp", &url, "3f2c7a1e", "--timeout", "2"],
@@ -209,8 +198,5 @@ fn prism_kfp_v2beta1_retry_contract() {
     assert!(stderr.contains("Retrying run 3f2c7a1e"), "{stderr}");
     assert!(stderr.contains("terminated run 3f2c7a1e"), "{stderr}");
     assert!(!stderr.contains("could not terminate"), "{stderr}");
-    // Prism enforces the security scheme: no token, 401.
-    let out = kpipe(None, &["retry", "--kfp", &url, "3f2c7a1e"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
+    prism_wants_a_token(&kpipe(None, &["retry", "--kfp", &url, "3f2c7a1e"]));
 }

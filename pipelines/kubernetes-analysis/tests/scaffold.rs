@@ -11,13 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -19,7 +19,7 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Value, json};
 
 const KPIPE: &str = env!("CARGO_BIN_EXE_kpipe");
@@ -79,46 +79,21 @@ pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, Cluster> {
     s.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Argo's Workflow CRD schema, closed like the API server's pruning: a field
+/// it does not declare (lost data) is a validation error.
 pub(crate) fn crd_validator() -> &'static jsonschema::Validator {
     static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
     V.get_or_init(|| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/argo/workflow-crd-v4.1.2.openapi.json");
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("CRD schema: {e}"));
-        let mut schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
-        close(&mut schema);
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft4)
-            .build(&schema)
-            .unwrap_or_else(|e| panic!("CRD schema: {e}"))
+        let mut schema = kpipe_testkit::schema::read_json(&path);
+        kpipe_testkit::schema::close(&mut schema);
+        kpipe_testkit::schema::validator(&schema)
     })
 }
 
-/// The API server prunes fields its structural schema does not declare:
-/// closing every object makes such a field (lost data) a validation error.
-pub(crate) fn close(schema: &mut Value) {
-    match schema {
-        Value::Object(o) => {
-            let preserve = o
-                .get("x-kubernetes-preserve-unknown-fields")
-                .is_some_and(|v| v == true);
-            if o.contains_key("properties") && !o.contains_key("additionalProperties") && !preserve
-            {
-                o.insert("additionalProperties".into(), Value::Bool(false));
-            }
-            o.values_mut().for_each(close);
-        }
-        Value::Array(a) => a.iter_mut().for_each(close),
-        _ => {}
-    }
-}
-
 pub(crate) fn validate(c: &mut Cluster, obj: &Value) {
-    let errors: Vec<String> = crd_validator()
-        .iter_errors(obj)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
-    c.schema_errors.extend(errors);
+    (c.schema_errors).extend(kpipe_testkit::schema::errors(crd_validator(), obj));
 }
 
 pub(crate) fn status(name: &str, phase: &str) -> Value {
@@ -405,10 +380,6 @@ fn kpipe(kubeconfig: &Path, args: &[&str]) -> Command {
 
 fn run(kubeconfig: &Path, args: &[&str]) -> Output {
     kpipe(kubeconfig, args).output_within(RUN)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 const PR: [&str; 4] = ["-p", "pr=42", "-p", "commit=ABC123"];

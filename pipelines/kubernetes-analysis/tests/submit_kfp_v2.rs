@@ -13,101 +13,32 @@
 //! pipeline version with its `pipeline_spec`.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use kpipe_testkit::{CommandExt, RUN};
+use kpipe_testkit::{CommandExt, RUN, text};
 use serde_json::{Map, Value, json};
 
-use crate::submit_kfp::{KPIPE, PR, TOKEN, error, multipart, text, validator_of, yaml_value};
-
-#[derive(Clone, Debug)]
-pub(crate) struct Upload {
-    /// `pipelines/upload` or `pipelines/upload_version`.
-    pub(crate) path: String,
-    pub(crate) query: HashMap<String, String>,
-    pub(crate) field: String,
-    pub(crate) file_name: String,
-    pub(crate) yaml: String,
-}
-
-/// One state of the run as `GET runs/{id}` answers it, with its tasks'
-/// states (`train`'s state follows the run's).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Step {
-    State(&'static str),
-    /// The run is gone: 404.
-    Deleted,
-}
-
-#[derive(Default)]
-pub(crate) struct Kfp {
-    pipelines: Vec<Value>,
-    /// (pipeline id, version, its IR)
-    versions: Vec<(String, Value, String)>,
-    experiments: Vec<Value>,
-    pub(crate) runs: Vec<Value>,
-    pub(crate) uploads: Vec<Upload>,
-    pub(crate) terminated: Vec<String>,
-    /// Runs retried (`runs/{id}:retry`).
-    pub(crate) retried: Vec<String>,
-    /// What `GET runs/{id}` answers in turn (the last one repeats).
-    pub(crate) script: Vec<Step>,
-    /// The script from a retry on.
-    pub(crate) after_retry: Vec<Step>,
-    pub(crate) polls: usize,
-    pub(crate) schema_errors: Vec<String>,
-    /// Every request as `METHOD path`.
-    pub(crate) requests: Vec<String>,
-    unauthorized: usize,
-    /// Pod lists asked of the Kubernetes API: (namespace, label selector).
-    pub(crate) pod_lists: Vec<(String, String)>,
-}
-
-pub(crate) type Shared = Arc<Mutex<Kfp>>;
-type Params = Query<HashMap<String, String>>;
-
-pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, Kfp> {
-    s.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn swagger() -> &'static Value {
-    static S: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    S.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kfp/v2beta1.swagger.json");
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("swagger: {e}"));
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("swagger: {e}"))
-    })
-}
-
-fn check(c: &mut Kfp, definition: &str, body: &Value) {
-    let v = validator_of(swagger(), definition);
-    c.schema_errors.extend(
-        v.iter_errors(body)
-            .map(|e| format!("{definition} {}: {e}", e.instance_path())),
-    );
-}
+// The fake KFP both versions share, and kpipe against it.
+use crate::kfp_fake::*;
 
 /// Every query parameter must be one the swagger declares for the call
 /// (grpc-gateway ignores the others).
 fn check_query(c: &mut Kfp, method: &str, path: &str, q: &HashMap<String, String>) {
-    let declared: Vec<&str> = swagger()["paths"][path][method]["parameters"]
+    let swagger = Api::V2.swagger();
+    let declared: Vec<&str> = swagger["paths"][path][method]["parameters"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|p| p["in"] == "query")
         .filter_map(|p| p["name"].as_str())
         .collect();
-    if declared.is_empty() && swagger()["paths"][path][method].is_null() {
+    if declared.is_empty() && swagger["paths"][path][method].is_null() {
         c.schema_errors
             .push(format!("{method} {path} is not in the swagger"));
     }
@@ -119,100 +50,35 @@ fn check_query(c: &mut Kfp, method: &str, path: &str, q: &HashMap<String, String
     }
 }
 
-/// The name a v2beta1 `filter` asks for with `key` EQUALS; `None` when the
-/// filter is not that (a v1beta1 `op`, a misspelt key).
-fn filter_equals(q: &HashMap<String, String>, key: &str) -> Option<String> {
-    let f: Value = serde_json::from_str(q.get("filter")?).ok()?;
-    let p = &f["predicates"][0];
-    (p["key"] == key && p["operation"] == "EQUALS")
-        .then(|| p["string_value"].as_str().map(str::to_owned))
-        .flatten()
-}
-
-async fn authorized(State(s): State<Shared>, request: Request, next: Next) -> Response {
-    let header = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
-    lock(&s)
-        .requests
-        .push(format!("{} {}", request.method(), request.uri().path()));
-    if header != Some(&format!("Bearer {TOKEN}")) {
-        lock(&s).unauthorized += 1;
-        return error(StatusCode::UNAUTHORIZED, "Unauthorized access");
-    }
-    next.run(request).await
-}
-
-const CREATED: &str = "2026-11-26T10:00:00Z";
-
-fn upload(
-    s: &Shared,
-    path: &str,
-    q: &HashMap<String, String>,
-    h: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let mut c = lock(s);
-    check_query(&mut c, "post", &format!("/apis/v2beta1/{path}"), q);
-    let (field, file_name, yaml) = match multipart(h, body) {
-        Ok(p) => p,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("bad upload: {e}")),
-    };
-    // KFP 2.x reads the upload as IR: a PipelineSpec first.
-    let spec = yaml_value(yaml.split("\n---\n").next().unwrap_or(""));
-    if spec["schemaVersion"] != "2.1.0" || !spec["root"]["dag"]["tasks"].is_object() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Failed to parse the pipeline spec: not v2 IR",
-        );
-    }
-    c.uploads.push(Upload {
-        path: path.to_owned(),
-        query: q.clone(),
-        field,
-        file_name,
-        yaml: yaml.clone(),
-    });
-    let name = q.get("name").cloned().unwrap_or_default();
-    if path.ends_with("upload_version") {
-        let pipeline = q.get("pipelineid").cloned().unwrap_or_default();
-        if !c
-            .pipelines
-            .iter()
-            .any(|p| p["pipeline_id"] == pipeline.as_str())
-        {
-            return error(StatusCode::NOT_FOUND, "pipeline not found");
+/// What v2beta1 uploads create: a pipeline (in its namespace) whose first
+/// version KFP 2.x names after it. KFP 2.x reads an upload as IR: a
+/// PipelineSpec first.
+static SHAPES: Shapes = Shapes {
+    pipeline_id: "pipeline_id",
+    version: |id, pipeline, name| {
+        json!({"pipeline_id": pipeline, "pipeline_version_id": id, "name": name,
+            "display_name": name, "created_at": CREATED})
+    },
+    pipeline: |id, name, _, q| {
+        let mut p =
+            json!({"pipeline_id": id, "name": name, "display_name": name, "created_at": CREATED});
+        if let Some(ns) = q.get("namespace") {
+            p["namespace"] = json!(ns);
         }
-        if c.versions
-            .iter()
-            .any(|(p, v, _)| *p == pipeline && v["name"] == name.as_str())
-        {
-            return error(StatusCode::CONFLICT, "version name already exists");
-        }
-        let id = format!("v-{}", c.versions.len() + 1);
-        let v = json!({"pipeline_id": pipeline, "pipeline_version_id": id, "name": name,
-            "display_name": name, "created_at": CREATED});
-        c.versions.push((pipeline, v.clone(), yaml));
-        return axum::Json(v).into_response();
-    }
-    if c.pipelines.iter().any(|p| p["name"] == name.as_str()) {
-        return error(StatusCode::CONFLICT, "pipeline name already exists");
-    }
-    let id = format!("p-{}", c.pipelines.len() + 1);
-    let vid = format!("v-{}", c.versions.len() + 1);
-    // KFP 2.x names the first version after the pipeline.
-    let version = json!({"pipeline_id": id, "pipeline_version_id": vid, "name": name,
-        "display_name": name, "created_at": CREATED});
-    c.versions.push((id.clone(), version, yaml));
-    let mut p =
-        json!({"pipeline_id": id, "name": name, "display_name": name, "created_at": CREATED});
-    if let Some(ns) = q.get("namespace") {
-        p["namespace"] = json!(ns);
-    }
-    c.pipelines.push(p.clone());
-    axum::Json(p).into_response()
-}
+        p
+    },
+    accept: |c, up| {
+        check_query(c, "post", &format!("/apis/v2beta1/{}", up.path), &up.query);
+        let spec = yaml_value(up.yaml.split("\n---\n").next().unwrap_or(""));
+        let ir = spec["schemaVersion"] == "2.1.0" && spec["root"]["dag"]["tasks"].is_object();
+        (!ir).then(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "Failed to parse the pipeline spec: not v2 IR",
+            )
+        })
+    },
+};
 
 /// The run as `GET runs/{id}` shows it in `state`.
 fn run_in(run: &Value, state: &str) -> Value {
@@ -288,11 +154,11 @@ fn typed_as_declared(c: &mut Kfp, run: &Value) {
     }
 }
 
-pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::runtime::Runtime) {
-    let mut kfp = Kfp::default();
-    setup(&mut kfp);
-    let state: Shared = Arc::new(Mutex::new(kfp));
-    let app = Router::new()
+/// The fake v2beta1 API server set up by `setup` (and the Kubernetes API of
+/// its cluster): its URL, its state, and the runtime it lives on.
+pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> Fake {
+    let state = state(Api::V2, setup);
+    let app = with_uploads(Router::new(), Api::V2, &SHAPES)
         .route(
             "/apis/v2beta1/pipelines/names/{name}",
             get(|State(s): State<Shared>, UrlPath(name): UrlPath<String>, Query(q): Params| async move {
@@ -307,23 +173,11 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
             }),
         )
         .route(
-            "/apis/v2beta1/pipelines/upload",
-            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
-                upload(&s, "pipelines/upload", &q, &h, &body)
-            }),
-        )
-        .route(
-            "/apis/v2beta1/pipelines/upload_version",
-            post(|State(s): State<Shared>, h: HeaderMap, Query(q): Params, body: Bytes| async move {
-                upload(&s, "pipelines/upload_version", &q, &h, &body)
-            }),
-        )
-        .route(
             "/apis/v2beta1/pipelines/{id}/versions",
             get(|State(s): State<Shared>, UrlPath(pipeline): UrlPath<String>, Query(q): Params| async move {
                 let mut c = lock(&s);
                 check_query(&mut c, "get", "/apis/v2beta1/pipelines/{pipeline_id}/versions", &q);
-                let Some(name) = filter_equals(&q, "name") else {
+                let Some(name) = filter_equals(&q, "operation", "name") else {
                     return error(StatusCode::BAD_REQUEST, "expected a v2beta1 name filter");
                 };
                 let found: Vec<Value> = c.versions.iter()
@@ -357,7 +211,7 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
             get(|State(s): State<Shared>, Query(q): Params| async move {
                 let mut c = lock(&s);
                 check_query(&mut c, "get", "/apis/v2beta1/experiments", &q);
-                let Some(name) = filter_equals(&q, "display_name") else {
+                let Some(name) = filter_equals(&q, "operation", "display_name") else {
                     return error(StatusCode::BAD_REQUEST, "expected a v2beta1 display_name filter");
                 };
                 let ns = q.get("namespace").map(String::as_str);
@@ -371,7 +225,7 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                 let mut c = lock(&s);
                 check_query(&mut c, "post", "/apis/v2beta1/experiments", &q);
                 let mut e: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                check(&mut c, "v2beta1Experiment", &e);
+                c.check("v2beta1Experiment", &e);
                 e["experiment_id"] = json!(format!("e-{}", c.experiments.len() + 1));
                 c.experiments.push(e.clone());
                 axum::Json(e).into_response()
@@ -383,7 +237,7 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                 let mut c = lock(&s);
                 check_query(&mut c, "post", "/apis/v2beta1/runs", &q);
                 let mut run: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                check(&mut c, "v2beta1Run", &run);
+                c.check("v2beta1Run", &run);
                 typed_as_declared(&mut c, &run);
                 run["run_id"] = json!(format!("r-{}", c.runs.len() + 1));
                 run["state"] = json!("PENDING");
@@ -400,9 +254,7 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                 let Some(run) = c.runs.iter().find(|r| r["run_id"] == id.as_str()).cloned() else {
                     return error(StatusCode::NOT_FOUND, "run not found");
                 };
-                let step = c.polls.min(c.script.len().saturating_sub(1));
-                c.polls += 1;
-                match c.script.get(step).copied() {
+                match c.next_state() {
                     Some(Step::State(state)) => axum::Json(run_in(&run, state)).into_response(),
                     Some(Step::Deleted) | None => error(StatusCode::NOT_FOUND, &format!("Failed to get run: ResourceNotFoundError: Run {id} not found")),
                 }
@@ -421,14 +273,7 @@ pub(crate) fn server(setup: impl FnOnce(&mut Kfp)) -> (String, Shared, tokio::ru
                     return axum::Json(json!({})).into_response();
                 }
                 // KFP retries a run whose workflow failed (terminated included).
-                let shown = c.polls.saturating_sub(1).min(c.script.len().saturating_sub(1));
-                if !matches!(c.script.get(shown), Some(Step::State("FAILED" | "CANCELED"))) {
-                    return error(StatusCode::BAD_REQUEST, &format!("Failed to retry run {id}: Workflow must be Failed/Error to retry"));
-                }
-                c.retried.push(id.to_owned());
-                c.script = c.after_retry.clone();
-                c.polls = 0;
-                axum::Json(json!({})).into_response()
+                c.retry(id, &["FAILED", "CANCELED"])
             }),
         )
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorized))
@@ -490,18 +335,7 @@ fn kfp_pod(ns: &str, run: &str, node: &str) -> Value {
 }
 
 fn command(url: &str, token: Option<&str>, args: &[&str]) -> Command {
-    let mut cmd = Command::new(KPIPE);
-    cmd.args(["submit", "--kfp", url, "--poll-ms=20"])
-        .args(args)
-        .env(
-            "KF_PIPELINES_SA_TOKEN_PATH",
-            "/nonexistent/kpipe-test-token",
-        )
-        .env_remove("KPIPE_KFP_TOKEN");
-    if let Some(t) = token {
-        cmd.env("KPIPE_KFP_TOKEN", t);
-    }
-    cmd
+    submit_command(Api::V2, url, token, args)
 }
 
 fn kpipe(url: &str, token: Option<&str>, args: &[&str]) -> Output {
@@ -555,18 +389,10 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
     {
         let c = lock(&kfp);
         assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
-        let up = &c.uploads[0];
-        assert_eq!(
-            (up.path.as_str(), up.field.as_str(), up.file_name.as_str()),
-            ("pipelines/upload", "uploadfile", "kubernetes-analysis.yaml")
-        );
-        assert_eq!(
-            up.query.get("name").map(String::as_str),
-            Some("kubernetes-analysis")
-        );
+        let uploaded = first_upload(&c);
         // The IR, with the declared defaults; the run's values travel with
         // the run.
-        let spec = yaml_value(up.yaml.split("\n---\n").next().unwrap_or(""));
+        let spec = yaml_value(uploaded.split("\n---\n").next().unwrap_or(""));
         assert_eq!(spec["pipelineInfo"]["name"], "kubernetes-analysis");
         assert_eq!(
             spec["root"]["inputDefinitions"]["parameters"]["pr"]["parameterType"],
@@ -587,7 +413,8 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
         // a parameter of the wrong type.
         let mut typo = run.clone();
         typo["runtime_config"]["paramters"] = json!({});
-        assert!(!validator_of(swagger(), "v2beta1Run").is_valid(&typo));
+        let run_schema = kpipe_testkit::swagger_validator(Api::V2.swagger(), "v2beta1Run");
+        assert!(!run_schema.is_valid(&typo));
     }
     let mut mistyped = Kfp {
         versions: lock(&kfp).versions.clone(),
@@ -603,43 +430,10 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
         mistyped.schema_errors
     );
 
-    // Another PR: the pipeline exists and its first version is not
-    // content-addressed, so one version by hash is added...
-    let out = kpipe(&url, Some(TOKEN), &["-p", "pr=43", "-p", "commit=def456"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(text(&out.stdout).trim(), "r-2");
-    let version = {
-        let c = lock(&kfp);
-        assert_eq!(c.uploads.len(), 2);
-        assert_eq!(c.uploads[1].path, "pipelines/upload_version");
-        assert_eq!(
-            c.uploads[1].query.get("pipelineid").map(String::as_str),
-            Some("p-1")
-        );
-        let version = c.uploads[1].query.get("name").cloned().unwrap_or_default();
-        assert!(
-            version.starts_with("kubernetes-analysis-") && version.len() == 32,
-            "{version}"
-        );
-        assert_eq!(c.uploads[1].yaml, c.uploads[0].yaml);
-        assert_eq!(c.experiments.len(), 1);
-        version
-    };
-    assert!(
-        stderr.contains(&format!("Uploaded version {version}")),
-        "{stderr}"
-    );
-    // ...and every later submission of the same pipeline reuses it.
-    let out = kpipe(&url, Some(TOKEN), &["-p", "pr=44", "-p", "commit=0a1b2c"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains(&format!("already has version {version} (v-2)")),
-        "{stderr}"
-    );
+    // Another PR adds a version named by the package's hash, later ones
+    // reuse it.
+    a_new_version_then_the_same(Api::V2, &url, &kfp);
     let c = lock(&kfp);
-    assert_eq!(c.uploads.len(), 2);
     assert_eq!(
         c.runs[2]["pipeline_version_reference"]["pipeline_version_id"],
         "v-2"
@@ -654,7 +448,7 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
 
 #[test]
 fn the_run_state_and_its_tasks_are_the_exit_code() {
-    for (script, code, says) in [
+    let cases = [
         (
             vec![Step::State("RUNNING"), Step::State("FAILED")],
             1,
@@ -675,17 +469,8 @@ fn the_run_state_and_its_tasks_are_the_exit_code() {
             4,
             "run r-1 was deleted while kpipe was waiting for it",
         ),
-    ] {
-        let (url, kfp, _rt) = server(|k| k.script = script.clone());
-        let out = kpipe(&url, Some(TOKEN), &["--wait", "--experiment", "ci"]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{script:?}: {stderr}");
-        assert!(stderr.contains(says), "{script:?}: {stderr}");
-        let c = lock(&kfp);
-        assert_eq!(c.experiments[0]["display_name"], "ci");
-        assert!(c.terminated.is_empty());
-        assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
-    }
+    ];
+    ends_are_exit_codes(Api::V2, |script| server(|k| k.script = script), &cases);
     // The failed task is named, with its message, in the progress lines.
     let (url, _kfp, _rt) = server(|k| k.script = vec![Step::State("FAILED")]);
     let stderr = text(&kpipe(&url, Some(TOKEN), &["--wait"]).stderr);
@@ -697,20 +482,8 @@ fn the_run_state_and_its_tasks_are_the_exit_code() {
 
 #[test]
 fn a_timeout_terminates_the_run() {
-    let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("RUNNING")]);
-    let out = kpipe(&url, Some(TOKEN), &["--timeout", "1", "-n", "team-ml"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(
-        stderr.contains("--timeout 1s: terminated run r-1"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("--timeout 1s expired before run r-1 finished; it was terminated"),
-        "{stderr}"
-    );
+    let kfp = a_timeout_terminates(Api::V2, |script| server(|k| k.script = script), "RUNNING");
     let c = lock(&kfp);
-    assert_eq!(c.terminated, ["r-1"]);
     assert!(
         c.requests
             .contains(&"POST /apis/v2beta1/runs/r-1:terminate".to_owned()),
@@ -718,12 +491,7 @@ fn a_timeout_terminates_the_run() {
         c.requests
     );
     // The profile namespace goes with the pipeline and the experiment.
-    assert_eq!(
-        c.uploads[0].query.get("namespace").map(String::as_str),
-        Some("team-ml")
-    );
     assert_eq!(c.experiments[0]["namespace"], "team-ml");
-    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
 }
 
 #[test]
@@ -777,14 +545,7 @@ fn a_kfp_without_v2beta1_gets_the_v1_hint() {
 #[test]
 fn refusals_and_bad_parameters_say_what_to_do() {
     let (url, kfp, _rt) = server(|k| k.script = vec![Step::State("SUCCEEDED")]);
-    let out = kpipe(&url, None, &[]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("Kubeflow Pipelines refused to look up pipelines named kubernetes-analysis (401 Unauthorized): Unauthorized access; pass a valid bearer token with KPIPE_KFP_TOKEN or --kfp-token-file"),
-        "{stderr}"
-    );
-    assert_eq!(lock(&kfp).unauthorized, 1);
+    a_refusal_says_what_to_do(&kpipe(&url, None, &[]), &kfp);
 
     // A parameter the pipeline does not declare: nothing is contacted.
     let out = kpipe(&url, Some(TOKEN), &["-p", "prr=1"]);
@@ -824,9 +585,7 @@ fn refusals_and_bad_parameters_say_what_to_do() {
 #[test]
 #[ignore = "needs Prism serving the KFP v2beta1 swagger at KPIPE_KFP2_PRISM_URL"]
 fn prism_kfp_v2beta1_contract() {
-    let url = std::env::var("KPIPE_KFP2_PRISM_URL").unwrap_or_else(|_| {
-        panic!("set KPIPE_KFP2_PRISM_URL to Prism serving tests/fixtures/kfp/v2beta1.swagger.json")
-    });
+    let url = prism("KPIPE_KFP2_PRISM_URL", Api::V2);
     let out = kpipe(&url, Some(TOKEN), &PR);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // Prism's example run never finishes: kpipe reads it, then terminates
@@ -840,10 +599,7 @@ fn prism_kfp_v2beta1_contract() {
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(!stderr.contains("could not terminate"), "{stderr}");
     assert!(stderr.contains("terminated run"), "{stderr}");
-    // Prism enforces the security scheme: no token, 401.
-    let out = kpipe(&url, None, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
+    prism_wants_a_token(&kpipe(&url, None, &[]));
 }
 
 /// `--logs`: KFP has no log endpoint, so each step's log comes from its pod

@@ -14,16 +14,25 @@
 //! - [`http`]: one raw HTTP/1.1 exchange with socket timeouts ([`exchange`]).
 //! - [`oci`]: a real registry (docker-registry) and podman as it runs here.
 //! - [`server`]: fake API servers ([`serve`]), kubeconfigs pointing at them
-//!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]).
+//!   ([`kubeconfig`]), RFC 7386 merge patches ([`merge_patch`]), uploaded
+//!   files ([`form_file`]).
+//! - [`fuzz`]: JSON of any shape for property tests ([`fuzz::any_json`]).
+//! - [`schema`]: closed JSON schemas, the real APIs' ([`swagger_validator`],
+//!   [`schema::close`]).
 
+pub mod fuzz;
 pub mod govaluate;
 pub mod http;
 pub mod oci;
 pub mod process;
+pub mod schema;
 pub mod server;
 pub mod wait;
 
 pub use http::{Response, exchange};
-pub use process::{CommandExt, LogLines, RUN, exit_within, finish_within, output_within};
-pub use server::{kubeconfig, merge_patch, serve};
+pub use process::{
+    CommandExt, LogLines, RUN, exit_within, files, finish_within, output_within, text,
+};
+pub use schema::swagger_validator;
+pub use server::{FormFile, form_file, kubeconfig, merge_patch, serve};
 pub use wait::{WAIT, wait_until};

@@ -10,6 +10,30 @@ use std::time::{Duration, Instant};
 /// loaded machine; nextest's per-test timeout usually ends a hang first.
 pub const RUN: Duration = Duration::from_secs(300);
 
+/// Every file under `dir`, at any depth, sorted (none when `dir` cannot be
+/// read).
+pub fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A process's output as text (lossy UTF-8), for messages and `contains`.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// [`output_within`] as a method: `Command::new(..).args(..).output_within(RUN)`.
 pub trait CommandExt {
     /// See [`output_within`].

@@ -25,6 +25,54 @@ pub fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
     (addr, rt)
 }
 
+/// The one file of a `multipart/form-data` upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormFile {
+    /// The form field (`uploadfile`).
+    pub field: String,
+    /// The file's name as sent.
+    pub file_name: String,
+    /// Its content.
+    pub content: String,
+}
+
+/// A strict reading of a one-part `multipart/form-data` body whose
+/// `Content-Type` is `content_type`: anything else (another boundary,
+/// more parts, a part without a file name) is an error saying what.
+pub fn form_file(content_type: &str, body: &[u8]) -> Result<FormFile, String> {
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .ok_or_else(|| format!("content type {content_type}"))?;
+    let body = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let open = format!("--{boundary}\r\n");
+    let close = format!("\r\n--{boundary}--\r\n");
+    let inner = body
+        .strip_prefix(&open)
+        .and_then(|b| b.strip_suffix(&close))
+        .ok_or("not one multipart part")?;
+    let (head, content) = inner.split_once("\r\n\r\n").ok_or("no part headers")?;
+    if content.contains(&format!("\r\n--{boundary}")) {
+        return Err("more than one multipart part".into());
+    }
+    let disposition = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Disposition: form-data; "))
+        .ok_or("no Content-Disposition")?;
+    let attr = |key: &str| {
+        disposition
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=\"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .map(str::to_owned)
+            .ok_or(format!("no {key} in {disposition}"))
+    };
+    Ok(FormFile {
+        field: attr("name")?,
+        file_name: attr("filename")?,
+        content: content.to_owned(),
+    })
+}
+
 /// Writes `dir/kubeconfig`: one cluster at `server`, no credentials.
 pub fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
     let path = dir.join("kubeconfig");
@@ -100,5 +148,27 @@ mod tests {
             merge_patch(&mut t, &patch);
             assert_eq!(t, result, "{target} + {patch}");
         }
+    }
+
+    #[test]
+    fn a_form_file_is_read_strictly() {
+        let ct = "multipart/form-data; boundary=XY";
+        let body = "--XY\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"p.yaml\"\r\nContent-Type: application/x-yaml\r\n\r\na: 1\r\n--XY--\r\n";
+        assert_eq!(
+            form_file(ct, body.as_bytes()),
+            Ok(FormFile {
+                field: "uploadfile".into(),
+                file_name: "p.yaml".into(),
+                content: "a: 1".into(),
+            })
+        );
+        assert!(form_file("application/json", body.as_bytes()).is_err());
+        let two = body.replace("--XY--", "--XY\r\n\r\nmore\r\n--XY--");
+        assert!(form_file(ct, two.as_bytes()).is_err());
+        let nameless = body.replace("; filename=\"p.yaml\"", "");
+        assert_eq!(
+            form_file(ct, nameless.as_bytes()),
+            Err("no filename in name=\"uploadfile\"".to_owned())
+        );
     }
 }

@@ -56,11 +56,12 @@ pub fn render(data: &ChartData, title: &str, path: &Path, format: Format) -> any
                 draw(&root, data, title)?;
                 root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
             }
-            kpipe::fsutil::write_bytes_durably(path, svg.as_bytes()).map_err(anyhow::Error::from)
+            kpipe_runtime::fsutil::write_bytes_durably(path, svg.as_bytes())
+                .map_err(anyhow::Error::from)
         }
         // The bitmap encoder picks the format from the temporary file's
         // extension, which replace_atomically keeps.
-        Format::Png => kpipe::fsutil::replace_durably(path, |tmp| {
+        Format::Png => kpipe_runtime::fsutil::replace_durably(path, |tmp| {
             let root = BitMapBackend::new(tmp, size).into_drawing_area();
             draw(&root, data, title)?;
             root.present().map_err(|e| anyhow::anyhow!("{e}"))

@@ -10,7 +10,7 @@ mod train;
 mod update_api;
 mod update_data;
 
-use kpipe::Steps;
+use kpipe_runtime::Steps;
 
 pub use predict::{NEGATIVE_TEST_TEXT, POSITIVE_TEST_TEXT};
 pub use rollout::{canary_patch, desired, inference_service, promote_patch};

@@ -92,7 +92,7 @@ pub(super) fn run(args: RolloutArgs) -> anyhow::Result<()> {
 }
 
 async fn rollout(args: &RolloutArgs) -> anyhow::Result<()> {
-    kpipe::tls::install_crypto_provider();
+    kpipe_runtime::tls::install_crypto_provider();
     let client = kube::Client::try_default()
         .await
         .context("cannot reach Kubernetes: no in-cluster service account and no usable kubeconfig (set KUBECONFIG)")?;

@@ -14,7 +14,7 @@ use crate::ml::metrics::{Metrics, RocPoint};
 use crate::ml::model::Model;
 use crate::ml::net_config::NetConfig;
 use crate::ml::trainer::{self, TrainOptions};
-use kpipe::fsutil::write_bytes_durably;
+use kpipe_runtime::fsutil::write_bytes_durably;
 
 /// Share of the training data held out for early stopping and the threshold.
 const VALIDATION_SHARE: f64 = 0.1;

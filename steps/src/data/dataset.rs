@@ -205,7 +205,7 @@ impl Dataset {
     /// Writes the data set, zstd-compressed, atomically (temporary file,
     /// fsync, rename).
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        kpipe::fsutil::write_durably(path, |w| {
+        kpipe_runtime::fsutil::write_durably(path, |w| {
             let mut enc = zstd::stream::write::Encoder::new(w, 9)?;
             {
                 let mut out = BufWriter::new(&mut enc);

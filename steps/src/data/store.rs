@@ -29,7 +29,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use kpipe::fsutil::{write_bytes_durably, write_durably};
+use kpipe_runtime::fsutil::{write_bytes_durably, write_durably};
 
 /// `store.json`'s `format`.
 pub const FORMAT: &str = "kpipe-api-store";

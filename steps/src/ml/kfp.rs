@@ -1,7 +1,7 @@
 //! The train step's Kubeflow Pipelines v1 outputs: the metrics the KFP UI
 //! lists and the confusion matrix and ROC curve it draws.
 
-use kpipe::step::kfp::{UiOutput, ui_metadata_json};
+use kpipe_runtime::kfp::{UiOutput, ui_metadata_json};
 
 use super::metrics::{Metrics, RocPoint};
 

@@ -424,25 +424,12 @@ mod tests {
             "Fixed kubectl",
         ];
         let (features, _) = Features::fit(features, &docs, &[true, false, true]);
-        let dense = |inputs: usize, outputs: usize| Dense {
-            inputs,
-            outputs,
-            w: (0..inputs * outputs)
-                .map(|i| (i % 7) as f32 / 10.0 - 0.3)
-                .collect(),
-            b: vec![0.01; outputs],
-        };
         Model {
             manifest: Manifest {
                 version,
                 ..Manifest::new(features_config(&features), NetConfig::default(), 0.6)
             },
-            weights: Weights {
-                first: dense(features.dim(), 3),
-                units: 2,
-                hidden: vec![dense(2, 2)],
-                output: dense(2, 1),
-            },
+            weights: Weights::patterned(features.dim(), 2),
             features,
         }
     }

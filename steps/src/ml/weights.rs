@@ -17,6 +17,19 @@ pub struct Dense {
 }
 
 impl Dense {
+    /// A layer with fixed, patterned weights (no training): what tests and
+    /// benchmarks build small models from.
+    pub fn patterned(inputs: usize, outputs: usize) -> Self {
+        Self {
+            inputs,
+            outputs,
+            w: (0..inputs * outputs)
+                .map(|i| (i % 7) as f32 / 10.0 - 0.3)
+                .collect(),
+            b: vec![0.01; outputs],
+        }
+    }
+
     fn apply(&self, x: &[f32], out: &mut Vec<f32>) {
         out.clear();
         out.extend_from_slice(&self.b);
@@ -46,6 +59,18 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// A network of [`Dense::patterned`] layers over `inputs` features:
+    /// `units` hidden ReLU units and a wide column in the first layer, one
+    /// hidden layer of `units`, one output.
+    pub fn patterned(inputs: usize, units: usize) -> Self {
+        Self {
+            first: Dense::patterned(inputs, units + 1),
+            units,
+            hidden: vec![Dense::patterned(units, units)],
+            output: Dense::patterned(units, 1),
+        }
+    }
+
     /// The output logit for one sparse input row.
     pub fn logit(&self, x: &[(u32, f32)]) -> f32 {
         let width = self.first.outputs;

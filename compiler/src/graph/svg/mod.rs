@@ -20,6 +20,7 @@ mod text;
 
 pub use geometry::{EdgeLine, GraphLayout, LabelBox, NodeBox};
 pub use style::{NodeStyle, SVG_CSS, SvgStyle, TaskState};
+pub use text::escape_into;
 
 use crate::ir::PipelineData;
 

@@ -78,8 +78,9 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 
 /// Appends `s` escaped for XML text and attribute values (both quote
 /// kinds); characters XML 1.0 forbids become U+FFFD, and line breaks and
-/// tabs are kept as character references so attributes keep them.
-pub(crate) fn escape_into(out: &mut String, s: &str) {
+/// tabs are kept as character references so attributes keep them. The one
+/// escaper of kpipe's markup: the SVG drawing's, and HTML's (the run report).
+pub fn escape_into(out: &mut String, s: &str) {
     // most text needs nothing: copy it whole (0xEF starts U+FFFE/U+FFFF)
     let plain = |b: &u8| !matches!(b, 0..=0x1F | b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF);
     if s.as_bytes().iter().all(plain) {

@@ -6,11 +6,10 @@ use std::time::Duration;
 use clap::Args;
 
 use super::Outcome;
-use super::submit::{KFP_NAMESPACE, report, runtime};
+use super::submit::{Follow, KfpFlags, report, runtime};
 use crate::App;
 use crate::submit::argo::{ArgoOptions, Restart};
-use crate::submit::kfp::{KfpLogs, KfpOptions};
-use crate::submit::{self, KfpApi, token};
+use crate::submit::{self, KfpApi};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -72,26 +71,16 @@ pub(crate) struct RetryArgs {
 }
 
 pub(crate) fn run(app: &App, args: &RetryArgs) -> anyhow::Result<Outcome> {
-    let wait = args.wait || args.logs || args.timeout.is_some();
-    let timeout = args.timeout.map(Duration::from_secs);
-    let poll = |default_ms| Duration::from_millis(args.poll_ms.unwrap_or(default_ms));
+    let follow = Follow::new(args.wait, args.logs, args.timeout, args.poll_ms);
     let (what, end) = match &args.kfp {
         Some(url) => {
-            let opts = KfpOptions {
-                url: url.clone(),
+            let kfp = KfpFlags {
+                url,
                 api: args.kfp_api,
-                token: token::kfp(args.kfp_token_file.as_deref())?,
-                experiment: String::new(),
-                namespace: args.namespace.clone(),
-                wait,
-                timeout,
-                service_account: None,
-                poll: poll(5000),
-                logs: args.logs.then(|| KfpLogs {
-                    namespace: (args.namespace.clone()).unwrap_or_else(|| KFP_NAMESPACE.to_owned()),
-                    poll: poll(2000),
-                }),
+                token_file: args.kfp_token_file.as_deref(),
+                namespace: args.namespace.as_deref(),
             };
+            let opts = kfp.options(&follow)?;
             let runtime = runtime()?;
             let end = runtime.block_on(submit::kfp::retry(&args.run, &opts));
             runtime.shutdown_timeout(Duration::from_secs(1));
@@ -101,12 +90,12 @@ pub(crate) fn run(app: &App, args: &RetryArgs) -> anyhow::Result<Outcome> {
             let (namespace, name) = workflow(&args.run, args.namespace.as_deref(), &app.namespace)?;
             let opts = ArgoOptions {
                 namespace,
-                wait,
-                logs: args.logs,
+                wait: follow.wait,
+                logs: follow.logs,
                 server: None,
                 server_token: None,
-                timeout,
-                poll: poll(2000),
+                timeout: follow.timeout,
+                poll: follow.poll(2000),
             };
             let restart = Restart {
                 nodes: args.node.clone(),

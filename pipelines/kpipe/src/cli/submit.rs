@@ -1,6 +1,6 @@
 //! `kpipe submit`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,7 +12,7 @@ use crate::submit::kfp::{KfpLogs, KfpOptions, Submission};
 use crate::submit::{self, End, KfpApi, argo::ArgoOptions, token};
 
 /// Where a single-user Kubeflow Pipelines runs its pods.
-pub(super) const KFP_NAMESPACE: &str = "kubeflow";
+const KFP_NAMESPACE: &str = "kubeflow";
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -80,9 +80,7 @@ pub(crate) struct SubmitArgs {
 }
 
 pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
-    let wait = args.wait || args.logs || args.timeout.is_some();
-    let timeout = args.timeout.map(Duration::from_secs);
-    let poll = |default_ms| Duration::from_millis(args.poll_ms.unwrap_or(default_ms));
+    let follow = Follow::new(args.wait, args.logs, args.timeout, args.poll_ms);
     let target = args.pipeline.as_deref();
     let runtime = runtime()?;
     let (pipeline, end) = match &args.kfp {
@@ -97,21 +95,17 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
                     Submission::from(&wf)
                 }
             };
-            let opts = KfpOptions {
-                url: url.clone(),
+            let kfp = KfpFlags {
+                url,
                 api: args.kfp_api,
-                token: token::kfp(args.kfp_token_file.as_deref())?,
+                token_file: args.kfp_token_file.as_deref(),
+                namespace: args.namespace.as_deref(),
+            };
+            let opts = KfpOptions {
                 experiment: (args.experiment.clone())
                     .unwrap_or_else(|| submission.pipeline.clone()),
-                namespace: args.namespace.clone(),
-                wait,
-                timeout,
                 service_account: args.service_account.clone(),
-                poll: poll(5000),
-                logs: args.logs.then(|| KfpLogs {
-                    namespace: (args.namespace.clone()).unwrap_or_else(|| KFP_NAMESPACE.to_owned()),
-                    poll: poll(2000),
-                }),
+                ..kfp.options(&follow)?
             };
             let end = runtime.block_on(submit::kfp::submit(&submission, &opts))?;
             (submission.pipeline, end)
@@ -123,12 +117,12 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
                     .namespace
                     .clone()
                     .unwrap_or_else(|| app.namespace.clone()),
-                wait,
-                logs: args.logs,
+                wait: follow.wait,
+                logs: follow.logs,
                 server: args.argo_server.clone(),
                 server_token: token::argo(),
-                timeout,
-                poll: poll(2000),
+                timeout: follow.timeout,
+                poll: follow.poll(2000),
             };
             let end = runtime.block_on(submit::argo::submit(&prepared, &opts))?;
             (prepared.pipeline, end)
@@ -136,6 +130,66 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
     };
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(report(&pipeline, &end))
+}
+
+/// How `submit` and `retry` follow what they started, from their flags.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Follow {
+    /// Until it ends (`--wait`, implied by `--logs` and `--timeout`).
+    pub(super) wait: bool,
+    /// Streaming the steps' logs.
+    pub(super) logs: bool,
+    pub(super) timeout: Option<Duration>,
+    /// `--poll-ms` (tests).
+    poll_ms: Option<u64>,
+}
+
+impl Follow {
+    pub(super) fn new(wait: bool, logs: bool, timeout: Option<u64>, poll_ms: Option<u64>) -> Self {
+        Self {
+            wait: wait || logs || timeout.is_some(),
+            logs,
+            timeout: timeout.map(Duration::from_secs),
+            poll_ms,
+        }
+    }
+
+    /// How often to poll: `--poll-ms`, else `default_ms`.
+    pub(super) fn poll(&self, default_ms: u64) -> Duration {
+        Duration::from_millis(self.poll_ms.unwrap_or(default_ms))
+    }
+}
+
+/// The flags that say which Kubeflow Pipelines, and as whom.
+#[derive(Debug)]
+pub(super) struct KfpFlags<'a> {
+    pub(super) url: &'a str,
+    pub(super) api: KfpApi,
+    pub(super) token_file: Option<&'a Path>,
+    /// The profile namespace (multi-user installs), where the run's pods are.
+    pub(super) namespace: Option<&'a str>,
+}
+
+impl KfpFlags<'_> {
+    /// The options of a KFP run followed as `follow` says (no experiment,
+    /// KFP's default service account).
+    pub(super) fn options(&self, follow: &Follow) -> anyhow::Result<KfpOptions> {
+        Ok(KfpOptions {
+            url: self.url.to_owned(),
+            api: self.api,
+            token: token::kfp(self.token_file)?,
+            experiment: String::new(),
+            namespace: self.namespace.map(str::to_owned),
+            wait: follow.wait,
+            timeout: follow.timeout,
+            service_account: None,
+            poll: follow.poll(5000),
+            logs: follow.logs.then(|| KfpLogs {
+                namespace: self.namespace.unwrap_or(KFP_NAMESPACE).to_owned(),
+                poll: follow.poll(2000),
+            }),
+        })
+    }
 }
 
 /// The runtime `submit` and `retry` run on.

@@ -2,19 +2,17 @@
 
 use std::fmt::Write as _;
 
-/// `text` with `& < > " '` escaped, safe in element content and in quoted
-/// attribute values.
+/// `text` escaped for element content and quoted attribute values, by the
+/// compiler's escaper (the one the SVG drawing in the report uses). Line
+/// breaks stay as they are: HTML keeps them in attributes too (XML does not,
+/// hence the escaper's `&#10;`), and a log stays a log in the page's source.
 pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
         }
+        kpipe_compiler::escape_into(&mut out, line);
     }
     out
 }
@@ -93,3 +91,18 @@ figure.roc { display: inline-block; } svg.roc { background: #fff; }
 .markdown { border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 14px; margin: 8px 0; } .markdown table { margin: 8px 0; }
 .markdown h1, .markdown h2, .markdown h3, .markdown h4 { font-size: 15px; border: 0; margin: 10px 0 4px; padding: 0; }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes_and_keeps_line_breaks() {
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>\nline 2\t\u{1b}[0m"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\nline 2&#9;\u{FFFD}[0m"
+        );
+        assert_eq!(esc(""), "");
+        assert_eq!(esc("\n\n"), "\n\n");
+    }
+}

@@ -10,6 +10,7 @@
 mod files;
 mod html;
 mod kfp;
+mod step;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,8 +24,6 @@ use crate::Pipeline;
 use crate::run::{Layout, Status, TaskReport};
 use html::{esc, id};
 
-/// Lines of each log shown before "the whole log".
-const LOG_TAIL: usize = 20;
 /// Bytes of each log the page holds.
 const LOG_LIMIT: usize = 2 << 20;
 /// Bytes of images the page embeds.
@@ -39,26 +38,26 @@ const PAGE_WIDTH: f64 = 1150.0;
 
 /// A finished local run, as the report shows it.
 #[derive(Debug)]
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     /// The pipeline's name.
-    pub pipeline: &'a str,
+    pub(crate) pipeline: &'a str,
     /// Where the run's files are.
-    pub layout: &'a Layout,
+    pub(crate) layout: &'a Layout,
     /// The pipeline's IR that ran.
-    pub plan: &'a PipelineData,
+    pub(crate) plan: &'a PipelineData,
     /// The pipeline (its graph is drawn).
-    pub graph: &'a Pipeline,
+    pub(crate) graph: &'a Pipeline,
     /// Parameter values set for the run (the others had their defaults).
-    pub params: &'a BTreeMap<String, String>,
+    pub(crate) params: &'a BTreeMap<String, String>,
     /// Every task's result.
-    pub reports: &'a [TaskReport],
+    pub(crate) reports: &'a [TaskReport],
     /// Wall time of the run.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// Why the run stopped halfway ("the run was interrupted (SIGINT)"),
     /// if it did.
-    pub interrupted: Option<String>,
+    pub(crate) interrupted: Option<String>,
     /// How the steps ran (`process`, `podman`).
-    pub engine: &'a str,
+    pub(crate) engine: &'a str,
 }
 
 /// How a task's result shows in the graph and the page.
@@ -98,6 +97,7 @@ fn svg_width(svg: &str) -> Option<f64> {
     rest[..rest.find('"')?].parse().ok()
 }
 
+/// Why a step did not simply succeed: failed, skipped, not run or cached.
 fn why(r: &TaskReport) -> Option<&str> {
     match &r.status {
         Status::Failed(w) | Status::Skipped(w) | Status::NotRun(w) => Some(w),
@@ -122,17 +122,8 @@ fn time_and_attempts(r: &TaskReport) -> (String, String) {
     }
 }
 
-/// `1 line`, `20 lines`.
-fn lines(n: usize) -> String {
-    if n == 1 {
-        "1 line".to_owned()
-    } else {
-        format!("{n} lines")
-    }
-}
-
 /// Writes `<workdir>/report.html` (atomically) and returns its path.
-pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
+pub(crate) fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
     let path = run.layout.report();
     crate::fsutil::write_bytes_atomic(&path, render(run).as_bytes())
         .with_context(|| format!("cannot write the run report {}", path.display()))?;
@@ -140,7 +131,7 @@ pub fn write(run: &Run<'_>) -> anyhow::Result<PathBuf> {
 }
 
 /// The page.
-pub fn render(run: &Run<'_>) -> String {
+pub(crate) fn render(run: &Run<'_>) -> String {
     let failed: Vec<&TaskReport> = run
         .reports
         .iter()
@@ -209,7 +200,7 @@ pub fn render(run: &Run<'_>) -> String {
     images(&mut out, run);
     out.push_str("<h2 id=\"steps\">Steps</h2>");
     for r in run.reports {
-        step(&mut out, run, r);
+        step::article(&mut out, run, r);
     }
     out.push_str("</body></html>\n");
     out
@@ -365,135 +356,6 @@ fn images(out: &mut String, run: &Run<'_>) {
             html::size(IMAGE_BUDGET)
         );
     }
-}
-
-fn step(out: &mut String, run: &Run<'_>, r: &TaskReport) {
-    let s = state(r);
-    let (time, attempts) = time_and_attempts(r);
-    let _ = write!(
-        out,
-        "<article class=\"task\" id=\"{a}\" data-task=\"{t}\" data-state=\"{s}\"><h3>{t} <span class=\"badge state-{s}\">{s}</span></h3><dl>\
-<dt>time</dt><dd>{time}</dd><dt>attempts</dt><dd>{attempts}{retries}</dd><dt>exit code</dt><dd>{code}</dd>",
-        a = id("task-", &r.name),
-        t = esc(&r.name),
-        s = s.as_str(),
-        retries = if r.retries > 0 {
-            format!(" ({} retried)", r.retries)
-        } else {
-            String::new()
-        },
-        code = r
-            .exit_code
-            .map_or_else(|| "–".to_owned(), |c| c.to_string()),
-    );
-    if let Some(w) = why(r) {
-        let _ = write!(out, "<dt>why</dt><dd class=\"why\">{}</dd>", esc(w));
-    }
-    if !r.command.is_empty() {
-        let _ = write!(
-            out,
-            "<dt>command{}</dt><dd><pre class=\"command\">{}</pre></dd>",
-            if r.dirs.len() > 1 {
-                " (last iteration)"
-            } else {
-                ""
-            },
-            esc(&shell_words(&r.command))
-        );
-    }
-    out.push_str("</dl>");
-    outputs(out, run, r);
-    for (k, dir) in r.dirs.iter().enumerate() {
-        let Some((text, lines)) = files::log(&Layout::log(dir), LOG_LIMIT) else {
-            continue;
-        };
-        let mut label = if r.dirs.len() > 1 {
-            format!("iteration {k}: ")
-        } else {
-            String::new()
-        };
-        label.push_str(if r.status == Status::Cached {
-            "log of the run that made these outputs"
-        } else {
-            "log"
-        });
-        if lines == 0 {
-            let _ = write!(out, "<p class=\"meta log-empty\">{label}: empty</p>");
-        } else if lines <= LOG_TAIL {
-            // the tail is the whole log: shown once
-            let _ = write!(
-                out,
-                "<p class=\"meta\">{label} ({})</p><pre class=\"log-tail log\">{}</pre>",
-                self::lines(lines),
-                esc(&text)
-            );
-        } else {
-            let _ = write!(
-                out,
-                "<p class=\"meta\">{label}, last {LOG_TAIL} of {}</p><pre class=\"log-tail\">{}</pre>\
-<details><summary>the whole {label} ({})</summary><pre class=\"log\">{}</pre></details>",
-                self::lines(lines),
-                esc(&files::tail(&text, LOG_TAIL)),
-                self::lines(lines),
-                esc(&text)
-            );
-        }
-    }
-    out.push_str("</article>");
-}
-
-fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
-    let Some(t) = task(run, &r.name) else {
-        return;
-    };
-    let mut rows = String::new();
-    for dir in &r.dirs {
-        for a in &t.outputs {
-            let local = Layout::local(dir, &a.path);
-            let size = files::size(&local).map_or_else(|| "missing".to_owned(), html::size);
-            let _ = write!(
-                rows,
-                "<tr class=\"artifact\"><td>artifact</td><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
-                esc(&a.name),
-                esc(&size),
-                esc(&local.display().to_string())
-            );
-        }
-        for p in &t.output_params {
-            let value = std::fs::read_to_string(Layout::local(dir, &p.path))
-                .map(|s| s.trim_end().to_owned())
-                .unwrap_or_else(|_| "(not written)".to_owned());
-            let _ = write!(
-                rows,
-                "<tr class=\"param\"><td>parameter</td><td>{}</td><td></td><td><code>{}</code></td></tr>",
-                esc(&p.name),
-                esc(&value)
-            );
-        }
-    }
-    if !rows.is_empty() {
-        let _ = write!(
-            out,
-            "<table class=\"outputs\"><thead><tr><th>output</th><th>name</th><th>size</th><th>value or path</th></tr></thead><tbody>{rows}</tbody></table>"
-        );
-    }
-}
-
-/// A command line as a shell would take it back.
-fn shell_words(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
-            {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

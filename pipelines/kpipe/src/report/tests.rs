@@ -9,6 +9,13 @@ use super::{Run, render};
 use crate::run::{self, Engine, Layout, LocalRun};
 use crate::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
 
+/// An empty pipeline `name` on alpine, and a directory to run it in.
+fn pipeline(name: &str) -> (tempfile::TempDir, Pipeline) {
+    let p = Pipeline::new(name);
+    p.image("alpine:3.20");
+    (tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")), p)
+}
+
 fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
     let plan = p
         .ir(&CompileOptions::default())
@@ -51,9 +58,7 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
 
 #[test]
 fn what_steps_print_is_text_and_runs_nothing() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = Pipeline::new("hostile");
-    p.image("alpine:3.20");
+    let (tmp, p) = pipeline("hostile");
     let who = p.string_param("who", "world");
     p.add(
         ContainerStep::new(
@@ -85,9 +90,7 @@ fn what_steps_print_is_text_and_runs_nothing() {
 
 #[test]
 fn a_failed_run_shows_the_failure_first_and_every_state() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = Pipeline::new("broken");
-    p.image("alpine:3.20");
+    let (tmp, p) = pipeline("broken");
     let mode = p.string_param("mode", "fast");
     let first = p.add(ContainerStep::new("first", ["sh", "-c", "echo fine"]));
     let bad = p
@@ -148,9 +151,7 @@ fn a_failed_run_shows_the_failure_first_and_every_state() {
 
 #[test]
 fn a_long_log_shows_its_tail_and_the_whole_one_click_away() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = Pipeline::new("chatty");
-    p.image("alpine:3.20");
+    let (tmp, p) = pipeline("chatty");
     p.add(ContainerStep::new(
         "count",
         [
@@ -171,9 +172,7 @@ fn a_long_log_shows_its_tail_and_the_whole_one_click_away() {
 
 #[test]
 fn loops_say_whose_command_they_show_and_silent_steps_have_an_empty_log() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = Pipeline::new("fan-out");
-    p.image("alpine:3.20");
+    let (tmp, p) = pipeline("fan-out");
     p.add(ContainerStep::new("quiet", ["true"]));
     p.add(ContainerStep::new("each", ["echo"]).arg(crate::Value::item()))
         .with_items([serde_json::json!("a"), serde_json::json!("b")]);

@@ -15,25 +15,25 @@ use crate::cli::bind_params;
 
 /// A KFP v2 IR file ready to send.
 #[derive(Clone, Debug)]
-pub struct PreparedIr {
+pub(crate) struct PreparedIr {
     /// The pipeline's name (the registry name, or the file's
     /// `pipelineInfo.name`).
-    pub pipeline: String,
+    pub(crate) pipeline: String,
     /// The IR file (`PipelineSpec` [+ `PlatformSpec`]) with its declared
     /// parameter defaults: what KFP stores as a pipeline version.
-    pub yaml: String,
+    pub(crate) yaml: String,
     /// `test-<pr>-<commit>` when both parameters are set.
-    pub run_name: Option<String>,
+    pub(crate) run_name: Option<String>,
     /// The run's `runtime_config.parameters`: each `-p` value as the JSON
     /// (protobuf `Value`) its declared type asks for.
-    pub parameters: Map<String, Value>,
+    pub(crate) parameters: Map<String, Value>,
 }
 
 /// Compiles a registered pipeline to v2 IR, or reads `target` when it names
 /// an IR file and lints it, and binds the parameters (the same binder, and
 /// the same errors, as `run --local`): v2beta1 takes each as the JSON of its
 /// declared type.
-pub fn prepare_ir(
+pub(crate) fn prepare_ir(
     app: &App,
     target: Option<&str>,
     image: Option<String>,

@@ -16,11 +16,11 @@
 //!   client builder (`http`) and where tokens come from ([`token`], held
 //!   as `secrecy::SecretString`).
 
-pub mod argo;
-pub mod ir;
-pub mod kfp;
-pub mod prepare;
-pub mod token;
+pub(crate) mod argo;
+pub(crate) mod ir;
+pub(crate) mod kfp;
+pub(crate) mod prepare;
+pub(crate) mod token;
 
 mod http;
 mod logs;
@@ -28,14 +28,14 @@ mod progress;
 mod signal;
 mod wait;
 
-pub use crate::prow::KfpApi;
-pub use ir::{PreparedIr, prepare_ir};
-pub use prepare::{Prepared, prepare, run_name};
-pub use signal::Interrupt;
+pub(crate) use crate::prow::KfpApi;
+pub(crate) use ir::{PreparedIr, prepare_ir};
+pub(crate) use prepare::{Prepared, prepare};
+pub(crate) use signal::Interrupt;
 
 /// How a submission ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum End {
+pub(crate) enum End {
     /// Created (or retried); not waited for.
     Submitted,
     /// The workflow (run) succeeded.
@@ -54,7 +54,7 @@ pub enum End {
 
 impl End {
     /// The process exit code for this end (documented in `kpipe submit --help`).
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             End::Submitted | End::Succeeded => 0,
             End::Failed(_) => 1,

@@ -17,19 +17,19 @@ use crate::registry::Entry;
 
 /// A Workflow ready to send.
 #[derive(Clone, Debug)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     /// The pipeline's name (the registry name, or the file's `generateName`
     /// without its trailing dash).
-    pub pipeline: String,
+    pub(crate) pipeline: String,
     /// The Workflow object, parameters set (what Argo gets).
-    pub workflow: Value,
+    pub(crate) workflow: Value,
     /// The Workflow as YAML with its declared parameter defaults (what KFP
     /// stores as a pipeline version; the run carries the values).
-    pub yaml: String,
+    pub(crate) yaml: String,
     /// `test-<pr>-<commit>` when both parameters are set.
-    pub run_name: Option<String>,
+    pub(crate) run_name: Option<String>,
     /// The parameters given with `-p`, in order.
-    pub params: Vec<(String, String)>,
+    pub(crate) params: Vec<(String, String)>,
 }
 
 /// Where a submission's pipeline comes from.
@@ -65,7 +65,7 @@ pub(crate) fn source<'a>(
 /// Compiles a registered pipeline, or reads `target` when it names a file,
 /// checks it offline, and binds the parameters (the same binder, and the
 /// same errors, as `run --local`).
-pub fn prepare(
+pub(crate) fn prepare(
     app: &App,
     target: Option<&str>,
     image: Option<String>,
@@ -227,7 +227,7 @@ fn set_params(doc: &mut Value, bound: &Bound) {
 /// `test-<pr>-<commit>` (the original's run names) when `pr` and `commit`
 /// are both set and non-empty, as a DNS-1123 label of at most 57 characters
 /// (room for Argo's random `generateName` suffix inside a 63-character label).
-pub fn run_name(params: &[(String, String)]) -> Option<String> {
+pub(crate) fn run_name(params: &[(String, String)]) -> Option<String> {
     let get = |k: &str| {
         params
             .iter()

@@ -7,7 +7,7 @@
 
 use futures::FutureExt as _;
 
-pub use crate::run::Interrupt;
+pub(crate) use crate::run::Interrupt;
 
 /// SIGINT and SIGTERM, caught from the moment [`Signals::install`] returns.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 /// Default token file of KFP's in-cluster service account token projection.
-pub const KFP_SA_TOKEN: &str = "/var/run/secrets/kubeflow/pipelines/token";
+pub(crate) const KFP_SA_TOKEN: &str = "/var/run/secrets/kubeflow/pipelines/token";
 
 /// The token in `path`, without surrounding whitespace.
 pub(crate) fn read_file(path: &Path) -> std::io::Result<SecretString> {
@@ -23,7 +23,7 @@ pub(crate) fn read_file(path: &Path) -> std::io::Result<SecretString> {
 
 /// The KFP token: the file given, `KPIPE_KFP_TOKEN`, or the projected
 /// service-account token (none when that file does not exist).
-pub fn kfp(file: Option<&Path>) -> anyhow::Result<Option<SecretString>> {
+pub(crate) fn kfp(file: Option<&Path>) -> anyhow::Result<Option<SecretString>> {
     if let Some(f) = file {
         let token = read_file(f)
             .with_context(|| format!("cannot read the KFP token file {}", f.display()))?;
@@ -38,7 +38,7 @@ pub fn kfp(file: Option<&Path>) -> anyhow::Result<Option<SecretString>> {
 }
 
 /// The Argo Server token from `ARGO_TOKEN`, without its `Bearer ` prefix.
-pub fn argo() -> Option<SecretString> {
+pub(crate) fn argo() -> Option<SecretString> {
     let token = env("ARGO_TOKEN")?;
     let bare =
         (token.expose_secret().strip_prefix("Bearer ")).map(|t| SecretString::from(t.trim()));

@@ -29,36 +29,36 @@ use super::signal::Signals;
 use super::{End, Prepared, wait};
 use error::kube_error;
 use follow::{Workflow, follow};
-pub use retry::{Restart, retry};
+pub(crate) use retry::{Restart, retry};
 
 /// Label Argo puts on every pod of a workflow.
-pub const WORKFLOW_LABEL: &str = "workflows.argoproj.io/workflow";
+pub(crate) const WORKFLOW_LABEL: &str = "workflows.argoproj.io/workflow";
 /// Annotation with the pod's node name (`<workflow>.<task>`).
-pub const NODE_NAME_ANNOTATION: &str = "workflows.argoproj.io/node-name";
+pub(crate) const NODE_NAME_ANNOTATION: &str = "workflows.argoproj.io/node-name";
 /// The container that runs the step (Argo's emissary executor).
-pub const MAIN_CONTAINER: &str = "main";
+pub(crate) const MAIN_CONTAINER: &str = "main";
 
 /// Where and how to submit.
 #[derive(Clone, Debug)]
-pub struct ArgoOptions {
+pub(crate) struct ArgoOptions {
     /// Namespace of the Workflow.
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// Follow the workflow until it ends.
-    pub wait: bool,
+    pub(crate) wait: bool,
     /// Stream every step's log while waiting.
-    pub logs: bool,
+    pub(crate) logs: bool,
     /// Argo Server URL for a server-side lint before creating.
-    pub server: Option<String>,
+    pub(crate) server: Option<String>,
     /// Bearer token for the Argo Server (`ARGO_TOKEN`, see [`super::token::argo`]).
-    pub server_token: Option<SecretString>,
+    pub(crate) server_token: Option<SecretString>,
     /// Stop waiting (and stop the workflow) after this long.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// How often the pods are listed for new logs to stream.
-    pub poll: Duration,
+    pub(crate) poll: Duration,
 }
 
 /// The Workflow custom resource.
-pub fn workflow_resource() -> ApiResource {
+pub(crate) fn workflow_resource() -> ApiResource {
     ApiResource {
         group: "argoproj.io".into(),
         version: "v1alpha1".into(),
@@ -70,7 +70,7 @@ pub fn workflow_resource() -> ApiResource {
 
 /// The body sent to the API server: the prepared Workflow in `namespace`,
 /// named `test-<pr>-<commit>-<random>` when the run has such a name.
-pub fn body(prepared: &Prepared, namespace: &str) -> Value {
+pub(crate) fn body(prepared: &Prepared, namespace: &str) -> Value {
     let mut wf = prepared.workflow.clone();
     if let Some(meta) = wf.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("namespace".into(), Value::String(namespace.to_owned()));
@@ -85,7 +85,7 @@ pub fn body(prepared: &Prepared, namespace: &str) -> Value {
 /// Submits and, with `wait`, follows the workflow. SIGINT/SIGTERM are
 /// handled from the start: one that arrives before the create sends
 /// nothing, one that arrives during it stops what was created.
-pub async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<End> {
+pub(crate) async fn submit(prepared: &Prepared, opts: &ArgoOptions) -> anyhow::Result<End> {
     let mut signals = Signals::install();
     crate::tls::install_crypto_provider();
     let body = body(prepared, &opts.namespace);

@@ -16,15 +16,15 @@ use crate::submit::{http, token};
 
 /// An error answer of the KFP API.
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// What kpipe tried.
-    pub what: String,
+    pub(crate) what: String,
     /// HTTP status.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// The server's message (`googleRpcStatus.error`/`message`, or the body).
-    pub message: String,
+    pub(crate) message: String,
     /// What to do about it, when kpipe knows more than the status says.
-    pub hint: Option<&'static str>,
+    pub(crate) hint: Option<&'static str>,
 }
 
 impl fmt::Display for ApiError {
@@ -82,7 +82,7 @@ pub(crate) struct Package<'a> {
 
 /// A client of one KFP API version (`v1beta1`, `v2beta1`).
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: Url,
     version: &'static str,
@@ -92,7 +92,7 @@ pub struct Client {
 impl Client {
     /// A client for the API at `url` (the API server, or the UI's
     /// `…/pipeline` prefix behind Kubeflow's gateway).
-    pub fn new(
+    pub(crate) fn new(
         url: &str,
         token: Option<SecretString>,
         version: &'static str,
@@ -114,7 +114,7 @@ impl Client {
     }
 
     /// The URL given, without a trailing slash (for links to the UI).
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         self.base.as_str().trim_end_matches('/')
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::Api;
+use super::api::Kfp;
 use super::client::refused;
 use crate::submit::End;
 use crate::submit::progress::{Node, Progress};
@@ -40,7 +40,7 @@ pub(crate) struct RunView {
 /// Polls the run every `poll` until it ends, printing its state and its
 /// steps' states (into `progress`) as they change.
 pub(super) async fn follow(
-    api: &impl Api,
+    api: &Kfp,
     id: &str,
     poll: Duration,
     progress: &mut Progress,
@@ -97,12 +97,12 @@ pub(super) async fn follow(
 }
 
 /// A created run, as far as stopping it goes.
-pub(super) struct Run<'a, A> {
-    pub(super) api: &'a A,
+pub(super) struct Run<'a> {
+    pub(super) api: &'a Kfp,
     pub(super) id: &'a str,
 }
 
-impl<A: Api> Stop for Run<'_, A> {
+impl Stop for Run<'_> {
     async fn stop(&self, why: &str) {
         let id = self.id;
         match self.api.terminate(id).await {

@@ -1,6 +1,7 @@
 //! `kpipe submit --kfp URL`: Kubeflow Pipelines' REST API.
 //!
-//! Two APIs, one flow ([`Api`] is what differs):
+//! Two APIs, one flow and one set of calls ([`api`]); what differs between
+//! them is data, a [`dialect::Dialect`] each:
 //! - **v2beta1** (the default, [`v2`]): the KFP v2 IR, typed run parameters
 //!   (`runtime_config.parameters`), the run's `state` and
 //!   `run_details.task_details`.
@@ -21,11 +22,14 @@
 //! read the run and refused one that is still running or succeeded; then
 //! the same follow.
 
-pub mod client;
+mod api;
+pub(crate) mod client;
+mod dialect;
 mod follow;
 mod v1;
 mod v2;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -36,57 +40,59 @@ use super::logs::{self, Pods};
 use super::progress::Progress;
 use super::signal::Signals;
 use super::{End, KfpApi, Prepared, PreparedIr, wait};
+use api::Kfp;
 use client::{Client, Package, conflict};
-use follow::{Outcome, Run, RunView, follow};
+use dialect::Dialect;
+use follow::{Outcome, Run, follow};
 
 /// Where and how to submit.
 #[derive(Clone, Debug)]
-pub struct KfpOptions {
+pub(crate) struct KfpOptions {
     /// Base URL of the KFP API server (`http://ml-pipeline.kubeflow:8888`,
     /// or the UI's `…/pipeline` prefix behind Kubeflow's gateway).
-    pub url: String,
+    pub(crate) url: String,
     /// Which REST API.
-    pub api: KfpApi,
+    pub(crate) api: KfpApi,
     /// Bearer token (see [`super::token::kfp`]).
-    pub token: Option<SecretString>,
+    pub(crate) token: Option<SecretString>,
     /// Experiment of the run.
-    pub experiment: String,
+    pub(crate) experiment: String,
     /// Kubeflow profile namespace (multi-user installs).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Follow the run until it ends.
-    pub wait: bool,
+    pub(crate) wait: bool,
     /// Stop waiting (and terminate the run) after this long.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Kubernetes service account of the run.
-    pub service_account: Option<String>,
+    pub(crate) service_account: Option<String>,
     /// How often the run is read while waiting.
-    pub poll: Duration,
+    pub(crate) poll: Duration,
     /// Stream every step's log from its pod while waiting.
-    pub logs: Option<KfpLogs>,
+    pub(crate) logs: Option<KfpLogs>,
 }
 
 /// Where a KFP run's pods are, for their logs.
 #[derive(Clone, Debug)]
-pub struct KfpLogs {
+pub(crate) struct KfpLogs {
     /// The namespace KFP runs pods in: the profile namespace (multi-user),
     /// else KFP's own (`kubeflow`).
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// How often the pods are listed.
-    pub poll: Duration,
+    pub(crate) poll: Duration,
 }
 
 /// What one submission sends: the package KFP stores as a pipeline version
 /// and what the run carries.
 #[derive(Clone, Debug)]
-pub struct Submission {
+pub(crate) struct Submission {
     /// The pipeline's name.
-    pub pipeline: String,
+    pub(crate) pipeline: String,
     /// The Workflow (v1beta1) or IR (v2beta1) YAML, with declared defaults.
-    pub yaml: String,
+    pub(crate) yaml: String,
     /// `test-<pr>-<commit>`, else `<pipeline>-<unix seconds>` is used.
-    pub run_name: Option<String>,
+    pub(crate) run_name: Option<String>,
     /// The run's parameters: strings for v1beta1, typed for v2beta1.
-    pub parameters: Vec<(String, Value)>,
+    pub(crate) parameters: Vec<(String, Value)>,
 }
 
 impl From<&Prepared> for Submission {
@@ -126,64 +132,48 @@ pub(crate) struct NewRun<'a> {
     pub(crate) service_account: Option<&'a str>,
 }
 
-/// One KFP REST API: the calls the flow makes. Ids are KFP's.
-pub(crate) trait Api {
-    /// The client (its base URL names the server in messages).
-    fn client(&self) -> &Client;
-    /// The id of the pipeline named `name`.
-    async fn find_pipeline(&self, name: &str, ns: Option<&str>) -> anyhow::Result<Option<String>>;
-    /// Uploads a new pipeline: its id and its first version's.
-    async fn upload_pipeline(
-        &self,
-        name: &str,
-        ns: Option<&str>,
-        package: Package<'_>,
-    ) -> anyhow::Result<(String, String)>;
-    /// The id of `pipeline`'s version named `name`.
-    async fn find_version(&self, pipeline: &str, name: &str) -> anyhow::Result<Option<String>>;
-    /// Uploads a version of `pipeline`: its id.
-    async fn upload_version(
-        &self,
-        pipeline: &str,
-        name: &str,
-        ns: Option<&str>,
-        package: Package<'_>,
-    ) -> anyhow::Result<String>;
-    /// The id of the experiment named `name` (in `ns`).
-    async fn find_experiment(&self, name: &str, ns: Option<&str>)
-    -> anyhow::Result<Option<String>>;
-    /// Creates the experiment: its id.
-    async fn create_experiment(&self, name: &str, ns: Option<&str>) -> anyhow::Result<String>;
-    /// Creates the run: its id.
-    async fn create_run(&self, run: &NewRun<'_>) -> anyhow::Result<String>;
-    /// The run as kpipe follows it, or `None` once it is gone.
-    async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>>;
-    /// Asks KFP to terminate the run.
-    async fn terminate(&self, id: &str) -> anyhow::Result<()>;
-    /// Asks KFP to run the run's failed steps again.
-    async fn retry(&self, id: &str) -> anyhow::Result<()>;
+#[cfg(test)]
+impl<'a> NewRun<'a> {
+    /// Run `test-42-abc` of version `v-2` of pipeline `p-1` in experiment
+    /// `e-1`, as `pipeline-runner`: what the tests of each API's run body
+    /// create.
+    pub(crate) fn example(parameters: &'a [(String, Value)]) -> Self {
+        Self {
+            name: "test-42-abc",
+            experiment: "e-1",
+            pipeline: "p-1",
+            version: "v-2",
+            parameters,
+            service_account: Some("pipeline-runner"),
+        }
+    }
 }
 
 /// Uploads, creates the run and, with `wait`, follows it. SIGINT/SIGTERM
 /// are handled from the start: one that arrives before the run is created
 /// creates none, one that arrives during it terminates the run.
-pub async fn submit(what: &Submission, opts: &KfpOptions) -> anyhow::Result<End> {
+pub(crate) async fn submit(what: &Submission, opts: &KfpOptions) -> anyhow::Result<End> {
     let mut signals = Signals::install();
-    match opts.api {
-        KfpApi::V1 => {
-            let api = v1::V1(Client::new(&opts.url, opts.token.clone(), "v1beta1")?);
-            flow(&api, what, opts, &mut signals).await
-        }
-        KfpApi::V2 => {
-            let client = Client::new(&opts.url, opts.token.clone(), "v2beta1")?;
-            let api = v2::V2(client, v2::task_names(&what.yaml));
-            flow(&api, what, opts, &mut signals).await
-        }
+    let dialect = dialect(opts.api);
+    let client = Client::new(&opts.url, opts.token.clone(), dialect.version)?;
+    let tasks = if dialect.follows_ir_tasks {
+        v2::task_names(&what.yaml)
+    } else {
+        BTreeSet::new()
+    };
+    flow(&Kfp::new(client, dialect, tasks), what, opts, &mut signals).await
+}
+
+/// What `--kfp-api` chose.
+fn dialect(api: KfpApi) -> &'static Dialect {
+    match api {
+        KfpApi::V1 => &v1::V1BETA1,
+        KfpApi::V2 => &v2::V2BETA1,
     }
 }
 
 async fn flow(
-    api: &impl Api,
+    api: &Kfp,
     what: &Submission,
     opts: &KfpOptions,
     signals: &mut Signals,
@@ -217,23 +207,21 @@ async fn flow(
 /// Retries run `id` (KFP's retry of its failed steps) and, with `wait`,
 /// follows it. A run that is still running or that succeeded is refused
 /// before anything is sent, as is an unknown id.
-pub async fn retry(id: &str, opts: &KfpOptions) -> anyhow::Result<End> {
+pub(crate) async fn retry(id: &str, opts: &KfpOptions) -> anyhow::Result<End> {
     let mut signals = Signals::install();
-    match opts.api {
-        KfpApi::V1 => {
-            let api = v1::V1(Client::new(&opts.url, opts.token.clone(), "v1beta1")?);
-            retry_flow(&api, id, opts, &mut signals).await
-        }
-        KfpApi::V2 => {
-            let client = Client::new(&opts.url, opts.token.clone(), "v2beta1")?;
-            let tasks = v2::run_task_names(&client, id).await;
-            retry_flow(&v2::V2(client, tasks), id, opts, &mut signals).await
-        }
-    }
+    let dialect = dialect(opts.api);
+    let client = Client::new(&opts.url, opts.token.clone(), dialect.version)?;
+    let tasks = if dialect.follows_ir_tasks {
+        v2::run_task_names(&client, id).await
+    } else {
+        BTreeSet::new()
+    };
+    let api = Kfp::new(client, dialect, tasks);
+    retry_flow(&api, id, opts, &mut signals).await
 }
 
 async fn retry_flow(
-    api: &impl Api,
+    api: &Kfp,
     id: &str,
     opts: &KfpOptions,
     signals: &mut Signals,
@@ -291,7 +279,7 @@ async fn log_source(opts: &KfpOptions, run: &str, retry: bool) -> Option<(kube::
 /// meanwhile; without `wait`, prints its id; else follows it to the end,
 /// streaming `logs`.
 async fn follow_run(
-    api: &impl Api,
+    api: &Kfp,
     run: &str,
     opts: &KfpOptions,
     signals: &mut Signals,
@@ -339,7 +327,7 @@ async fn cluster() -> anyhow::Result<kube::Client> {
 /// Finds the pipeline by name or uploads it; then the version for this
 /// package. Returns (pipeline id, version id).
 async fn pipeline_version(
-    api: &impl Api,
+    api: &Kfp,
     what: &Submission,
     ns: Option<&str>,
 ) -> anyhow::Result<(String, String)> {
@@ -379,7 +367,7 @@ async fn pipeline_version(
 }
 
 /// Finds the experiment by name (in the namespace) or creates it.
-async fn experiment(api: &impl Api, name: &str, ns: Option<&str>) -> anyhow::Result<String> {
+async fn experiment(api: &Kfp, name: &str, ns: Option<&str>) -> anyhow::Result<String> {
     if let Some(id) = api.find_experiment(name, ns).await? {
         return Ok(id);
     }

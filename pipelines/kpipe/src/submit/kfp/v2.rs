@@ -20,28 +20,45 @@
 
 use std::collections::BTreeSet;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::client::{Client, Package, namespace, refused, string, with_hint};
+use super::NewRun;
+use super::client::Client;
+use super::dialect::{Dialect, FirstVersion, Ids, Owner, PipelineLookup, RunAction, VersionList};
 use super::follow::{Outcome, RunView};
-use super::{Api, NewRun};
 use crate::submit::progress::Node;
-
-const DESCRIPTION: &str = "uploaded by kpipe";
 
 /// What a 404 from the upload endpoints most likely means.
 const NO_V2: &str =
     "KFP 1.x serves only the v1beta1 API: submit the Argo Workflow with --kfp-api v1";
 
-/// The v2beta1 API, and the names of the tasks in the IR it runs (empty:
-/// every task KFP lists is shown).
-#[derive(Debug)]
-pub(super) struct V2(pub(super) Client, pub(super) BTreeSet<String>);
+/// The v2beta1 API.
+pub(crate) const V2BETA1: Dialect = Dialect {
+    version: "v2beta1",
+    find_pipeline: PipelineLookup::ByName,
+    versions: VersionList::UnderPipeline,
+    first_version: FirstVersion::NamedAfterPipeline,
+    ids: Ids {
+        pipeline: "/pipeline_id",
+        version: "/pipeline_version_id",
+        experiment: "/experiment_id",
+        run: "/run_id",
+    },
+    filter_op: "operation",
+    experiment_name: "display_name",
+    owner: Owner::Namespace,
+    version_namespace: false,
+    upload_not_found: Some(NO_V2),
+    run_action: RunAction::CustomMethod,
+    follows_ir_tasks: true,
+    run_body,
+    view,
+};
 
 /// The names of every task in an IR file (the root DAG's and every
 /// component DAG's): what KFP's task details name after the pipeline.
-pub(super) fn task_names(yaml: &str) -> BTreeSet<String> {
+pub(crate) fn task_names(yaml: &str) -> BTreeSet<String> {
     kpipe_compiler::lint::parse_yaml_documents(yaml)
         .ok()
         .and_then(|docs| docs.into_iter().next())
@@ -71,7 +88,7 @@ fn spec_task_names(spec: &Value) -> BTreeSet<String> {
 /// The task names of the IR that run `id` runs: its own `pipeline_spec`,
 /// else its pipeline version's (`GET pipelines/{id}/versions/{id}`); empty
 /// when KFP shows neither (every task it lists is then followed).
-pub(super) async fn run_task_names(client: &Client, id: &str) -> BTreeSet<String> {
+pub(crate) async fn run_task_names(client: &Client, id: &str) -> BTreeSet<String> {
     let get = |segments: &[&str]| client.request(Method::GET, segments);
     let Ok(run) = client
         .send(&format!("read run {id}"), get(&["runs", id]))
@@ -97,168 +114,6 @@ pub(super) async fn run_task_names(client: &Client, id: &str) -> BTreeSet<String
     {
         Ok(v) => spec_task_names(&v["pipeline_spec"]),
         Err(_) => BTreeSet::new(),
-    }
-}
-
-/// A `filter` query: `key` EQUALS `value` (v2beta1's `Filter`).
-fn equals(key: &str, value: &str) -> String {
-    json!({"predicates": [{"key": key, "operation": "EQUALS", "string_value": value}]}).to_string()
-}
-
-impl V2 {
-    /// The first item of the list at `segments`' `field` whose `key` is
-    /// `name`, filtered by the server on `filter_key`.
-    async fn find(
-        &self,
-        segments: &[&str],
-        (field, key, filter_key): (&str, &str, &str),
-        name: &str,
-        extra: &[(&str, &str)],
-    ) -> anyhow::Result<Option<Value>> {
-        let filter = equals(filter_key, name);
-        let mut query: Vec<(&str, &str)> = vec![("filter", &filter), ("page_size", "10")];
-        query.extend_from_slice(extra);
-        let request = self.0.request(Method::GET, segments).query(&query);
-        let what = format!("look up {field} named {name}");
-        let list = self.0.send(&what, request).await?;
-        Ok(list[field]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|o| o[key].as_str() == Some(name))
-            .cloned())
-    }
-}
-
-impl Api for V2 {
-    fn client(&self) -> &Client {
-        &self.0
-    }
-
-    async fn find_pipeline(&self, name: &str, ns: Option<&str>) -> anyhow::Result<Option<String>> {
-        let request = (self.0)
-            .request(Method::GET, &["pipelines", "names", name])
-            .query(&namespace(ns));
-        match self
-            .0
-            .send(&format!("look up pipelines named {name}"), request)
-            .await
-        {
-            Ok(p) => string(&p["pipeline_id"], "pipeline_id").map(Some),
-            Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn upload_pipeline(
-        &self,
-        name: &str,
-        ns: Option<&str>,
-        package: Package<'_>,
-    ) -> anyhow::Result<(String, String)> {
-        let mut query = vec![("name", name), ("description", DESCRIPTION)];
-        query.extend(namespace(ns));
-        let what = format!("upload pipeline {name}");
-        let created = (self.0)
-            .upload(&["pipelines", "upload"], &query, package, &what)
-            .await
-            .map_err(|e| with_hint(e, 404, NO_V2))?;
-        let id = string(&created["pipeline_id"], "pipeline_id")?;
-        // KFP names the pipeline's first version after the pipeline.
-        let version = self.find_version(&id, name).await?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "Kubeflow Pipelines created pipeline {name} ({id}) but lists no version named {name}"
-            )
-        })?;
-        Ok((id, version))
-    }
-
-    async fn find_version(&self, pipeline: &str, name: &str) -> anyhow::Result<Option<String>> {
-        let list = ("pipeline_versions", "name", "name");
-        let found = (self.find(&["pipelines", pipeline, "versions"], list, name, &[])).await?;
-        found
-            .map(|v| string(&v["pipeline_version_id"], "pipeline_version_id"))
-            .transpose()
-    }
-
-    async fn upload_version(
-        &self,
-        pipeline: &str,
-        name: &str,
-        _: Option<&str>,
-        package: Package<'_>,
-    ) -> anyhow::Result<String> {
-        // A version belongs to its pipeline's namespace.
-        let query = [
-            ("name", name),
-            ("pipelineid", pipeline),
-            ("description", DESCRIPTION),
-        ];
-        let what = format!("upload version {name} of pipeline {}", package.pipeline);
-        let created = (self.0)
-            .upload(&["pipelines", "upload_version"], &query, package, &what)
-            .await
-            .map_err(|e| with_hint(e, 404, NO_V2))?;
-        string(&created["pipeline_version_id"], "pipeline_version_id")
-    }
-
-    async fn find_experiment(
-        &self,
-        name: &str,
-        ns: Option<&str>,
-    ) -> anyhow::Result<Option<String>> {
-        let list = ("experiments", "display_name", "display_name");
-        let found = self
-            .find(&["experiments"], list, name, &namespace(ns))
-            .await?;
-        found
-            .map(|e| string(&e["experiment_id"], "experiment_id"))
-            .transpose()
-    }
-
-    async fn create_experiment(&self, name: &str, ns: Option<&str>) -> anyhow::Result<String> {
-        let mut body = json!({"display_name": name, "description": "created by kpipe submit"});
-        if let Some(n) = ns {
-            body["namespace"] = Value::String(n.to_owned());
-        }
-        let request = self.0.request(Method::POST, &["experiments"]).json(&body);
-        let created = (self.0)
-            .send(&format!("create experiment {name}"), request)
-            .await?;
-        string(&created["experiment_id"], "experiment_id")
-    }
-
-    async fn create_run(&self, run: &NewRun<'_>) -> anyhow::Result<String> {
-        let request = (self.0)
-            .request(Method::POST, &["runs"])
-            .json(&run_body(run));
-        let created = (self.0)
-            .send(&format!("create run {}", run.name), request)
-            .await?;
-        string(&created["run_id"], "run_id")
-    }
-
-    async fn run(&self, id: &str) -> anyhow::Result<Option<RunView>> {
-        let request = self.0.request(Method::GET, &["runs", id]);
-        match self.0.send(&format!("read run {id}"), request).await {
-            Ok(run) => Ok(Some(view(&run, &self.1))),
-            Err(e) if refused(&e) == Some(StatusCode::NOT_FOUND) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn terminate(&self, id: &str) -> anyhow::Result<()> {
-        let action = format!("{id}:terminate");
-        let request = self.0.request(Method::POST, &["runs", &action]);
-        let what = format!("terminate run {id}");
-        self.0.send(&what, request).await.map(|_| ())
-    }
-
-    async fn retry(&self, id: &str) -> anyhow::Result<()> {
-        let action = format!("{id}:retry");
-        let request = self.0.request(Method::POST, &["runs", &action]);
-        let what = format!("retry run {id}");
-        self.0.send(&what, request).await.map(|_| ())
     }
 }
 
@@ -353,8 +208,10 @@ fn task(t: &Value) -> (String, Node) {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::StatusCode;
+
     use super::*;
-    use crate::submit::kfp::client::ApiError;
+    use crate::submit::kfp::client::{ApiError, with_hint};
 
     #[test]
     fn runs_carry_typed_parameters_under_runtime_config() {
@@ -364,14 +221,7 @@ mod tests {
             ("rate".to_owned(), json!(0.25)),
             ("dry-run".to_owned(), json!(true)),
         ];
-        let run = NewRun {
-            name: "test-42-abc",
-            experiment: "e-1",
-            pipeline: "p-1",
-            version: "v-2",
-            parameters: &parameters,
-            service_account: Some("pipeline-runner"),
-        };
+        let run = NewRun::example(&parameters);
         assert_eq!(
             run_body(&run),
             json!({
@@ -391,16 +241,6 @@ mod tests {
         let body = run_body(&run);
         assert_eq!(body["runtime_config"], json!({"parameters": {}}));
         assert!(body.get("service_account").is_none(), "{body}");
-    }
-
-    #[test]
-    fn filters_are_v2beta1_predicates() {
-        let filter: Value = serde_json::from_str(&equals("display_name", "a \"b\""))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            filter,
-            json!({"predicates": [{"key": "display_name", "operation": "EQUALS", "string_value": "a \"b\""}]})
-        );
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! deterministic, so once the workflow runs again the controller would find
 //! a retried node's old pod and take its old result.
 
+mod graph;
 mod plan;
 mod pod_name;
+mod refusal;
 
 use anyhow::Context as _;
 use k8s_openapi::api::core::v1::Pod;
@@ -21,7 +23,7 @@ use super::{ArgoOptions, connect, follow_to_end, workflow_resource};
 use crate::submit::End;
 use crate::submit::logs::Pods;
 use crate::submit::signal::{Interrupt, Signals};
-pub use plan::Restart;
+pub(crate) use plan::Restart;
 use plan::{Plan, plan};
 
 /// Reads in a row that all meet a `409 Conflict` before kpipe gives up.
@@ -33,7 +35,11 @@ const GRANTS: &str = "get/update/list/watch/patch on workflows.argoproj.io and d
 /// Retries workflow `name` (failed, or succeeded with steps chosen in
 /// `restart`) and, with `wait`, follows it. A SIGINT/SIGTERM before it is
 /// written back changes nothing more; one during the write stops it.
-pub async fn retry(name: &str, restart: &Restart, opts: &ArgoOptions) -> anyhow::Result<End> {
+pub(crate) async fn retry(
+    name: &str,
+    restart: &Restart,
+    opts: &ArgoOptions,
+) -> anyhow::Result<End> {
     let mut signals = Signals::install();
     let (client, cluster) = connect().await?;
     let ns = &opts.namespace;

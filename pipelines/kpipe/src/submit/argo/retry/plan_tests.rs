@@ -58,10 +58,14 @@ fn phases(plan: &Plan) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+/// `"ID=PHASE ID=PHASE …"` as (id, phase) pairs, as [`phases`] lists them.
+fn expect(phases: &str) -> Vec<(String, String)> {
+    phases
+        .split_whitespace()
+        .map(|pair| match pair.split_once('=') {
+            Some((id, phase)) => (id.to_owned(), phase.to_owned()),
+            None => panic!("`{pair}` is not ID=PHASE"),
+        })
         .collect()
 }
 
@@ -73,7 +77,7 @@ fn argo_a_failed_dag_alone_keeps_its_node() {
         &[node("my-dag", "my-dag", "DAG", "Failed", "", &[])],
     );
     let plan = retry(&wf, &[]);
-    assert_eq!(phases(&plan), pairs(&[("my-dag", "Failed")]));
+    assert_eq!(phases(&plan), expect("my-dag=Failed"));
     assert!(plan.pods.is_empty());
 }
 
@@ -97,12 +101,7 @@ fn argo_continue_on_failed_keeps_a_failure_that_something_succeeded_after() {
     let plan = retry(&wf, &[]);
     assert_eq!(
         phases(&plan),
-        pairs(&[
-            ("1", "Succeeded"),
-            ("2", "Failed"),
-            ("3", "Succeeded"),
-            (root, "Running")
-        ])
+        expect(&format!("1=Succeeded 2=Failed 3=Succeeded {root}=Running"))
     );
     assert_eq!(plan.pods.len(), 1);
     let nodes = &plan.workflow["status"]["nodes"];
@@ -114,7 +113,7 @@ fn argo_continue_on_failed_keeps_a_failure_that_something_succeeded_after() {
     let plan = retry(&wf, &["3"]);
     assert_eq!(
         phases(&plan),
-        pairs(&[("1", "Succeeded"), (root, "Running")])
+        expect(&format!("1=Succeeded {root}=Running"))
     );
     assert_eq!(plan.pods.len(), 3);
     assert!(
@@ -154,22 +153,13 @@ fn argo_nested_groups_are_reset_up_to_the_workflow() {
     let plan = retry(&nested("my-nested-dag-1", "TaskGroup", "Failed"), &["3"]);
     assert_eq!(
         phases(&plan),
-        pairs(&[
-            ("1", "Running"),
-            ("2", "Running"),
-            ("my-nested-dag-1", "Running")
-        ])
+        expect("1=Running 2=Running my-nested-dag-1=Running")
     );
     // "Nested DAG without Node Selected"
     let plan = retry(&nested("my-nested-dag-2", "Pod", "Failed"), &[]);
     assert_eq!(
         phases(&plan),
-        pairs(&[
-            ("1", "Running"),
-            ("2", "Succeeded"),
-            ("3", "Succeeded"),
-            ("my-nested-dag-2", "Running")
-        ])
+        expect("1=Running 2=Succeeded 3=Succeeded my-nested-dag-2=Running")
     );
     // "Retry successful workflow with restartSuccessful and nodeFieldSelector"
     let plan = retry(
@@ -178,12 +168,7 @@ fn argo_nested_groups_are_reset_up_to_the_workflow() {
     );
     assert_eq!(
         phases(&plan),
-        pairs(&[
-            ("1", "Running"),
-            ("2", "Succeeded"),
-            ("3", "Succeeded"),
-            ("successful-workflow-2", "Running")
-        ])
+        expect("1=Running 2=Succeeded 3=Succeeded successful-workflow-2=Running")
     );
 }
 
@@ -213,7 +198,7 @@ fn argo_a_chosen_suspend_node_goes_and_a_skipped_node_stays_skipped() {
     let plan = retry(&wf, &["suspended"]);
     assert_eq!(
         phases(&plan),
-        pairs(&[("skipped", "Skipped"), (root, "Running")])
+        expect(&format!("skipped=Skipped {root}=Running"))
     );
 }
 
@@ -272,7 +257,7 @@ fn a_failed_step_and_what_follows_it_run_again() {
 #[test]
 fn chosen_steps_run_again_with_everything_after_them() {
     let plan = retry(&dag(), &["checkout"]);
-    assert_eq!(phases(&plan), pairs(&[("ci-x7k2p", "Running")]));
+    assert_eq!(phases(&plan), expect("ci-x7k2p=Running"));
     let top = &plan.workflow["status"]["nodes"]["ci-x7k2p"];
     assert!(
         top.get("children").is_none() && top.get("outboundNodes").is_none(),
@@ -356,12 +341,7 @@ fn a_retried_step_in_a_loop_resets_its_retry_and_loop_nodes() {
     let plan = retry(&workflow(wf, "Failed", &nodes), &[]);
     assert_eq!(
         phases(&plan),
-        pairs(&[
-            ("f0", "Succeeded"),
-            ("f1", "Running"),
-            ("g", "Running"),
-            ("lp", "Running")
-        ])
+        expect("f0=Succeeded f1=Running g=Running lp=Running")
     );
     assert!(
         plan.workflow["status"]["nodes"]["f1"]
@@ -396,13 +376,7 @@ fn a_failed_step_of_a_steps_template_resets_its_group() {
     );
     assert_eq!(
         phases(&plan),
-        pairs(&[
-            ("a", "Succeeded"),
-            ("c", "Succeeded"),
-            ("g0", "Succeeded"),
-            ("g1", "Running"),
-            ("st", "Running")
-        ])
+        expect("a=Succeeded c=Succeeded g0=Succeeded g1=Running st=Running")
     );
     assert_eq!(
         plan.workflow["status"]["nodes"]["g1"]["children"],
@@ -429,7 +403,7 @@ fn the_exit_handler_runs_again_and_a_failed_container_takes_its_pod() {
         ),
         &[],
     );
-    assert_eq!(phases(&plan), pairs(&[("ex", "Running")]));
+    assert_eq!(phases(&plan), expect("ex=Running"));
     assert_eq!(plan.pods.len(), 2);
     assert!(plan.pods[1].starts_with("ex-notify-"), "{:?}", plan.pods);
 }

@@ -1,33 +1,5 @@
-//! The step runtime: what runs inside every container of a compiled
-//! pipeline.
-//!
-//! Register each step — its arguments type (a clap struct with
-//! `#[derive(ToArgs)]` and `#[kpipe(step = "NAME")]`) and a function taking
-//! the parsed arguments and a [`Context`] — and the runtime does the rest:
-//! the subcommand per step and its `--help`, parsing, the parent
-//! directories of the outputs marked `#[kpipe(output)]`, the output
-//! parameter and KFP metrics/UI-metadata files ([`Context`]), the log
-//! format, the error chain printed once, and the exit code (0 done, 1 the
-//! step failed, 2 a usage error).
-//!
-//! ```no_run
-//! # use kpipe::{Context, Steps};
-//! # #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
-//! # #[kpipe(step = "prepare")]
-//! # struct PrepareArgs { #[arg(long)] rows: u32 }
-//! fn prepare(args: PrepareArgs, ctx: &mut Context) -> anyhow::Result<()> {
-//!     ctx.info(format_args!("preparing {} rows", args.rows));
-//!     Ok(())
-//! }
-//! // In an app: `App::new("fraud").steps(Steps::new().step(prepare))`, run as
-//! // `fraud step prepare --rows=3`; or a step binary of its own:
-//! fn main() -> std::process::ExitCode {
-//!     Steps::new().step(prepare).main("fraud-step")
-//! }
-//! ```
-
-mod context;
-pub mod kfp;
+//! Registering steps and running one: [`Steps`], [`StepArgs`],
+//! [`parse_args`].
 
 use std::ffi::OsString;
 use std::panic::Location;
@@ -37,9 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{ArgMatches, Command, FromArgMatches};
 
-pub use context::{Context, LogFormat};
-
-use crate::ToArgs;
+use crate::{Context, LogFormat, ToArgs};
 
 /// The arguments of a registered step: a clap struct whose
 /// `#[derive(ToArgs)]` carries `#[kpipe(step = "NAME")]`.
@@ -120,8 +90,9 @@ impl Steps {
         self.steps.is_empty()
     }
 
-    /// Steps registered twice under one name, as error messages.
-    pub(crate) fn duplicates(&self) -> Vec<String> {
+    /// Steps registered twice under one name, as error messages (what an
+    /// app that hosts the steps refuses to start with).
+    pub fn duplicates(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (i, a) in self.steps.iter().enumerate() {
             if let Some(b) = self.steps[..i].iter().find(|b| b.name == a.name) {
@@ -159,8 +130,10 @@ impl Steps {
         cmd
     }
 
-    /// Runs the step `matches` selected (the matches of [`Steps::command`]).
-    pub(crate) fn dispatch(&self, program: &str, matches: &ArgMatches) -> ExitCode {
+    /// Runs the step `matches` selected (the matches of [`Steps::command`],
+    /// or of a command line that hosts it as a subcommand; `program` names
+    /// that command in messages).
+    pub fn dispatch(&self, program: &str, matches: &ArgMatches) -> ExitCode {
         let Some((name, sub)) = matches.subcommand() else {
             eprintln!("error: name a step; {program} --help lists them");
             return ExitCode::from(2);
@@ -207,8 +180,10 @@ impl Steps {
     }
 }
 
-/// Prints a clap error (or help) and returns its exit code.
-pub(crate) fn exit_for(e: &clap::Error) -> ExitCode {
+/// Prints a clap error (or help) and returns its exit code: how
+/// [`Steps::main`], and an app's command line that hosts the steps, end
+/// when clap does not parse their arguments.
+pub fn exit_for(e: &clap::Error) -> ExitCode {
     let _ = e.print();
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
@@ -235,8 +210,8 @@ pub fn parse_args<A: StepArgs>(args: &[String]) -> Result<A, clap::Error> {
 mod tests {
     use super::*;
 
-    #[derive(clap::Args, crate::ToArgs, Clone, Debug, PartialEq)]
-    #[kpipe(step = "write")]
+    #[derive(clap::Args, kpipe_derive::ToArgs, Clone, Debug, PartialEq)]
+    #[kpipe(crate = "crate", step = "write")]
     struct WriteArgs {
         #[arg(long)]
         text: String,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::kfp::{Metric, UiOutput};
+use crate::kfp::{Metric, UiOutput};
 
 /// How a step's log lines look.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,14 +78,14 @@ impl Context {
     /// run's scalar metrics, which KFP shows in its run list and compares
     /// across runs. Names must be KFP's: lower case, digits and `-`.
     pub fn write_metrics(&self, path: &Path, metrics: &[Metric]) -> anyhow::Result<()> {
-        let json = super::kfp::metrics_json(metrics)?;
+        let json = crate::kfp::metrics_json(metrics)?;
         write_file(path, json.to_string().as_bytes())
     }
 
     /// Writes Kubeflow Pipelines' UI metadata file (`Io::kfp_ui_metadata`):
     /// visualisations KFP renders (a confusion matrix, markdown, …).
     pub fn write_ui_metadata(&self, path: &Path, outputs: &[UiOutput]) -> anyhow::Result<()> {
-        let json = super::kfp::ui_metadata_json(outputs);
+        let json = crate::kfp::ui_metadata_json(outputs);
         write_file(path, json.to_string().as_bytes())
     }
 }
