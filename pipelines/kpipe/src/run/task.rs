@@ -71,6 +71,8 @@ fn run_task(
     }
     let (mut cached, mut skipped) = (0, 0);
     let mut failed: Vec<String> = Vec::new();
+    // The first failed item's exit code (the report's, not the last item's).
+    let mut failed_code = None;
     for (k, item) in items.iter().enumerate() {
         if ctx.interrupt.is_raised() {
             return Ok(Status::Failed(format!(
@@ -101,14 +103,22 @@ fn run_task(
         match iteration::run(t, ctx, shared, dir, mounts, item.as_ref(), report)? {
             Outcome::Ran => {}
             Outcome::Cached => cached += 1,
-            Outcome::Failed(why) => match &label {
-                Some(label) => {
-                    shared.say(&t.name, &format!("item {label} FAILED: {why}"));
-                    failed.push(format!("item {label}: {why}"));
+            Outcome::Failed(why) => {
+                if failed.is_empty() {
+                    failed_code = Some(report.exit_code);
                 }
-                None => failed.push(why),
-            },
+                match &label {
+                    Some(label) => {
+                        shared.say(&t.name, &format!("item {label} FAILED: {why}"));
+                        failed.push(format!("item {label}: {why}"));
+                    }
+                    None => failed.push(why),
+                }
+            }
         }
+    }
+    if let Some(code) = failed_code {
+        report.exit_code = code;
     }
     if !failed.is_empty() {
         return Ok(Status::Failed(failed.join("; ")));
