@@ -292,7 +292,7 @@ fn failed_dirs(r: &TaskReport) -> Vec<(usize, &PathBuf)> {
         })
         .collect();
     if named.is_empty() {
-        r.dirs.iter().enumerate().last().into_iter().collect()
+        r.dirs.iter().enumerate().next_back().into_iter().collect()
     } else {
         named
     }
