@@ -41,7 +41,7 @@ enum Command {
     Lint(lint::LintArgs),
     /// Print a pipeline's task graph as Graphviz DOT, Mermaid or SVG.
     Graph(graph::GraphArgs),
-    /// Run a pipeline on this machine, every step as a local process.
+    /// Run a pipeline on this machine: each step as a process, or in its image (podman).
     Run(run::RunArgs),
     /// Submit a pipeline to Argo (Kubernetes API) or Kubeflow Pipelines; wait, stream logs.
     #[cfg(feature = "submit")]
