@@ -168,8 +168,11 @@ pub struct LocalRun {
 pub(crate) struct Finished {
     /// Output artifact name → local path.
     pub(crate) artifacts: BTreeMap<String, PathBuf>,
-    /// Output parameter name → value.
+    /// Output parameter name → value (of a loop: its last item's).
     pub(crate) params: BTreeMap<String, String>,
+    /// A loop's items that succeeded, in item order: each one's output
+    /// parameters (what a fan-in collects, `Value::Collected`).
+    pub(crate) items: Vec<BTreeMap<String, String>>,
 }
 
 /// State the task threads share.
