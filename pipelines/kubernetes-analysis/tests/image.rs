@@ -224,7 +224,7 @@ fn the_step_image_is_reproducible_non_root_and_runs_kpipe_step() {
         .output_within(RUN);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(
-        text(&run.stdout).contains("Runs one step of a kpipe pipeline"),
+        text(&run.stdout).contains("Runs one step of a pipeline"),
         "kpipe-step's help: {}",
         text(&run.stdout)
     );
