@@ -74,7 +74,7 @@ pub use graph::svg::{
     EdgeLine, GraphLayout, LabelBox, NodeBox, NodeStyle, SVG_CSS, SvgStyle, TaskState, escape_into,
 };
 pub use ir::{
-    Backoff, CmpOp, ConcurrencyPolicy, Cond, INPUTS_ROOT, KFP_ARTIFACT,
+    Backoff, CmpOp, Comparison, ConcurrencyPolicy, Cond, INPUTS_ROOT, KFP_ARTIFACT,
     KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL,
     KFP_UI_METADATA, Kind, Memoize, NVIDIA_GPU, OUTPUTS_ROOT, OutputParamValue, ParamRefValue,
     PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM, Schedule, TaintEffect, Toleration, Ttl,

@@ -64,12 +64,8 @@ pub(crate) fn pieces(t: &TaskNode, pieces: &Pieces, exit: bool) -> String {
 /// The condition as a govaluate expression.
 pub(crate) fn cond(c: &Cond) -> String {
     match c {
-        Cond::Cmp {
-            op,
-            kind,
-            left,
-            right,
-        } => {
+        Cond::Cmp(c) => {
+            let (op, kind, left, right) = (&c.op, &c.kind, &c.left, &c.right);
             let canonical = |v: &Value| matches!(v, Value::Literal(_) | Value::Param(_));
             let as_text = match kind {
                 Kind::String | Kind::Bool => true,

@@ -66,22 +66,26 @@ impl CmpOp {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cond {
     /// `left op right`, both read as `kind`.
-    Cmp {
-        /// The operator.
-        op: CmpOp,
-        /// The type both sides are compared as.
-        kind: Kind,
-        /// Left side.
-        left: Value,
-        /// Right side.
-        right: Value,
-    },
+    Cmp(Comparison),
     /// Both conditions hold.
     And(Box<Cond>, Box<Cond>),
     /// At least one condition holds.
     Or(Box<Cond>, Box<Cond>),
     /// The condition does not hold.
     Not(Box<Cond>),
+}
+
+/// `left op right`, both sides read as `kind`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The operator.
+    pub op: CmpOp,
+    /// The type both sides are compared as.
+    pub kind: Kind,
+    /// Left side.
+    pub left: Value,
+    /// Right side.
+    pub right: Value,
 }
 
 /// Why a condition could not be evaluated.
@@ -119,12 +123,12 @@ impl Cond {
     /// `left op right`, compared as `kind` (the typed builders on
     /// parameters and outputs call this).
     pub fn compare(op: CmpOp, kind: Kind, left: impl Into<Value>, right: impl Into<Value>) -> Cond {
-        Cond::Cmp {
+        Cond::Cmp(Comparison {
             op,
             kind,
             left: left.into(),
             right: right.into(),
-        }
+        })
     }
 
     /// The two values are the same text (for loop items and joined values;
@@ -164,16 +168,11 @@ impl Cond {
             _ => c.describe(),
         };
         match self {
-            Cond::Cmp {
-                op,
-                kind,
-                left,
-                right,
-            } => format!(
+            Cond::Cmp(c) => format!(
                 "{} {} {}",
-                describe_operand(left, *kind),
-                op.symbol(),
-                describe_operand(right, *kind)
+                describe_operand(&c.left, c.kind),
+                c.op.symbol(),
+                describe_operand(&c.right, c.kind)
             ),
             Cond::And(a, b) => format!("{} && {}", part(a, true), part(b, true)),
             Cond::Or(a, b) => format!("{} || {}", part(a, false), part(b, false)),
@@ -184,12 +183,7 @@ impl Cond {
     /// Every comparison, left to right.
     pub fn comparisons(&self) -> Vec<(CmpOp, Kind, &Value, &Value)> {
         match self {
-            Cond::Cmp {
-                op,
-                kind,
-                left,
-                right,
-            } => vec![(*op, *kind, left, right)],
+            Cond::Cmp(c) => vec![(c.op, c.kind, &c.left, &c.right)],
             Cond::And(a, b) | Cond::Or(a, b) => {
                 let mut v = a.comparisons();
                 v.extend(b.comparisons());
@@ -216,12 +210,8 @@ impl Cond {
     /// silent `false`.
     pub fn evaluate(&self, resolve: &dyn Fn(&Value) -> Option<String>) -> Result<bool, EvalError> {
         Ok(match self {
-            Cond::Cmp {
-                op,
-                kind,
-                left,
-                right,
-            } => {
+            Cond::Cmp(c) => {
+                let (op, kind, left, right) = (&c.op, &c.kind, &c.left, &c.right);
                 let side = |v: &Value| {
                     v.resolve(resolve)
                         .ok_or_else(|| EvalError::Unknown(v.describe()))
@@ -240,12 +230,8 @@ impl Cond {
     /// `('staging' == 'prod') && (false == false)` evaluated false``).
     pub fn describe_with(&self, resolve: &dyn Fn(&Value) -> Option<String>) -> String {
         match self {
-            Cond::Cmp {
-                op,
-                kind,
-                left,
-                right,
-            } => {
+            Cond::Cmp(c) => {
+                let (op, kind, left, right) = (&c.op, &c.kind, &c.left, &c.right);
                 let side = |v: &Value| match v.resolve(resolve) {
                     Some(text) if *kind == Kind::String => format!("'{text}'"),
                     Some(text) => text,

@@ -25,7 +25,7 @@ pub(crate) mod volume;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use cond::{CmpOp, Cond, EvalError};
+pub use cond::{CmpOp, Comparison, Cond, EvalError};
 pub use lifecycle::{ConcurrencyPolicy, EnvSource, Memoize, PodGc, Schedule, Ttl};
 pub use piece::{BadToken, Piece, Pieces, TOKEN_END, TOKEN_START};
 pub use resources::{NVIDIA_GPU, Resources};

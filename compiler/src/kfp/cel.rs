@@ -28,12 +28,8 @@ pub(crate) fn render(
     operand: &mut dyn FnMut(&Value) -> Result<Operand, String>,
 ) -> Result<String, String> {
     Ok(match cond {
-        Cond::Cmp {
-            op,
-            kind,
-            left,
-            right,
-        } => {
+        Cond::Cmp(c) => {
+            let (op, kind, left, right) = (&c.op, &c.kind, &c.left, &c.right);
             let (a, b) = (value(left, operand)?, value(right, operand)?);
             if let (Operand::Literal(_), Operand::Literal(_)) = (&a, &b) {
                 // Constants only: known now (validation refuses one that is

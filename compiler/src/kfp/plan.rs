@@ -99,31 +99,47 @@ impl<'a> Plan<'a> {
         false
     }
 
+    /// How `output` (of `channel`), made by a node placed in `home`,
+    /// reaches a node placed in `scope`: directly, through the inputs of
+    /// the groups between them, or not at all when `home` does not
+    /// enclose `scope` (`producer`'s output `name` leaves its group).
+    fn deliver(
+        &mut self,
+        (home, scope): (usize, usize),
+        channel: &Channel,
+        output: Source,
+        (producer, name): (usize, &str),
+    ) -> Result<Source, KfpFeature> {
+        if home == scope {
+            Ok(output)
+        } else if self.encloses(home, scope) {
+            Ok(self.pass_through(scope, channel))
+        } else {
+            Err(KfpFeature::OutputLeavesGroup {
+                producer: self.d.tasks[producer].name.clone(),
+                output: name.to_owned(),
+            })
+        }
+    }
+
+    /// `channel` enters the group `scope` as one of its inputs.
+    fn pass_through(&mut self, scope: usize, channel: &Channel) -> Source {
+        self.scopes[scope].needs.insert(channel.clone());
+        Source::Input(self.channel_name(channel))
+    }
+
     /// How `channel` reaches a node placed in `scope`; records pass-through
     /// inputs on the way.
     fn resolve(&mut self, scope: usize, channel: &Channel) -> Result<Source, KfpFeature> {
-        let pass = |plan: &mut Self| {
-            plan.scopes[scope].needs.insert(channel.clone());
-            Ok(Source::Input(plan.channel_name(channel)))
-        };
         match channel {
             Channel::Param(p) if scope == ROOT => Ok(Source::Input(p.clone())),
-            Channel::Param(_) => pass(self),
+            Channel::Param(_) => Ok(self.pass_through(scope, channel)),
             Channel::TaskParam(u, o) | Channel::TaskArtifact(u, o) => {
-                let home = self.task_scope[*u];
-                if home == scope {
-                    Ok(Source::TaskOutput {
-                        task: self.d.tasks[*u].name.clone(),
-                        key: o.clone(),
-                    })
-                } else if self.encloses(home, scope) {
-                    pass(self)
-                } else {
-                    Err(KfpFeature::OutputLeavesGroup {
-                        producer: self.d.tasks[*u].name.clone(),
-                        output: o.clone(),
-                    })
-                }
+                let output = Source::TaskOutput {
+                    task: self.d.tasks[*u].name.clone(),
+                    key: o.clone(),
+                };
+                self.deliver((self.task_scope[*u], scope), channel, output, (*u, o))
             }
             Channel::Collected(u, o) => {
                 let name = self.channel_name(channel);
@@ -148,23 +164,14 @@ impl<'a> Plan<'a> {
                 self.scopes[l]
                     .outputs
                     .insert(name.clone(), (self.d.tasks[*u].name.clone(), o.clone()));
-                let home = self.scopes[l].parent;
-                if home == scope {
-                    Ok(Source::TaskOutput {
-                        task: self.scopes[l].name.clone(),
-                        key: name,
-                    })
-                } else if self.encloses(home, scope) {
-                    pass(self)
-                } else {
-                    Err(KfpFeature::OutputLeavesGroup {
-                        producer: self.d.tasks[*u].name.clone(),
-                        output: o.clone(),
-                    })
-                }
+                let output = Source::TaskOutput {
+                    task: self.scopes[l].name.clone(),
+                    key: name,
+                };
+                self.deliver((self.scopes[l].parent, scope), channel, output, (*u, o))
             }
             Channel::Item(l) if *l == scope => Ok(Source::Input(self.channel_name(channel))),
-            Channel::Item(l) if self.encloses(*l, scope) => pass(self),
+            Channel::Item(l) if self.encloses(*l, scope) => Ok(self.pass_through(scope, channel)),
             Channel::Item(_) => Err(KfpFeature::Loop {
                 detail: "reads a loop item outside its loop".to_owned(),
             }),
