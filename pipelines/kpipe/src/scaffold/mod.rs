@@ -80,7 +80,7 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let cargo = include_str!("template/Cargo.toml.in")
         .replace("{{KPIPE}}", &dep(""))
         .replace("{{KPIPE_TESTING}}", &dep(", features = [\"testing\"]"));
-    let snapshot = snapshot(&new.name)?;
+    let (snapshot, kfp_snapshot) = snapshots(&new.name)?;
     Ok(vec![
         (PathBuf::from("Cargo.toml"), named(&cargo)),
         (
@@ -100,6 +100,10 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
             snapshot,
         ),
         (
+            PathBuf::from(format!("src/snapshots/{}@kfp.snap", new.name)),
+            kfp_snapshot,
+        ),
+        (
             PathBuf::from("Containerfile"),
             named(include_str!("template/Containerfile")),
         ),
@@ -114,22 +118,27 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
     ])
 }
 
-/// The reviewed snapshot of the new crate's pipeline: what the template
-/// compiles to, under the new name, in insta's file format.
-fn snapshot(name: &str) -> anyhow::Result<String> {
+/// The reviewed snapshots of the new crate's pipeline: what the template
+/// compiles to for Argo and for Kubeflow Pipelines (`NAME@kfp`), under the
+/// new name, in insta's file format.
+fn snapshots(name: &str) -> anyhow::Result<(String, String)> {
     let app = crate::App::new(pipeline::NAME).pipeline(
         pipeline::NAME,
         pipeline::SUMMARY,
         pipeline::pipeline,
     );
     let entry = app.registry.lookup(Some(pipeline::NAME))?;
-    let yaml = crate::app::compile_default(&app, entry)
-        .map_err(|e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}"))?;
-    Ok(format!(
-        "---\nsource: src/main.rs\ndescription: {}\n---\n{}",
-        pipeline::SUMMARY,
-        yaml.replace(TEMPLATE_NAME, name)
-    ))
+    let bug = |e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}");
+    let yaml = crate::app::compile_default(&app, entry).map_err(bug)?;
+    let kfp = crate::app::compile_default_kfp(&app, entry).map_err(bug)?;
+    let snap = |text: String| {
+        format!(
+            "---\nsource: src/main.rs\ndescription: {}\n---\n{}",
+            pipeline::SUMMARY,
+            text.replace(TEMPLATE_NAME, name)
+        )
+    };
+    Ok((snap(yaml), snap(kfp)))
 }
 
 /// A TOML basic string.
@@ -278,10 +287,27 @@ mod tests {
         assert!(snap.starts_with("---\nsource: src/main.rs\n"), "{snap}");
         assert!(snap.contains("generateName: demo-"), "{snap}");
         assert!(snap.contains("- demo\n      - step\n"), "{snap}");
+        let kfp = files
+            .iter()
+            .find(|(p, _)| p.ends_with("demo@kfp.snap"))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        assert!(kfp.starts_with("---\nsource: src/main.rs\n"), "{kfp}");
+        assert!(kfp.contains("pipelineInfo:\n  name: demo\n"), "{kfp}");
         assert!(
             cargo.contains("\n[workspace]\n"),
             "a workspace of its own, wherever it is written: {cargo}"
         );
+    }
+
+    #[test]
+    fn the_template_compiles_for_kfp_without_a_warning() {
+        // (fit declares the metrics it always writes: KFP loses nothing)
+        let compiled = pipeline::pipeline()
+            .compile_kfp(&kpipe_compiler::KfpOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<String> = compiled.warnings.iter().map(ToString::to_string).collect();
+        assert!(warnings.is_empty(), "{}", warnings.join("\n"));
     }
 
     #[test]
