@@ -66,7 +66,7 @@ pub use dsl::artifact::{Artifact, ArtifactType, OutputParam};
 pub use dsl::container_step::{ContainerOutputs, ContainerStep};
 pub use dsl::param::{Operand, Param, ParamType};
 pub use dsl::pipeline::Pipeline;
-pub use dsl::step::{ArgsWriter, Io, KFP_EXECUTOR_INPUT, Step, ToArgs};
+pub use dsl::step::{ArgsWriter, Io, Step, ToArgs};
 pub use dsl::task::{AsTask, Task, TaskLinkHandle};
 pub use emit::{YamlError, to_yaml};
 pub use graph::render::GraphFormat;
@@ -82,6 +82,7 @@ pub use ir::{
 };
 pub use kfp::Compiled;
 pub use kfp::caching::{CachingError as KfpCachingError, disable_caching as disable_kfp_caching};
+pub use kfp::executor::KFP_EXECUTOR_INPUT;
 pub use location::Location;
 pub use options::{ArgoVersion, CompileOptions, KfpOptions, OutputKind, Target};
 

@@ -21,6 +21,7 @@ pub mod gpu;
 pub mod hello;
 pub mod loops;
 pub mod retries;
+pub mod sweep;
 pub mod text;
 
 /// A runnable example.
@@ -56,6 +57,11 @@ pub fn all() -> Vec<Example> {
             name: "loops",
             summary: "fan-out with withItems and withParam",
             build: loops::pipeline,
+        },
+        Example {
+            name: "sweep",
+            summary: "fan-in of a loop's outputs and a gate on a step's score",
+            build: sweep::pipeline,
         },
         Example {
             name: "retries",

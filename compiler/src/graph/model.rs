@@ -150,13 +150,20 @@ fn node(t: &TaskNode, style: &SvgStyle, fit: Fit, exit: bool) -> NodeModel {
     }
 }
 
-/// The outputs of other tasks of this pipeline that `values` read.
-fn outputs<'a>(d: &PipelineData, values: impl Iterator<Item = &'a Value>) -> Vec<(usize, &'a str)> {
+/// The outputs of other tasks of this pipeline that `values` read, each
+/// with whether it is read collected (a loop's fan-in).
+fn outputs<'a>(
+    d: &PipelineData,
+    values: impl Iterator<Item = &'a Value>,
+) -> Vec<(usize, &'a str, bool)> {
     values
         .flat_map(Value::leaves)
         .filter_map(|v| match v {
-            Value::Output(o) if o.0.pipeline == d.id && o.0.task < d.tasks.len() => {
-                Some((o.0.task, o.0.output.as_str()))
+            Value::Output(o) | Value::Collected(o)
+                if o.0.pipeline == d.id && o.0.task < d.tasks.len() =>
+            {
+                let collected = matches!(v, Value::Collected(_));
+                Some((o.0.task, o.0.output.as_str(), collected))
             }
             _ => None,
         })
@@ -176,15 +183,25 @@ fn flows(d: &PipelineData) -> BTreeMap<(usize, usize), Vec<(String, String)>> {
             }
         }
         let mut read: Vec<(usize, &str, &str)> = Vec::new();
+        // (a fan-in reads every item's value of a loop's output as one list)
+        let how = |collected: bool, what| if collected { "collected" } else { what };
         let params = outputs(d, t.params.iter().map(|p| &p.value));
-        read.extend(params.into_iter().map(|(f, o)| (f, o, "parameter")));
+        read.extend(
+            params
+                .into_iter()
+                .map(|(f, o, c)| (f, o, how(c, "parameter"))),
+        );
         if let Some((Loop::Param(v), _)) = &t.settings.looped {
             let looped = outputs(d, std::iter::once(v));
-            read.extend(looped.into_iter().map(|(f, o)| (f, o, "withParam")));
+            read.extend(
+                looped
+                    .into_iter()
+                    .map(|(f, o, c)| (f, o, how(c, "withParam"))),
+            );
         }
         if let Some((cond, _)) = &t.settings.when {
             let when = outputs(d, cond.values().into_iter());
-            read.extend(when.into_iter().map(|(f, o)| (f, o, "when")));
+            read.extend(when.into_iter().map(|(f, o, c)| (f, o, how(c, "when"))));
         }
         for (from, output, how) in read {
             pairs

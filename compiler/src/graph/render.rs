@@ -166,7 +166,8 @@ mod tests {
     use crate::{ContainerStep, Pipeline, Value};
 
     /// A condition with `<`, `"` and `\`, a withParam loop on another
-    /// step's output, an ordering edge and an exit handler.
+    /// step's output, a fan-in of the loop's output, an ordering edge and
+    /// an exit handler.
     fn pipeline() -> Pipeline {
         let p = Pipeline::new("shapes");
         p.image("alpine:3.20");
@@ -181,8 +182,17 @@ mod tests {
             panic!("list has names");
         };
         let each = p
-            .add(ContainerStep::new("each", ["echo"]).arg(Value::item()))
+            .add(
+                ContainerStep::new("each", ["echo"])
+                    .arg(Value::item())
+                    .output_param("size"),
+            )
             .with_param(&names);
+        let Some(size) = each.out.param("size").cloned() else {
+            panic!("each has a size");
+        };
+        // (a fan-in: every item's size as one list)
+        p.add(ContainerStep::new("gather", ["echo"]).arg(Value::collected(&size)));
         p.add(ContainerStep::new("small", ["echo"]))
             .after(&each)
             .when(rows.lt(10).and(quote.ne("x\"y")));
@@ -210,6 +220,10 @@ mod tests {
             "{dot}"
         );
         assert!(
+            dot.contains(r#""each" -> "gather" [label="size", tooltip="collected size"];"#),
+            "{dot}"
+        );
+        assert!(
             dot.contains(r#"label="small\nwhen rows < 10 && q != 'x\"y'", style="rounded,dashed""#),
             "{dot}"
         );
@@ -233,6 +247,7 @@ mod tests {
             "{mermaid}"
         );
         assert!(mermaid.contains(" -->|\"names\"| "), "{mermaid}");
+        assert!(mermaid.contains(" -->|\"size\"| "), "{mermaid}");
         assert!(mermaid.contains(" -.-> "), "{mermaid}");
         assert!(
             mermaid

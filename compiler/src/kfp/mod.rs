@@ -17,7 +17,7 @@
 pub(crate) mod caching;
 mod cel;
 pub(crate) mod check;
-mod executor;
+pub(crate) mod executor;
 mod kubernetes;
 pub(crate) mod lower;
 mod place;

@@ -159,6 +159,7 @@ fn compile_lists_pipelines_and_rejects_unknown_ones() {
             "diamond",
             "condition",
             "loops",
+            "sweep",
             "retries",
             "gpu",
             "exit_handler",
@@ -170,7 +171,7 @@ fn compile_lists_pipelines_and_rejects_unknown_ones() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains(
-            "unknown pipeline `nope`; known pipelines: kubernetes-analysis, hello, diamond, condition, loops, retries, gpu, exit_handler, cron"
+            "unknown pipeline `nope`; known pipelines: kubernetes-analysis, hello, diamond, condition, loops, sweep, retries, gpu, exit_handler, cron"
         ),
         "{}",
         text(&out.stderr)

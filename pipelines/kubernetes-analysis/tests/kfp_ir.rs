@@ -363,7 +363,8 @@ fn compile_target_kfp_takes_the_image_and_ignores_argo_options() {
         kpipe_compiler::Pipeline::compile_kfp(
             &kubernetes_analysis::pipeline(),
             &KfpOptions {
-                image: Some("registry.example/kpipe-step:dev".into())
+                image: Some("registry.example/kpipe-step:dev".into()),
+                ..KfpOptions::default()
             },
         )
         .map(|c| c.yaml)

@@ -122,15 +122,18 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
 /// compiles to for Argo and for Kubeflow Pipelines (`NAME@kfp`), under the
 /// new name, in insta's file format.
 fn snapshots(name: &str) -> anyhow::Result<(String, String)> {
-    let app = crate::App::new(pipeline::NAME).pipeline(
-        pipeline::NAME,
-        pipeline::SUMMARY,
-        pipeline::pipeline,
-    );
-    let entry = app.registry.lookup(Some(pipeline::NAME))?;
+    // As the new app compiles it: its binary (named like its pipeline)
+    // runs the typed steps (`starter-app step …`).
+    let p = pipeline::pipeline();
+    p.default_step_program([pipeline::NAME, "step"]);
     let bug = |e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}");
-    let yaml = crate::app::compile_default(&app, entry).map_err(bug)?;
-    let kfp = crate::app::compile_default_kfp(&app, entry).map_err(bug)?;
+    let yaml = p
+        .compile(&kpipe_compiler::CompileOptions::default())
+        .map_err(bug)?;
+    let kfp = p
+        .compile_kfp(&kpipe_compiler::KfpOptions::default())
+        .map_err(bug)?
+        .yaml;
     let snap = |text: String| {
         format!(
             "---\nsource: src/main.rs\ndescription: {}\n---\n{}",
@@ -293,7 +296,8 @@ mod tests {
             .map(|(_, t)| t.clone())
             .unwrap_or_default();
         assert!(kfp.starts_with("---\nsource: src/main.rs\n"), "{kfp}");
-        assert!(kfp.contains("pipelineInfo:\n  name: demo\n"), "{kfp}");
+        // (pipelineInfo's name, the last key before root)
+        assert!(kfp.contains("\n  name: demo\nroot:\n"), "{kfp}");
         assert!(
             cargo.contains("\n[workspace]\n"),
             "a workspace of its own, wherever it is written: {cargo}"
