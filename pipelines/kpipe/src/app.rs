@@ -167,6 +167,7 @@ pub(crate) fn compile_default(
 
 /// The first line of the KFP snapshot of a pipeline that cannot compile for
 /// Kubeflow Pipelines v2 ([`compile_default_kfp`]).
+#[cfg(feature = "testing")]
 pub(crate) const NOT_KFP: &str =
     "# does not compile for Kubeflow Pipelines v2 (`compile --target kfp` says why)";
 
@@ -175,6 +176,7 @@ pub(crate) const NOT_KFP: &str =
 /// cannot compile for KFP, its located errors under [`NOT_KFP`]:
 /// what `kpipe::assert_pipelines!` snapshots as `NAME@kfp` (the warnings
 /// `compile` prints on stderr are not part of it).
+#[cfg(feature = "testing")]
 pub(crate) fn compile_default_kfp(
     app: &App,
     entry: &Entry,
