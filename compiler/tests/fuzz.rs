@@ -199,6 +199,8 @@ fn names_keys(parent_key: &str) -> bool {
         "nodeSelector",
         "limits",
         "requests",
+        // a loop's items: free-form JSON objects
+        "withItems",
         // KFP IR: components, tasks, executors, inputs and outputs by name,
         // and free-form values.
         "components",
