@@ -81,6 +81,7 @@ pub use ir::{
     Value, Volume,
 };
 pub use kfp::Compiled;
+pub use kfp::caching::{CachingError as KfpCachingError, disable_caching as disable_kfp_caching};
 pub use kfp::executor::KFP_EXECUTOR_INPUT;
 pub use location::Location;
 pub use options::{ArgoVersion, CompileOptions, KfpOptions, OutputKind, Target};

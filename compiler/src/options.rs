@@ -42,6 +42,11 @@ pub struct CompileOptions {
 pub struct KfpOptions {
     /// Replaces the pipeline's default image (steps with their own image keep it).
     pub image: Option<String>,
+    /// Turns KFP's execution cache off for every task (kfp's
+    /// `enable_caching=False` for a run). By default every task is cached,
+    /// as kfp compiles it, except those [`Task::cache`](crate::Task::cache)
+    /// turned off.
+    pub no_cache: bool,
 }
 
 /// What a pipeline is compiled to: the target and its options.

@@ -212,15 +212,33 @@ impl Io<'_> {
     }
 
     /// Declares the KFP metrics file (`mlpipeline-metrics`, a `system.Metrics`
-    /// artifact in KFP v2); returns its path.
+    /// artifact in KFP v2) that the step may leave out; returns its path.
+    /// KFP v2 requires every declared output, so `--target kfp` warns
+    /// (`kfp-loss`): use [`Io::kfp_metrics_always`] when the step writes it
+    /// on every success.
     pub fn kfp_metrics(&mut self) -> PathBuf {
-        self.kfp_file(KFP_METRICS, KFP_METRICS_TYPE)
+        self.kfp_file(KFP_METRICS, KFP_METRICS_TYPE, true)
+    }
+
+    /// Declares the KFP metrics file, which the step writes on every
+    /// success: a required output on every target (no KFP warning; Argo and
+    /// a local run fail the step when it is missing). Returns its path.
+    pub fn kfp_metrics_always(&mut self) -> PathBuf {
+        self.kfp_file(KFP_METRICS, KFP_METRICS_TYPE, false)
     }
 
     /// Declares the KFP UI metadata file (`mlpipeline-ui-metadata`, a
-    /// `system.ClassificationMetrics` artifact in KFP v2); returns its path.
+    /// `system.ClassificationMetrics` artifact in KFP v2) that the step may
+    /// leave out; returns its path. See [`Io::kfp_metrics`] and
+    /// [`Io::kfp_ui_metadata_always`].
     pub fn kfp_ui_metadata(&mut self) -> PathBuf {
-        self.kfp_file(KFP_UI_METADATA, KFP_CLASSIFICATION_METRICS_TYPE)
+        self.kfp_file(KFP_UI_METADATA, KFP_CLASSIFICATION_METRICS_TYPE, true)
+    }
+
+    /// Declares the KFP UI metadata file, which the step writes on every
+    /// success (see [`Io::kfp_metrics_always`]). Returns its path.
+    pub fn kfp_ui_metadata_always(&mut self) -> PathBuf {
+        self.kfp_file(KFP_UI_METADATA, KFP_CLASSIFICATION_METRICS_TYPE, false)
     }
 
     /// KFP v2's executor input as an argument value: [`KFP_EXECUTOR_INPUT`](crate::KFP_EXECUTOR_INPUT)
@@ -239,11 +257,11 @@ impl Io<'_> {
         Piece::ExecutorInput.token()
     }
 
-    fn kfp_file(&mut self, name: &str, kfp_type: &'static str) -> PathBuf {
+    fn kfp_file(&mut self, name: &str, kfp_type: &'static str, optional: bool) -> PathBuf {
         self.node.outputs.push(OutputArtifact {
             name: name.to_owned(),
             path: format!("{OUTPUTS_ROOT}/{name}.json"),
-            optional: true,
+            optional,
             kfp_type,
         });
         PathBuf::from(Piece::OutputArtifact(name.to_owned()).token())

@@ -269,6 +269,18 @@ impl<O> Task<O> {
         self.edit(|n| n.settings.code_version = Some(version))
     }
 
+    /// Whether a run may reuse this task's outputs from an earlier run with
+    /// the same inputs instead of running it: KFP's execution cache (on by
+    /// default, as kfp compiles every task; `false` is kfp's
+    /// `set_caching_options(enable_caching=False)`) and a local run's cache.
+    /// Turn it off for a step whose result depends on more than its inputs:
+    /// one that reads a remote (a git branch, an API) or acts on the world.
+    /// Argo caches only what [`memoize`](Self::memoize)s, which this does
+    /// not change.
+    pub fn cache(self, enabled: bool) -> Self {
+        self.edit(|n| n.settings.no_cache = !enabled)
+    }
+
     /// Caches the task's outputs (Argo memoization).
     #[track_caller]
     pub fn memoize(self, memoize: Memoize) -> Self {

@@ -190,6 +190,9 @@ pub struct Settings {
     pub looped: Option<(Loop, Location)>,
     /// Argo memoization, and its key as the task sees it.
     pub memoize: Option<(Memoize, Pieces)>,
+    /// The task is never served from a cache (`Task::cache(false)`): KFP's
+    /// execution cache is off for it, and a local run always runs it.
+    pub no_cache: bool,
     /// The version of the step's code (a local run's cache keys the step
     /// by it instead of by the program's bytes).
     pub code_version: Option<String>,

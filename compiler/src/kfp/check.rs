@@ -32,10 +32,12 @@ pub(crate) fn pipeline(d: &PipelineData) -> Vec<Problem> {
         .collect()
 }
 
-/// The losses of task `t` (`exit`: it is the exit handler).
-pub(crate) fn task(t: &TaskNode, exit: bool) -> Vec<KfpFeature> {
+/// The losses of task `t` (`exit`: it is the exit handler; `cached`: KFP
+/// may serve it from its cache).
+pub(crate) fn task(t: &TaskNode, exit: bool, cached: bool) -> Vec<KfpFeature> {
     let mut out = Vec::new();
-    if let Some((m, _)) = &t.settings.memoize {
+    // (not cached on KFP: memoization has nothing there to lose to)
+    if let Some((m, _)) = t.settings.memoize.as_ref().filter(|_| cached) {
         let mut lost = vec![
             format!("config map `{}`", m.config_map),
             format!("maximum age {}", m.max_age),

@@ -62,7 +62,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> Lowered {
             found.extend(lost);
             retry_policies.insert(t.name.clone(), policy);
         }
-        found.extend(check::task(t, index.is_none()));
+        found.extend(check::task(t, index.is_none(), cached(t, opts)));
         problems.extend(found.into_iter().map(|feature| Problem {
             task: Some(t.name.clone()),
             location: t.location,
@@ -78,7 +78,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> Lowered {
             comp_name(&t.name),
             &plan.scopes[scope].dependencies,
         );
-        task.caching_options = Some(caching(t));
+        task.caching_options = Some(caching(t, opts));
         task.retry_policy = retry_policies.get(&t.name).cloned();
         for (name, (source, selector)) in &inputs.parameters {
             let mut p = parameter_source(source);
@@ -94,7 +94,7 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> Lowered {
     }
     for (j, t) in d.exits.iter().enumerate() {
         let mut task = dag_task(&t.name, comp_name(&t.name), &BTreeMap::new());
-        task.caching_options = Some(caching(t));
+        task.caching_options = Some(caching(t, opts));
         task.retry_policy = retry_policies.get(&t.name).cloned();
         if let Some(g) = plan.exit_group {
             task.dependent_tasks = vec![plan.scopes[g].name.clone()];
@@ -286,15 +286,22 @@ fn dag_task(
     }
 }
 
-/// kpipe caches only memoized tasks; KFP's `cacheKey` is the memo key when
-/// it is a literal (a run-time key is a warned loss).
-fn caching(t: &TaskNode) -> CachingOptions {
-    match &t.settings.memoize {
-        Some((m, _)) => CachingOptions {
-            cache_key: m.key.as_literal().map(str::to_owned),
-            enable_cache: true,
-        },
-        None => CachingOptions::default(),
+/// Whether KFP may serve `t` from its cache: yes, as kfp compiles every
+/// task, unless the task or the run (`opts.no_cache`) turned it off.
+pub(crate) fn cached(t: &TaskNode, opts: &KfpOptions) -> bool {
+    !(t.settings.no_cache || opts.no_cache)
+}
+
+/// `enableCache` as kfp writes it (`{}` when off), with the memo key as
+/// KFP's `cacheKey` when it is a literal (a run-time key is a warned loss).
+fn caching(t: &TaskNode, opts: &KfpOptions) -> CachingOptions {
+    if !cached(t, opts) {
+        return CachingOptions::default();
+    }
+    CachingOptions {
+        cache_key: (t.settings.memoize.as_ref())
+            .and_then(|(m, _)| m.key.as_literal().map(str::to_owned)),
+        enable_cache: true,
     }
 }
 

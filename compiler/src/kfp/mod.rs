@@ -14,6 +14,7 @@
 //! "Kubeflow Pipelines v2 IR"; the wording of each loss is in
 //! `kfp_feature.rs`.
 
+pub(crate) mod caching;
 mod cel;
 pub(crate) mod check;
 pub(crate) mod executor;

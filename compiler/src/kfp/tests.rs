@@ -628,3 +628,88 @@ fn what_kfp_cannot_express_is_an_error_naming_task_and_feature() {
     };
     assert!(text.contains("error[kpipe::kfp-unsupported]: step `env` (target kfp): environment variable `N` is set from a run-time value"), "{text}");
 }
+
+/// A step that declares KFP's metrics files, written always or not.
+struct Metrics {
+    name: &'static str,
+    always: bool,
+}
+impl Step for Metrics {
+    type Args = Vec<String>;
+    type Outputs = ();
+    fn name(&self) -> String {
+        self.name.to_owned()
+    }
+    fn wire(self, io: &mut Io<'_>) -> (Vec<String>, ()) {
+        let (metrics, ui) = if self.always {
+            (io.kfp_metrics_always(), io.kfp_ui_metadata_always())
+        } else {
+            (io.kfp_metrics(), io.kfp_ui_metadata())
+        };
+        let args = vec![
+            format!("--metrics={}", metrics.display()),
+            format!("--ui={}", ui.display()),
+        ];
+        (args, ())
+    }
+}
+
+#[test]
+fn metrics_a_step_always_writes_are_required_everywhere_and_lose_nothing() {
+    let p = Pipeline::new("metrics");
+    p.image("alpine:3.20");
+    p.add(Metrics {
+        name: "sometimes",
+        always: false,
+    });
+    p.add(Metrics {
+        name: "always",
+        always: true,
+    });
+    let c = compile(&p);
+    let lost: Vec<(Option<String>, KfpFeature)> = c
+        .warnings
+        .iter()
+        .filter_map(|w| match &w.kind {
+            DiagnosticKind::Kfp { task, feature } => Some((task.clone(), feature.clone())),
+            _ => None,
+        })
+        .collect();
+    let optional = |output: &str| {
+        (
+            Some("sometimes".to_owned()),
+            KfpFeature::OptionalOutput {
+                output: output.into(),
+            },
+        )
+    };
+    assert_eq!(
+        lost,
+        [
+            optional("mlpipeline-metrics"),
+            optional("mlpipeline-ui-metadata")
+        ]
+    );
+    // Argo: optional only where the step may leave them out.
+    let yaml = p
+        .compile(&crate::CompileOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let argo = crate::emit::parse_yaml(&yaml).unwrap_or_else(|e| panic!("{e:?}"));
+    for (task, optional) in [("sometimes", Some(true)), ("always", None)] {
+        let template = argo["spec"]["templates"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["name"] == task))
+            .unwrap_or_else(|| panic!("no template {task}"));
+        for artifact in template["outputs"]["artifacts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(
+                artifact["optional"].as_bool(),
+                optional,
+                "{task}: {artifact}"
+            );
+        }
+    }
+}

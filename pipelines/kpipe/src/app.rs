@@ -164,3 +164,29 @@ pub(crate) fn compile_default(
     app.build(entry)
         .compile(&kpipe_compiler::CompileOptions::default())
 }
+
+/// The first line of the KFP snapshot of a pipeline that cannot compile for
+/// Kubeflow Pipelines v2 ([`compile_default_kfp`]).
+#[cfg(feature = "testing")]
+pub(crate) const NOT_KFP: &str =
+    "# does not compile for Kubeflow Pipelines v2 (`compile --target kfp` says why)";
+
+/// `entry` compiled as `APP compile NAME --target kfp` writes it (for
+/// Kubeflow Pipelines 2.17, with the pipeline's own image), or, when it
+/// cannot compile for KFP, its located errors under [`NOT_KFP`]:
+/// what `kpipe::assert_pipelines!` snapshots as `NAME@kfp` (the warnings
+/// `compile` prints on stderr are not part of it).
+#[cfg(feature = "testing")]
+pub(crate) fn compile_default_kfp(
+    app: &App,
+    entry: &Entry,
+) -> Result<String, kpipe_compiler::CompileError> {
+    match app
+        .build(entry)
+        .compile_kfp(&kpipe_compiler::KfpOptions::default())
+    {
+        Ok(compiled) => Ok(compiled.yaml),
+        Err(kpipe_compiler::CompileError::Invalid(d)) => Ok(format!("{NOT_KFP}\n{d}\n")),
+        Err(e) => Err(e),
+    }
+}

@@ -11,9 +11,14 @@
 //! the app exactly as `APP compile NAME` does, runs the `lint` checks on the
 //! YAML (Argo 3's schemas with unknown keys rejected, and the graph rules;
 //! `compile` targets Argo 3 unless told `--argo 4`), and compares it with the snapshot
-//! `snapshots/NAME.snap` next to the test's file using insta. A change shows
-//! as a YAML diff in `cargo insta review`; in CI (`CI` set) a missing or
-//! changed snapshot fails the test. Needs the `testing` feature:
+//! `snapshots/NAME.snap` next to the test's file using insta. It does the
+//! same for the Kubeflow Pipelines v2 IR `APP compile NAME --target kfp`
+//! writes (linted against KFP 2.17's protos): `snapshots/NAME@kfp.snap`. A
+//! pipeline that cannot compile for KFP (one that reads Argo's
+//! `{{retries}}`, say) is snapshotted as its located errors, so a pipeline
+//! that stops compiling for KFP shows in review rather than going quiet.
+//! A change shows as a YAML diff in `cargo insta review`; in CI (`CI` set) a
+//! missing or changed snapshot fails the test. Needs the `testing` feature:
 //! `[dev-dependencies] kpipe = { …, features = ["testing"] }`.
 
 pub use insta;
@@ -29,14 +34,18 @@ pub struct Compiled {
     pub summary: String,
     /// The YAML `compile` writes.
     pub yaml: String,
+    /// The IR `compile --target kfp` writes, or the errors that say why the
+    /// pipeline cannot compile for Kubeflow Pipelines v2 (under a `#` line).
+    pub kfp: String,
 }
 
 /// Every pipeline of `app`, compiled and linted.
 ///
 /// # Panics
 ///
-/// When a pipeline does not compile (with its diagnostics) or its YAML does
-/// not pass `lint` (with every problem): this is a test assertion.
+/// When a pipeline does not compile for Argo (with its diagnostics), or its
+/// YAML or KFP IR does not pass `lint` (with every problem): this is a test
+/// assertion.
 pub fn compile_all(app: &App) -> Vec<Compiled> {
     let mut out = Vec::new();
     for entry in &app.registry.entries {
@@ -60,10 +69,29 @@ pub fn compile_all(app: &App) -> Vec<Compiled> {
             entry.name,
             problems.join("\n")
         );
+        let kfp = match crate::app::compile_default_kfp(app, entry) {
+            Ok(text) => text,
+            Err(e) => panic!("pipeline `{}` does not compile for KFP:\n{e}", entry.name),
+        };
+        // (the errors of a pipeline KFP cannot run are not IR)
+        if !kfp.starts_with(crate::app::NOT_KFP) {
+            problems.extend(
+                kpipe_compiler::lint::lint_kfp(&kfp)
+                    .into_iter()
+                    .map(|p| format!("kfp: {p}")),
+            );
+        }
+        assert!(
+            problems.is_empty(),
+            "pipeline `{}` compiles to KFP IR that `lint` rejects:\n{}",
+            entry.name,
+            problems.join("\n")
+        );
         out.push(Compiled {
             name: entry.name.clone(),
             summary: entry.summary.clone(),
             yaml,
+            kfp,
         });
     }
     out
@@ -81,6 +109,10 @@ macro_rules! assert_pipelines {
             settings.set_description(compiled.summary.clone());
             settings.bind(|| {
                 $crate::testing::insta::assert_snapshot!(compiled.name.clone(), compiled.yaml);
+            });
+            settings.set_snapshot_suffix("kfp");
+            settings.bind(|| {
+                $crate::testing::insta::assert_snapshot!(compiled.name.clone(), compiled.kfp);
             });
         }
     }};

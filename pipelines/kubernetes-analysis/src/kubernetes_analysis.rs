@@ -115,8 +115,12 @@ pub fn pipeline() -> Pipeline {
     let mut checkout = Checkout::new(&repo);
     checkout.pr = Value::from(&pr);
     checkout.ssh_key = Some(secrets.ssh_key());
+    // checkout and update-api read the world (the branch's head, GitHub's
+    // issues), not just their inputs: never served from a cache (KFP's, or a
+    // local run's), so every run sees what is new.
     let checkout = p
         .add(checkout)
+        .cache(false)
         .mount("ssh-key", secrets.ssh.display().to_string());
 
     let api = p
@@ -128,6 +132,7 @@ pub fn pipeline() -> Pipeline {
             full: false,
             offline: Value::from(&offline),
         })
+        .cache(false)
         .retry(Retry::limit(3).policy(RetryPolicy::Always).backoff(
             Duration::from_secs(60),
             2,

@@ -291,6 +291,25 @@ fn compile_options_change_the_output() {
         text(&out.stdout)
             .contains("kind: WorkflowTemplate\nmetadata:\n  name: kubernetes-analysis")
     );
+    // KFP's cache: on for every step but those with `.cache(false)`, or off.
+    let out = kpipe(&["compile", "hello", "--target", "kfp"]);
+    assert_eq!(text(&out.stdout).matches("enableCache: true").count(), 2);
+    let out = kpipe(&["compile", "hello", "--target", "kfp", "--no-cache"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ir = text(&out.stdout);
+    assert!(
+        !ir.contains("enableCache") && ir.contains("cachingOptions: {}"),
+        "{ir}"
+    );
+    let out = kpipe(&["compile", "hello", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "error: --no-cache turns Kubeflow Pipelines' execution cache off: add --target kfp"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

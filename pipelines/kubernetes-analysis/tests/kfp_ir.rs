@@ -363,7 +363,8 @@ fn compile_target_kfp_takes_the_image_and_ignores_argo_options() {
         kpipe_compiler::Pipeline::compile_kfp(
             &kubernetes_analysis::pipeline(),
             &KfpOptions {
-                image: Some("registry.example/kpipe-step:dev".into())
+                image: Some("registry.example/kpipe-step:dev".into()),
+                ..KfpOptions::default()
             },
         )
         .map(|c| c.yaml)
@@ -384,7 +385,9 @@ fn compile_target_kfp_takes_the_image_and_ignores_argo_options() {
     );
 }
 
-/// Every compiled IR and both references, checked by kfp 2.17.3 itself:
+/// Every compiled IR (with KFP's cache and without) and both references (the
+/// kubernetes-analysis one also with its cache turned off by kpipe), checked
+/// by kfp 2.17.3 itself:
 /// protobuf's strict JSON parser on each document and executor config, and
 /// `kfp.components.load_component_from_file`.
 #[test]
@@ -394,15 +397,30 @@ fn every_ir_parses_with_kfp_2_17() {
         .unwrap_or_else(|_| panic!("set KPIPE_KFP2_PYTHON to a python with kfp==2.17.3, kfp-pipeline-spec==2.17.3 and kfp-kubernetes==2.17.3"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut files = vec![reference_path(), small_reference_path()];
-    for (name, p) in every_pipeline() {
-        let yaml = p
-            .compile_kfp(&KfpOptions::default())
-            .map(|c| c.yaml)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut write = |name: String, yaml: String| {
         let file = dir.path().join(format!("{name}.yaml"));
         std::fs::write(&file, yaml).unwrap_or_else(|e| panic!("{e}"));
         files.push(file);
+    };
+    // Every pipeline, cached as kfp compiles it and without the cache.
+    for (name, p) in every_pipeline() {
+        for no_cache in [false, true] {
+            let options = KfpOptions {
+                no_cache,
+                ..KfpOptions::default()
+            };
+            let yaml = p
+                .compile_kfp(&options)
+                .map(|c| c.yaml)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            write(format!("{name}-no-cache-{no_cache}"), yaml);
+        }
     }
+    // kfp's own IR with its cache turned off, as `submit --kfp --no-cache`
+    // sends a file.
+    let off = kpipe_compiler::disable_kfp_caching(&read(&reference_path()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    write("reference-no-cache".to_owned(), off);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kfp_ir_check.py");
     let out = Command::new(&python)
         .arg(script)

@@ -446,6 +446,64 @@ fn uploads_the_ir_runs_with_typed_parameters_and_reuses_the_version() {
     assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
 }
 
+/// Each executor task's `cachingOptions` in an uploaded IR file, by task.
+fn caching(uploaded: &str) -> Vec<(String, Value)> {
+    let spec = yaml_value(uploaded.split("\n---\n").next().unwrap_or(""));
+    let mut out: Vec<(String, Value)> = spec["root"]["dag"]["tasks"]
+        .as_object()
+        .into_iter()
+        .chain(
+            spec["components"]
+                .as_object()
+                .into_iter()
+                .flat_map(|c| c.values())
+                .filter_map(|c| c["dag"]["tasks"].as_object()),
+        )
+        .flatten()
+        .filter(|(_, t)| !t["cachingOptions"].is_null())
+        .map(|(name, t)| (name.clone(), t["cachingOptions"].clone()))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn kfp_caches_steps_by_default_and_a_run_can_go_without() {
+    let (url, kfp, _rt) = server(|_| {});
+    let out = kpipe(&url, Some(TOKEN), &PR);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let cached = caching(&first_upload(&lock(&kfp)));
+    assert_eq!(cached.len(), 9, "{cached:?}");
+    for (task, options) in &cached {
+        // (checkout and update-api read the world: `.cache(false)`)
+        let expected = match task.as_str() {
+            "checkout" | "update-api" => json!({}),
+            _ => json!({"enableCache": true}),
+        };
+        assert_eq!(options, &expected, "{task}");
+    }
+
+    let mut args = PR.to_vec();
+    args.push("--no-cache");
+    let out = kpipe(&url, Some(TOKEN), &args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let c = lock(&kfp);
+    assert!(c.schema_errors.is_empty(), "{:#?}", c.schema_errors);
+    // Another package: a version of its own, every step run.
+    assert_eq!(c.uploads.len(), 2, "{stderr}");
+    let uncached = caching(&c.uploads[1].yaml);
+    assert_eq!(uncached.len(), 9, "{uncached:?}");
+    assert!(
+        uncached.iter().all(|(_, o)| *o == json!({})),
+        "{uncached:?}"
+    );
+    assert_eq!(
+        c.runs[1]["pipeline_version_reference"]["pipeline_version_id"],
+        "v-2"
+    );
+}
+
 #[test]
 fn the_run_state_and_its_tasks_are_the_exit_code() {
     let cases = [

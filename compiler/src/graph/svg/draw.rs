@@ -1,8 +1,8 @@
 //! Writing the drawing as SVG text. Every text and attribute value goes
 //! through [`text::escape_into`]; numbers have at most one decimal.
 
+use super::super::model::{EdgeModel, NodeModel};
 use super::geometry::{Drawing, FRAME_PAD, LABEL_FONT, LABEL_LINE, LABEL_PAD, STACK};
-use super::model::{EdgeModel, NodeModel};
 use super::style::{SVG_CSS, SvgStyle};
 use super::text::{escape_into, number_into};
 use crate::graph::layout::{Rect, Route, Segment};

@@ -1,7 +1,7 @@
 //! Sizes of the boxes, the layout, the exit handlers' frame below it, and
 //! the public [`GraphLayout`] view of the result.
 
-use super::model::{GraphModel, NodeModel};
+use super::super::model::{GraphModel, NodeModel};
 use super::text;
 use crate::graph::layout::{self, Input, InputEdge, Rect, Route, Segment, Size, spacing};
 

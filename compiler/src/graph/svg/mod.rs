@@ -1,7 +1,8 @@
 //! `kpipe graph --format svg`: the task graph drawn as SVG, with no
 //! external program.
 //!
-//! [`model`] reads what to show from the pipeline, [`geometry`] sizes the
+//! [`model`](crate::graph::model) reads what to show from the pipeline (what
+//! DOT and Mermaid show too), [`geometry`] sizes the
 //! boxes from their text (monospace, so widths are known without a font
 //! file) and lays them out with [`crate::graph::layout`], [`draw`] writes the SVG.
 //!
@@ -14,18 +15,18 @@
 mod check;
 mod draw;
 mod geometry;
-mod model;
 mod style;
-mod text;
+pub(crate) mod text;
 
 pub use geometry::{EdgeLine, GraphLayout, LabelBox, NodeBox};
 pub use style::{NodeStyle, SVG_CSS, SvgStyle, TaskState};
 pub use text::escape_into;
 
+use super::model::{self, Fit};
 use crate::ir::PipelineData;
 
 fn drawing(d: &PipelineData, style: &SvgStyle) -> geometry::Drawing {
-    geometry::draw(model::model(d, style))
+    geometry::draw(model::model(d, style, Fit::Boxes))
 }
 
 /// The SVG text of `d`'s graph.

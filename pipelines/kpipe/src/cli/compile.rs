@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::{Args, ValueEnum};
 use kpipe_compiler::{ArgoVersion, CompileError, CompileOptions, KfpOptions, OutputKind};
 
@@ -31,6 +32,11 @@ pub(crate) struct CompileArgs {
     /// Argo Workflows major version to target (3: KFP 1.8 and 2.x; 4: Argo 4).
     #[arg(long, value_enum, default_value_t = Target::V3)]
     argo: Target,
+    /// KFP: turn Kubeflow Pipelines' execution cache off for every step (kfp's
+    /// `--disable-execution-caching-by-default`); by default every step is
+    /// cached except those with `.cache(false)`.
+    #[arg(long)]
+    no_cache: bool,
     /// List the pipelines and exit.
     #[arg(long, conflicts_with_all = ["pipeline", "output"])]
     list: bool,
@@ -77,9 +83,15 @@ pub(crate) fn run(app: &App, args: &CompileArgs) -> anyhow::Result<Outcome> {
     }
     let entry = lookup(app, args.pipeline.as_deref())?;
     let pipeline = app.build(entry);
+    if args.no_cache && args.target != Output::Kfp {
+        bail!(
+            "--no-cache turns Kubeflow Pipelines' execution cache off: add --target kfp (Argo caches only the steps that memoize, and --no-cache does not change them)"
+        );
+    }
     if args.target == Output::Kfp {
         let options = KfpOptions {
             image: args.image.clone(),
+            no_cache: args.no_cache,
         };
         return match pipeline.compile_kfp(&options) {
             Ok(compiled) => {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Outcome, parse_param};
@@ -70,6 +70,10 @@ pub(crate) struct SubmitArgs {
     /// File with the KFP bearer token.
     #[arg(long, value_name = "FILE", requires = "kfp")]
     kfp_token_file: Option<PathBuf>,
+    /// Run without Kubeflow Pipelines' execution cache: every step runs, none
+    /// reuses an earlier run's outputs (kfp's `enable_caching=False`; v2 API).
+    #[arg(long, requires = "kfp")]
+    no_cache: bool,
     /// Kubernetes service account of the KFP run.
     #[arg(long, value_name = "NAME", requires = "kfp")]
     service_account: Option<String>,
@@ -87,9 +91,16 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
         Some(url) => {
             let submission = match args.kfp_api {
                 KfpApi::V2 => {
-                    let ir = submit::prepare_ir(app, target, args.image.clone(), &args.params)?;
+                    let options = kpipe_compiler::KfpOptions {
+                        image: args.image.clone(),
+                        no_cache: args.no_cache,
+                    };
+                    let ir = submit::prepare_ir(app, target, &options, &args.params)?;
                     Submission::from(&ir)
                 }
+                KfpApi::V1 if args.no_cache => bail!(
+                    "--no-cache turns off the execution cache of KFP's v2 API; the v1 API (--kfp-api v1) runs the Argo Workflow, which KFP 1.x's cache never caches (kpipe sets no `pipelines.kubeflow.org/cache_enabled` label): drop --no-cache"
+                ),
                 KfpApi::V1 => {
                     let wf = submit::prepare(app, target, args.image.clone(), &args.params)?;
                     Submission::from(&wf)

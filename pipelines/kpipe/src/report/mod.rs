@@ -7,6 +7,7 @@
 //! of text a step produced (log lines, parameter values, file names) is
 //! HTML-escaped.
 
+mod cause;
 mod files;
 mod html;
 mod kfp;
@@ -28,7 +29,8 @@ use html::{esc, id};
 const LOG_LIMIT: usize = 2 << 20;
 /// Bytes of images the page embeds.
 const IMAGE_BUDGET: u64 = 32 << 20;
-/// Lines of a failed step's log in the failure section at the top.
+/// Lines of a failed step's log in the failure section at the top (its
+/// panic or error message, else its last lines).
 const FAILURE_TAIL: usize = 5;
 /// Characters of a note under a node in the graph.
 const NOTE_CHARS: usize = 40;
@@ -177,8 +179,9 @@ pub(crate) fn render(run: &Run<'_>) -> String {
                 esc(&r.name),
                 esc(why(r).unwrap_or(""))
             );
-            // what it printed last, so the cause is on the first screen
-            // (each failed item's, for a loop)
+            // its panic or error message (else what it printed last), so
+            // the cause is on the first screen (each failed item's, for a
+            // loop)
             for (k, dir) in failed_dirs(r) {
                 let Some((text, _)) = files::log(&Layout::log(dir), LOG_LIMIT) else {
                     continue;
@@ -189,7 +192,7 @@ pub(crate) fn render(run: &Run<'_>) -> String {
                 let _ = write!(
                     out,
                     "<pre class=\"log-tail\">{}</pre>",
-                    esc(&files::tail(&text, FAILURE_TAIL))
+                    esc(&cause::excerpt(&text, FAILURE_TAIL))
                 );
             }
             out.push_str("</li>");

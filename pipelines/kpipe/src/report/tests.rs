@@ -197,6 +197,62 @@ fn loops_say_whose_command_they_show_and_silent_steps_have_an_empty_log() {
     );
 }
 
+/// The program of the step `a_panicking_step_leads_the_failure_box` runs:
+/// this test binary with this test as its filter. It panics there (a real
+/// Rust panic, with the backtrace `RUST_BACKTRACE=1` prints); on its own it
+/// does nothing.
+#[test]
+#[ignore = "a step's program: a_panicking_step_leads_the_failure_box runs it"]
+fn panicking_step_program() {
+    if std::env::var_os("KPIPE_TEST_PANIC").is_some() {
+        panic!("the data set has no rows");
+    }
+}
+
+#[test]
+fn a_panicking_step_leads_the_failure_box_with_its_message_under_rust_backtrace() {
+    let (dir, p) = pipeline("panics");
+    let me = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let name = "report::tests::panicking_step_program";
+    p.add(
+        ContainerStep::new("fit", [me.display().to_string()])
+            .arg("--exact")
+            .arg(name)
+            .arg("--ignored")
+            .arg("--nocapture")
+            .arg("--test-threads=1"),
+    )
+    .env("RUST_BACKTRACE", "1")
+    .env("KPIPE_TEST_PANIC", "1");
+    let html = page(&p, dir.path(), &[]);
+    let log = std::fs::read_to_string(dir.path().join("steps/fit/log.txt"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        log.contains("stack backtrace:\n") && log.contains("\n   1: "),
+        "no backtrace in the log:\n{log}"
+    );
+    let start = html.find("<section class=\"failure\"").unwrap_or(0);
+    let end = html[start..]
+        .find("</section>")
+        .map_or(html.len(), |e| start + e);
+    let failure = &html[start..end];
+    let shown = failure
+        .split("<pre class=\"log-tail\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no log in the failure box:\n{failure}"));
+    assert!(
+        shown.starts_with(&format!("thread &#39;{name}&#39; ")),
+        "{shown}"
+    );
+    assert!(shown.contains(" panicked at "), "{shown}");
+    assert!(shown.contains("\nthe data set has no rows"), "{shown}");
+    assert!(
+        !shown.contains("backtrace") && !shown.contains("   1: "),
+        "{shown}"
+    );
+}
+
 #[test]
 fn a_loop_names_its_items_and_the_item_that_failed() {
     let (tmp, p) = pipeline("sweep");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use kpipe_compiler::ir::{Attempt, Retry, TaskNode};
 
-use super::engine::Prepared;
+use super::engine::{Execution, Prepared};
 use super::process::Failure;
 use super::workspace::Workspace;
 use super::{RunContext, Shared, TaskReport};
@@ -34,9 +34,17 @@ pub(crate) fn run(
         let args = argv(attempt)?;
         report.command = prepared.shown(&args);
         report.attempts += 1;
-        let launched = ctx
-            .engine
-            .attempt(t, ctx, shared, ws, prepared, &args, env, attempt, deadline);
+        let this = Execution {
+            t,
+            ctx,
+            shared,
+            ws,
+            argv: &args,
+            env,
+            number: attempt,
+            deadline,
+        };
+        let launched = ctx.engine.attempt(&this, prepared);
         let failure = match launched {
             Ok(()) => {
                 report.exit_code = Some(0);

@@ -156,8 +156,11 @@ pub(crate) fn run(
     };
     report.hashing += hashing.elapsed();
     let store = Store::of(&ctx.layout, &ws.dir);
-    // (a step a partial run selected runs even when cached)
-    if let Some(key) = key.as_ref().filter(|_| !ctx.forced.contains(&t.name)) {
+    // (a step a partial run selected runs even when cached, and so does one
+    // with `.cache(false)`; both still leave their entry, for partial runs
+    // to reuse)
+    let served = !ctx.forced.contains(&t.name) && !t.settings.no_cache;
+    if let Some(key) = key.as_ref().filter(|_| served) {
         match cache::lookup(&ws.dir, key) {
             Lookup::Hit(entry) => {
                 let mut f = Finished::default();

@@ -12,8 +12,8 @@ use kpipe_compiler::ir::bind::bind;
 
 use super::{Engine, Layout, LocalRun, Status, TaskReport};
 use crate::{
-    Artifact, ArtifactType, CompileOptions, ContainerStep, Io, LocalEnv, Pipeline, Retry, Step,
-    Value,
+    Artifact, ArtifactType, CompileOptions, ContainerOutputs, ContainerStep, LocalEnv, Pipeline,
+    Retry, Task, Value,
 };
 
 enum Text {}
@@ -21,38 +21,35 @@ impl ArtifactType for Text {
     const KIND: &'static str = "text";
 }
 
-/// `sh -c SCRIPT NAME VALUES…` with `$IN_<NAME>` and `$OUT` set.
-struct Shell<'a> {
-    name: &'a str,
-    script: &'a str,
-    inputs: Vec<(&'a str, &'a Artifact<Text>)>,
-    values: Vec<Value>,
+/// `sh -c SCRIPT NAME OUT IN… VALUES…`, the script seeing `$OUT` (its text
+/// output), `$IN_<NAME>` (its inputs) and the values as `$1`, `$2`, …: a
+/// `ContainerStep` with a typed output (see [`text`]).
+fn shell(
+    name: &str,
+    script: &str,
+    inputs: &[(&str, &Artifact<Text>)],
+    values: &[Value],
+) -> ContainerStep {
+    let mut prelude = String::from(r#"OUT="$1"; "#);
+    for (k, (input, _)) in inputs.iter().enumerate() {
+        prelude.push_str(&format!(r#"IN_{}="${}"; "#, input.to_uppercase(), k + 2));
+    }
+    prelude.push_str(&format!("shift {}; ", inputs.len() + 1));
+    let mut step = ContainerStep::new(name, ["sh", "-c"])
+        .arg(format!("{prelude}{script}"))
+        .arg(name)
+        .output::<Text>("text");
+    for (input, artifact) in inputs {
+        step = step.input(input, artifact);
+    }
+    values.iter().fold(step, |step, v| step.arg(v.clone()))
 }
 
-impl Step for Shell<'_> {
-    type Args = Vec<String>;
-    type Outputs = Artifact<Text>;
-
-    fn name(&self) -> String {
-        self.name.to_owned()
-    }
-
-    fn command(&self) -> Vec<String> {
-        vec!["sh".to_owned(), "-c".to_owned()]
-    }
-
-    fn wire(self, io: &mut Io<'_>) -> (Vec<String>, Artifact<Text>) {
-        let mut prelude = String::new();
-        for (name, artifact) in &self.inputs {
-            let path = io.input(name, artifact);
-            prelude.push_str(&format!("IN_{}={}; ", name.to_uppercase(), path.display()));
-        }
-        let (out, text) = io.output::<Text>("text");
-        prelude.push_str(&format!("OUT={}; ", out.display()));
-        let mut args = vec![format!("{prelude}{}", self.script), self.name.to_owned()];
-        args.extend(self.values.iter().map(|v| io.value(v)));
-        (args, text)
-    }
+/// The text output of a [`shell`] step.
+fn text(step: &Task<ContainerOutputs>) -> Artifact<Text> {
+    step.out
+        .artifact::<Text>("text")
+        .unwrap_or_else(|| panic!("{} has no text output", step.name()))
 }
 
 /// left(a) and right(b) feed join.
@@ -61,24 +58,24 @@ fn diamond() -> Pipeline {
     p.image("alpine:3.20");
     let a = p.string_param("a", "1");
     let b = p.string_param("b", "1");
-    let left = p.add(Shell {
-        name: "left",
-        script: r#"echo "left $1" > "$OUT""#,
-        inputs: vec![],
-        values: vec![Value::from(&a)],
-    });
-    let right = p.add(Shell {
-        name: "right",
-        script: r#"echo "right $1" > "$OUT""#,
-        inputs: vec![],
-        values: vec![Value::from(&b)],
-    });
-    p.add(Shell {
-        name: "join",
-        script: r#"cat "$IN_LEFT" "$IN_RIGHT" > "$OUT""#,
-        inputs: vec![("left", &left.out), ("right", &right.out)],
-        values: vec![],
-    });
+    let left = p.add(shell(
+        "left",
+        r#"echo "left $1" > "$OUT""#,
+        &[],
+        &[Value::from(&a)],
+    ));
+    let right = p.add(shell(
+        "right",
+        r#"echo "right $1" > "$OUT""#,
+        &[],
+        &[Value::from(&b)],
+    ));
+    p.add(shell(
+        "join",
+        r#"cat "$IN_LEFT" "$IN_RIGHT" > "$OUT""#,
+        &[("left", &text(&left)), ("right", &text(&right))],
+        &[],
+    ));
     p
 }
 
@@ -313,13 +310,8 @@ fn the_log_keeps_the_order_of_stdout_and_stderr_and_any_bytes() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = Pipeline::new("log-test");
     p.image("alpine:3.20");
-    p.add(Shell {
-        name: "talk",
-        // (a byte that is not UTF-8, a CRLF line, a last line without \n)
-        script: r#"echo one; echo two >&2; echo three; echo four >&2; printf 'caf\351\r\n'; echo after; printf 'no newline' >&2; : > "$OUT""#,
-        inputs: vec![],
-        values: vec![],
-    });
+    p.add(// (a byte that is not UTF-8, a CRLF line, a last line without \n)
+        shell("talk", r#"echo one; echo two >&2; echo three; echo four >&2; printf 'caf\351\r\n'; echo after; printf 'no newline' >&2; : > "$OUT""#, &[], &[]));
     let (reports, printed) = run(&p, tmp.path(), &[], false);
     assert_eq!(status(&reports, "talk"), Status::Succeeded, "{printed}");
     let log = std::fs::read_to_string(tmp.path().join("steps/talk/log.txt"))
@@ -376,22 +368,22 @@ fn an_interrupt_stops_the_step_and_what_it_started_and_starts_nothing_else() {
     let pid_file = tmp.path().join("sleep.pid");
     let p = Pipeline::new("interrupt-test");
     p.image("alpine:3.20");
-    let slow = p.add(Shell {
-        name: "slow",
-        script: &format!(
+    let slow = p.add(shell(
+        "slow",
+        &format!(
             "sleep 60 & echo $! > {pid}; touch {marker}; wait",
             pid = pid_file.display(),
             marker = marker.display()
         ),
-        inputs: vec![],
-        values: vec![],
-    });
-    p.add(Shell {
-        name: "after",
-        script: r#"cat "$IN_SLOW" > "$OUT""#,
-        inputs: vec![("slow", &slow.out)],
-        values: vec![],
-    });
+        &[],
+        &[],
+    ));
+    p.add(shell(
+        "after",
+        r#"cat "$IN_SLOW" > "$OUT""#,
+        &[("slow", &text(&slow))],
+        &[],
+    ));
     let (reports, took) = interrupted_run(&p, tmp.path(), &marker, 1);
     // (not the 60 s the step's sleep would take)
     assert!(took < std::time::Duration::from_secs(20), "{took:?}");
@@ -423,15 +415,15 @@ fn a_step_that_ignores_sigterm_is_killed_at_the_second_interrupt() {
     let marker = tmp.path().join("started");
     let p = Pipeline::new("stubborn");
     p.image("alpine:3.20");
-    p.add(Shell {
-        name: "stubborn",
-        script: &format!(
+    p.add(shell(
+        "stubborn",
+        &format!(
             "trap '' TERM; touch {}; sleep 60; echo survived",
             marker.display()
         ),
-        inputs: vec![],
-        values: vec![],
-    });
+        &[],
+        &[],
+    ));
     // one interrupt: SIGTERM, ignored; the second: SIGKILL
     let (reports, took) = interrupted_run(&p, tmp.path(), &marker, 2);
     // (not GRACE: the second interrupt kills at once)
@@ -625,4 +617,34 @@ fn every_loop_item_runs_its_when_is_per_item_and_stale_items_go() {
     let (_, log) = run(&p, tmp.path(), &[("list", "[1]")], true);
     assert!(tmp.path().join("steps/each.0").is_dir(), "{log}");
     assert!(!tmp.path().join("steps/each.2").exists(), "{log}");
+}
+
+#[test]
+fn a_step_without_the_cache_always_runs_and_still_serves_partial_runs() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new("fresh");
+    p.image("alpine:3.20");
+    // (what it fetches is the same every time, so what reads it is cached)
+    let fetch = p
+        .add(shell("fetch", r#"echo news > "$OUT""#, &[], &[]))
+        .cache(false);
+    p.add(shell(
+        "read",
+        r#"cat "$IN_NEWS" > "$OUT""#,
+        &[("news", &text(&fetch))],
+        &[],
+    ));
+    let select = |s: super::Selection| {
+        let reports = run_selected(&p, tmp.path(), s).unwrap_or_else(|e| panic!("{e:#}"));
+        (status(&reports, "fetch"), status(&reports, "read"))
+    };
+    let all = super::Selection::default;
+    assert_eq!(select(all()), (Status::Succeeded, Status::Succeeded));
+    assert_eq!(select(all()), (Status::Succeeded, Status::Cached));
+    // `--only read`: fetch's outputs are the last run's, as for any step.
+    let only = super::Selection {
+        only: vec!["read".into()],
+        ..all()
+    };
+    assert_eq!(select(only), (Status::Reused, Status::Succeeded));
 }

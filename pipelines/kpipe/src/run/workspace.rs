@@ -197,21 +197,19 @@ mod tests {
             "/kpipe/outputs".to_owned(),
         ];
         let root = Path::new("/w/root");
-        assert_eq!(
-            rewrite_paths("--out=/kpipe/outputs/model", &mapped, root),
-            "--out=/w/root/kpipe/outputs/model"
-        );
-        assert_eq!(
-            rewrite_paths("--kfp-out=/kpipe/outputs", &mapped, root),
-            "--kfp-out=/w/root/kpipe/outputs"
-        );
-        assert_eq!(
-            rewrite_paths("/kpipe/outputs/modelx", &mapped, root),
-            "/w/root/kpipe/outputs/modelx"
-        );
-        assert_eq!(
-            rewrite_paths("/x/kpipe/outputs", &mapped, root),
-            "/x/kpipe/outputs"
-        );
+        for (text, rewritten) in [
+            (
+                "--out=/kpipe/outputs/model",
+                "--out=/w/root/kpipe/outputs/model",
+            ),
+            (
+                "--kfp-out=/kpipe/outputs",
+                "--kfp-out=/w/root/kpipe/outputs",
+            ),
+            ("/kpipe/outputs/modelx", "/w/root/kpipe/outputs/modelx"),
+            ("/x/kpipe/outputs", "/x/kpipe/outputs"),
+        ] {
+            assert_eq!(rewrite_paths(text, &mapped, root), rewritten, "{text}");
+        }
     }
 }

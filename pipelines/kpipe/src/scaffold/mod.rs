@@ -80,7 +80,7 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let cargo = include_str!("template/Cargo.toml.in")
         .replace("{{KPIPE}}", &dep(""))
         .replace("{{KPIPE_TESTING}}", &dep(", features = [\"testing\"]"));
-    let snapshot = snapshot(&new.name)?;
+    let (snapshot, kfp_snapshot) = snapshots(&new.name)?;
     Ok(vec![
         (PathBuf::from("Cargo.toml"), named(&cargo)),
         (
@@ -100,6 +100,10 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
             snapshot,
         ),
         (
+            PathBuf::from(format!("src/snapshots/{}@kfp.snap", new.name)),
+            kfp_snapshot,
+        ),
+        (
             PathBuf::from("Containerfile"),
             named(include_str!("template/Containerfile")),
         ),
@@ -114,21 +118,30 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
     ])
 }
 
-/// The reviewed snapshot of the new crate's pipeline: what the template
-/// compiles to, under the new name, in insta's file format.
-fn snapshot(name: &str) -> anyhow::Result<String> {
+/// The reviewed snapshots of the new crate's pipeline: what the template
+/// compiles to for Argo and for Kubeflow Pipelines (`NAME@kfp`), under the
+/// new name, in insta's file format.
+fn snapshots(name: &str) -> anyhow::Result<(String, String)> {
     // As the new app compiles it: its binary (named like its pipeline)
     // runs the typed steps (`starter-app step …`).
     let p = pipeline::pipeline();
     p.default_step_program([pipeline::NAME, "step"]);
+    let bug = |e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}");
     let yaml = p
         .compile(&kpipe_compiler::CompileOptions::default())
-        .map_err(|e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}"))?;
-    Ok(format!(
-        "---\nsource: src/main.rs\ndescription: {}\n---\n{}",
-        pipeline::SUMMARY,
-        yaml.replace(TEMPLATE_NAME, name)
-    ))
+        .map_err(bug)?;
+    let kfp = p
+        .compile_kfp(&kpipe_compiler::KfpOptions::default())
+        .map_err(bug)?
+        .yaml;
+    let snap = |text: String| {
+        format!(
+            "---\nsource: src/main.rs\ndescription: {}\n---\n{}",
+            pipeline::SUMMARY,
+            text.replace(TEMPLATE_NAME, name)
+        )
+    };
+    Ok((snap(yaml), snap(kfp)))
 }
 
 /// A TOML basic string.
@@ -277,10 +290,28 @@ mod tests {
         assert!(snap.starts_with("---\nsource: src/main.rs\n"), "{snap}");
         assert!(snap.contains("generateName: demo-"), "{snap}");
         assert!(snap.contains("- demo\n      - step\n"), "{snap}");
+        let kfp = files
+            .iter()
+            .find(|(p, _)| p.ends_with("demo@kfp.snap"))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        assert!(kfp.starts_with("---\nsource: src/main.rs\n"), "{kfp}");
+        // (pipelineInfo's name, the last key before root)
+        assert!(kfp.contains("\n  name: demo\nroot:\n"), "{kfp}");
         assert!(
             cargo.contains("\n[workspace]\n"),
             "a workspace of its own, wherever it is written: {cargo}"
         );
+    }
+
+    #[test]
+    fn the_template_compiles_for_kfp_without_a_warning() {
+        // (fit declares the metrics it always writes: KFP loses nothing)
+        let compiled = pipeline::pipeline()
+            .compile_kfp(&kpipe_compiler::KfpOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<String> = compiled.warnings.iter().map(ToString::to_string).collect();
+        assert!(warnings.is_empty(), "{}", warnings.join("\n"));
     }
 
     #[test]

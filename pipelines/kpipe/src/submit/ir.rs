@@ -3,10 +3,10 @@
 //! checked with `kpipe lint`'s IR rules, and the `-p` values typed by the
 //! IR's declared parameter types (v2beta1 takes protobuf `Value`s).
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use kpipe_compiler::ir::bind::{ParamSpec, ValueType};
 use kpipe_compiler::lint::{self, Format};
-use kpipe_compiler::{CompileError, KfpOptions, Kind};
+use kpipe_compiler::{CompileError, KfpOptions, Kind, disable_kfp_caching};
 use serde_json::{Map, Value};
 
 use super::prepare::{self, Source, count, list};
@@ -29,17 +29,19 @@ pub(crate) struct PreparedIr {
     pub(crate) parameters: Map<String, Value>,
 }
 
-/// Compiles a registered pipeline to v2 IR, or reads `target` when it names
-/// an IR file and lints it, and binds the parameters (the same binder, and
-/// the same errors, as `run --local`): v2beta1 takes each as the JSON of its
-/// declared type.
+/// Compiles a registered pipeline to v2 IR as `options` say, or reads
+/// `target` when it names an IR file and lints it (with `options.no_cache`,
+/// its cache is turned off as kfp's client does for `enable_caching=False`),
+/// and binds the parameters (the same binder, and the same errors, as `run
+/// --local`): v2beta1 takes each as the JSON of its declared type.
 pub(crate) fn prepare_ir(
     app: &App,
     target: Option<&str>,
-    image: Option<String>,
+    options: &KfpOptions,
     params: &[(String, String)],
 ) -> anyhow::Result<PreparedIr> {
-    let (pipeline, source, yaml, specs) = match prepare::source(app, target, image.as_deref())? {
+    let image = options.image.as_deref();
+    let (pipeline, source, yaml, specs) = match prepare::source(app, target, image)? {
         Source::File { path, text } => {
             if lint::format_of(&text) != Format::KfpIr {
                 bail!(
@@ -62,12 +64,17 @@ pub(crate) fn prepare_ir(
                 .as_str()
                 .unwrap_or("pipeline")
                 .to_owned();
+            let text = if options.no_cache {
+                disable_kfp_caching(&text)
+                    .with_context(|| format!("{path}: cannot turn its cache off"))?
+            } else {
+                text
+            };
             (name, path, text, declared(&spec))
         }
         Source::Registered(entry) => {
-            let options = KfpOptions { image };
             let p = app.build(entry);
-            let compiled = match p.compile_kfp(&options) {
+            let compiled = match p.compile_kfp(options) {
                 Ok(compiled) => compiled,
                 Err(CompileError::Invalid(d)) => bail!(
                     "{} does not compile to Kubeflow Pipelines v2 IR:\n{d}",
@@ -141,7 +148,7 @@ mod tests {
         let prepared = prepare_ir(
             &app(),
             None,
-            None,
+            &KfpOptions::default(),
             &p(&[
                 ("pr", "42"),
                 ("commit", "abc"),
@@ -176,7 +183,7 @@ mod tests {
                 "ci: unknown parameter `nope`; the pipeline declares: pr, commit, epochs, rate, dry-run",
             ),
         ] {
-            let err = prepare_ir(&app(), None, None, &p(&[param]))
+            let err = prepare_ir(&app(), None, &KfpOptions::default(), &p(&[param]))
                 .err()
                 .map(|e| format!("{e:#}"))
                 .unwrap_or_default();
@@ -190,17 +197,18 @@ mod tests {
         let argo = dir.path().join("wf.yaml");
         std::fs::write(&argo, "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n")
             .unwrap_or_else(|e| panic!("{e}"));
-        let err = prepare_ir(&app(), argo.to_str(), None, &[])
+        let err = prepare_ir(&app(), argo.to_str(), &KfpOptions::default(), &[])
             .err()
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
         assert!(err.contains("--kfp-api v1"), "{err}");
 
-        let good = prepare_ir(&app(), None, None, &[]).unwrap_or_else(|e| panic!("{e:#}"));
+        let good = prepare_ir(&app(), None, &KfpOptions::default(), &[])
+            .unwrap_or_else(|e| panic!("{e:#}"));
         let ir = dir.path().join("ir.yaml");
         std::fs::write(&ir, &good.yaml).unwrap_or_else(|e| panic!("{e}"));
-        let from_file =
-            prepare_ir(&app(), ir.to_str(), None, &[]).unwrap_or_else(|e| panic!("{e:#}"));
+        let from_file = prepare_ir(&app(), ir.to_str(), &KfpOptions::default(), &[])
+            .unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(from_file.pipeline, "ci");
         assert_eq!(from_file.yaml, good.yaml);
 
@@ -209,7 +217,7 @@ mod tests {
             .replace("executorLabel: exec-show", "executorLabel: exec-nope");
         assert_ne!(broken, good.yaml);
         std::fs::write(&ir, &broken).unwrap_or_else(|e| panic!("{e}"));
-        let err = prepare_ir(&app(), ir.to_str(), None, &[])
+        let err = prepare_ir(&app(), ir.to_str(), &KfpOptions::default(), &[])
             .err()
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
@@ -218,5 +226,30 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("exec-nope"), "{err}");
+    }
+
+    #[test]
+    fn a_run_without_the_cache_sends_ir_that_caches_nothing() {
+        let off = KfpOptions {
+            no_cache: true,
+            ..KfpOptions::default()
+        };
+        let cached = prepare_ir(&app(), None, &KfpOptions::default(), &[])
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(cached.yaml.contains("enableCache: true"), "{}", cached.yaml);
+        let registered = prepare_ir(&app(), None, &off, &[]).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(
+            !registered.yaml.contains("enableCache"),
+            "{}",
+            registered.yaml
+        );
+
+        // A file compiled with the cache: turned off as kfp's client does.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ir = dir.path().join("ir.yaml");
+        std::fs::write(&ir, &cached.yaml).unwrap_or_else(|e| panic!("{e}"));
+        let from_file =
+            prepare_ir(&app(), ir.to_str(), &off, &[]).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(from_file.yaml, registered.yaml);
     }
 }

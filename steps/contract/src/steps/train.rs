@@ -158,8 +158,9 @@ impl Step for Train<'_> {
         let (out, model) = io.output::<Model>("model");
         // One path per file (not their directory): Kubeflow Pipelines v2 gives
         // every output its own path.
-        let metrics = io.kfp_metrics();
-        let ui_metadata = io.kfp_ui_metadata();
+        // (train writes both on every success)
+        let metrics = io.kfp_metrics_always();
+        let ui_metadata = io.kfp_ui_metadata_always();
         let mut args = TrainArgs::new(data, out);
         args.seed = self.seed;
         args.device = io.arg_value(self.device);

@@ -6,7 +6,7 @@
 
 mod podman;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -90,40 +90,59 @@ impl Engine {
         }
     }
 
-    /// One attempt of the step: `argv` (program first) with `env`, in `ws`,
-    /// its output to the run's terminal and to `log`.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn attempt(
-        &self,
-        t: &TaskNode,
-        ctx: &RunContext,
-        shared: &Shared,
-        ws: &Workspace,
-        prepared: &Prepared,
-        argv: &[String],
-        env: &[(String, String)],
-        attempt: u32,
-        deadline: Option<Duration>,
-    ) -> Result<(), Failure> {
-        let log = super::layout::Layout::log(&ws.dir);
+    /// Makes attempt `a` of a step prepared as `prepared`: its output to the
+    /// run's terminal and to the task's log.
+    pub(crate) fn attempt(&self, a: &Execution<'_>, prepared: &Prepared) -> Result<(), Failure> {
         match (self, &prepared.image) {
-            (Engine::Podman(p), Some(image)) => p.attempt(
-                t, ctx, shared, ws, image, argv, env, attempt, deadline, &log,
-            ),
-            _ => process::run(
-                &Launch {
-                    task: &ws.label,
-                    program: &prepared.program,
-                    args: argv.get(1..).unwrap_or_default(),
-                    env,
-                    dir: &ws.dir,
-                    log: &log,
-                    deadline,
-                    interrupt: &ctx.interrupt,
-                },
-                shared,
+            (Engine::Podman(p), Some(image)) => p.attempt(a, image),
+            _ => a.launch(
+                &prepared.program,
+                a.argv.get(1..).unwrap_or_default(),
+                a.env,
             ),
         }
+    }
+}
+
+/// One attempt of a step: the container's command line (program first)
+/// and environment, in the task's workspace, until its deadline.
+#[derive(Clone, Copy)]
+pub(crate) struct Execution<'a> {
+    pub(crate) t: &'a TaskNode,
+    pub(crate) ctx: &'a RunContext,
+    pub(crate) shared: &'a Shared,
+    pub(crate) ws: &'a Workspace,
+    pub(crate) argv: &'a [String],
+    pub(crate) env: &'a [(String, String)],
+    /// 0 for the first attempt.
+    pub(crate) number: u32,
+    pub(crate) deadline: Option<Duration>,
+}
+
+impl Execution<'_> {
+    /// Runs `program` with `args` and `env` as this attempt's process: in
+    /// the task's directory, its output to the terminal and the task's log,
+    /// stopped at the deadline or an interrupt.
+    fn launch(
+        &self,
+        program: &Path,
+        args: &[String],
+        env: &[(String, String)],
+    ) -> Result<(), Failure> {
+        let log = super::layout::Layout::log(&self.ws.dir);
+        process::run(
+            &Launch {
+                task: &self.ws.label,
+                program,
+                args,
+                env,
+                dir: &self.ws.dir,
+                log: &log,
+                deadline: self.deadline,
+                interrupt: &self.ctx.interrupt,
+            },
+            self.shared,
+        )
     }
 }
 

@@ -29,9 +29,10 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    /// The compiled YAML, exactly as `starter-app compile` writes it, passes
-    /// `kpipe lint` and matches the reviewed snapshot in src/snapshots/
-    /// (`cargo insta review` after a change).
+    /// The compiled YAML, exactly as `starter-app compile` writes it, and the
+    /// KFP IR `compile --target kfp` writes pass `kpipe lint` and match the
+    /// reviewed snapshots in src/snapshots/ (`cargo insta review` after a
+    /// change).
     #[test]
     fn pipelines_compile_to_the_reviewed_yaml() {
         kpipe::assert_pipelines!(super::app());

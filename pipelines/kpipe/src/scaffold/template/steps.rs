@@ -124,7 +124,8 @@ impl Step for Fit<'_> {
             data,
             test_share: io.arg(self.test_share),
             model: model_path,
-            metrics: io.kfp_metrics(),
+            // (`fit` writes them on every success)
+            metrics: io.kfp_metrics_always(),
         };
         (args, model)
     }

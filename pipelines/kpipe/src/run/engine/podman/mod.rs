@@ -20,18 +20,20 @@
 //!   explicit rlimits where podman's defaults exceed what this machine
 //!   grants (its open-files limit, and processes at most its `pid_max`).
 
+mod args;
+mod host;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use kpipe_compiler::ir::{NVIDIA_GPU, TaskNode};
 
-use super::super::process::{self, Failure, Launch};
-use super::super::workspace::{Fill, Workspace};
-use super::super::{RunContext, Shared};
+use super::super::process::Failure;
+use super::Execution;
+use host::{CgroupMode, cdi_gpu, cgroup_mode, host_ulimits, which};
 
 /// How a run wants podman: what the command line of `run --local` says.
 #[derive(Clone, Debug, Default)]
@@ -196,31 +198,19 @@ impl Podman {
         Ok(names)
     }
 
-    /// One attempt of a step in its container.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn attempt(
-        &self,
-        t: &TaskNode,
-        ctx: &RunContext,
-        shared: &Shared,
-        ws: &Workspace,
-        image: &Image,
-        argv: &[String],
-        env: &[(String, String)],
-        attempt: u32,
-        deadline: Option<Duration>,
-        log: &Path,
-    ) -> Result<(), Failure> {
+    /// Attempt `a` of a step, in a container of `image`.
+    pub(crate) fn attempt(&self, a: &Execution<'_>, image: &Image) -> Result<(), Failure> {
+        let (t, ws) = (a.t, a.ws);
         let dir_name = ws
             .dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| t.name.clone());
-        let name = container_name(&self.settings.run_id, &dir_name, attempt);
+        let name = container_name(&self.settings.run_id, &dir_name, a.number);
         let args = self
-            .run_args(t, ws, image, argv, env, &name)
+            .run_args(t, ws, image, a.argv, a.env, &name)
             .map_err(|e| Failure::Start(format!("{e:#}")))?;
-        shared.say(
+        a.shared.say(
             &ws.label,
             &format!(
                 "in container {name} ({}, image {})",
@@ -228,19 +218,8 @@ impl Podman {
                 image.id.get(..12).unwrap_or(&image.id)
             ),
         );
-        let ran = process::run(
-            &Launch {
-                task: &ws.label,
-                program: &self.program,
-                args: &args,
-                env: &[],
-                dir: &ws.dir,
-                log: &log.to_path_buf(),
-                deadline,
-                interrupt: &ctx.interrupt,
-            },
-            shared,
-        );
+        // (the environment goes to the container, on podman's command line)
+        let ran = a.launch(&self.program, &args, &[]);
         let oom = output(Command::new(&self.program).args([
             "inspect",
             "--format",
@@ -272,124 +251,6 @@ impl Podman {
                 other => other,
             },
         }
-    }
-
-    /// `podman run …` for one attempt.
-    fn run_args(
-        &self,
-        t: &TaskNode,
-        ws: &Workspace,
-        image: &Image,
-        argv: &[String],
-        env: &[(String, String)],
-        name: &str,
-    ) -> anyhow::Result<Vec<String>> {
-        let mut a: Vec<String> = self.global.clone();
-        let workdir = self.settings.workdir.display().to_string();
-        a.extend(
-            [
-                "run",
-                "--name",
-                name,
-                "--label",
-                &format!("kpipe.run={}", self.settings.run_id),
-                "--label",
-                &format!("kpipe.workdir={workdir}"),
-                "--label",
-                &format!("kpipe.task={}", t.name),
-                "--network",
-                "host",
-                "--pull",
-                "never",
-            ]
-            .map(str::to_owned),
-        );
-        for u in &self.ulimits {
-            a.extend(["--ulimit".to_owned(), u.clone()]);
-        }
-        let limits = &t.settings.resources.limits;
-        if let Some(q) = limits.get("memory") {
-            let bytes = quantity(q).with_context(|| {
-                format!(
-                    "step `{}`: memory limit `{q}` is not a Kubernetes quantity",
-                    t.name
-                )
-            })?;
-            a.extend(["--memory".to_owned(), format!("{}b", bytes.round() as u64)]);
-            // (no swap: over the limit is over the limit, as in a pod)
-            a.extend([
-                "--memory-swap".to_owned(),
-                format!("{}b", bytes.round() as u64),
-            ]);
-        }
-        if let Some(q) = limits.get("cpu") {
-            let cpus = quantity(q).with_context(|| {
-                format!(
-                    "step `{}`: CPU limit `{q}` is not a Kubernetes quantity",
-                    t.name
-                )
-            })?;
-            a.extend(["--cpus".to_owned(), format!("{cpus}")]);
-        }
-        let wants_gpu = t.settings.resources.limits.contains_key(NVIDIA_GPU)
-            || t.settings.resources.requests.contains_key(NVIDIA_GPU);
-        if let (true, Some(device)) = (wants_gpu, &self.gpu) {
-            a.extend(["--device".to_owned(), device.clone()]);
-        }
-        for (k, v) in env {
-            a.extend(["--env".to_owned(), format!("{k}={v}")]);
-        }
-        // The task's container paths: /kpipe (inputs, outputs), then each
-        // volume mount over it.
-        let kpipe = ws.local("/kpipe");
-        std::fs::create_dir_all(&kpipe)
-            .with_context(|| format!("cannot create {}", kpipe.display()))?;
-        a.extend([
-            "--volume".to_owned(),
-            format!("{}:/kpipe:U", kpipe.display()),
-        ]);
-        for m in &ws.mounts {
-            let host = ws.local(&m.path);
-            match &m.fill {
-                Fill::Tmpfs { size } => {
-                    let opts = size
-                        .as_deref()
-                        .and_then(quantity)
-                        .map_or_else(String::new, |b| format!(":size={}", b.round() as u64));
-                    a.extend(["--tmpfs".to_owned(), format!("{}{opts}", m.path)]);
-                }
-                Fill::Secret { .. } => a.extend([
-                    "--volume".to_owned(),
-                    format!("{}:{}:ro,U", host.display(), m.path),
-                ]),
-                Fill::Empty if m.path == "/kpipe" || m.path.starts_with("/kpipe/") => {}
-                Fill::Empty => a.extend([
-                    "--volume".to_owned(),
-                    format!(
-                        "{}:{}:{}U",
-                        host.display(),
-                        m.path,
-                        if m.read_only { "ro," } else { "" }
-                    ),
-                ]),
-            }
-        }
-        for p in &self.settings.shared {
-            a.extend([
-                "--volume".to_owned(),
-                format!("{}:{}", p.display(), p.display()),
-            ]);
-        }
-        // The workflow's command replaces the image's entrypoint, and with
-        // it the image's default arguments, as Kubernetes' `command` does.
-        let Some((program, rest)) = argv.split_first() else {
-            bail!("step `{}`: the container has no command", t.name);
-        };
-        let entrypoint =
-            serde_json::to_string(&[program]).context("cannot write the entrypoint as JSON")?;
-        a.extend(["--entrypoint".to_owned(), entrypoint, image.id.clone()]);
-        a.extend(rest.iter().cloned());
-        Ok(a)
     }
 }
 
@@ -435,115 +296,12 @@ fn output(cmd: &mut Command) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `name` on `PATH`.
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum CgroupMode {
-    Unified,
-    Hybrid,
-    Legacy,
-}
-
-/// How this machine mounts cgroups.
-fn cgroup_mode() -> CgroupMode {
-    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-    let cgroup2 = |path: &str| {
-        mounts
-            .lines()
-            .any(|l| l.split_whitespace().nth(1) == Some(path) && l.contains(" cgroup2 "))
-    };
-    if cgroup2("/sys/fs/cgroup") {
-        CgroupMode::Unified
-    } else if cgroup2("/sys/fs/cgroup/unified") {
-        CgroupMode::Hybrid
-    } else {
-        CgroupMode::Legacy
-    }
-}
-
-/// `--ulimit` values this machine grants: kpipe's own hard open-files
-/// limit, and processes up to its hard limit but at most `pid_max`.
-#[cfg(unix)]
-fn host_ulimits() -> Vec<String> {
-    use rustix::process::{Resource, getrlimit};
-    let mut out = Vec::new();
-    if let Some(n) = getrlimit(Resource::Nofile).maximum {
-        out.push(format!("nofile={n}:{n}"));
-    }
-    let pid_max: Option<u64> = std::fs::read_to_string("/proc/sys/kernel/pid_max")
-        .ok()
-        .and_then(|s| s.trim().parse().ok());
-    let nproc = match (getrlimit(Resource::Nproc).maximum, pid_max) {
-        (Some(n), Some(p)) => Some(n.min(p)),
-        (Some(n), None) => Some(n),
-        (None, p) => p,
-    };
-    if let Some(n) = nproc {
-        out.push(format!("nproc={n}:{n}"));
-    }
-    out
-}
-
-#[cfg(not(unix))]
-fn host_ulimits() -> Vec<String> {
-    Vec::new()
-}
-
-/// The CDI name of this machine's NVIDIA GPUs, when it describes them.
-fn cdi_gpu() -> Option<String> {
-    ["/etc/cdi", "/var/run/cdi"]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .flatten()
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .any(|spec| spec.contains("nvidia.com/gpu"))
-        .then(|| "nvidia.com/gpu=all".to_owned())
-}
-
-/// A Kubernetes quantity (`64Mi`, `2G`, `500m`, `1.5`) as a number.
-fn quantity(q: &str) -> Option<f64> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(q.len());
-    let (number, suffix) = q.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let scale = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        _ => return None,
-    };
-    Some(number * scale)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn quantities_and_names() {
-        assert_eq!(quantity("64Mi"), Some(64.0 * 1024.0 * 1024.0));
-        assert_eq!(quantity("2G"), Some(2e9));
-        assert_eq!(quantity("500m"), Some(0.5));
-        assert_eq!(quantity("1.5"), Some(1.5));
-        assert_eq!(quantity("lots"), None);
-        assert_eq!(quantity("1Zi"), None);
+    fn container_names() {
         assert_eq!(container_name("r1", "sweep-2", 0), "kpipe-r1-sweep-2-0");
         assert_eq!(container_name("r1", "a b/c", 3), "kpipe-r1-a-b-c-3");
     }

@@ -1,21 +1,42 @@
-//! What the drawing shows, read from the pipeline: one node per task (name,
-//! condition, loop, the caller's note), one edge per pair of tasks with the
-//! artifacts and parameters that flow along it.
+//! What every drawing shows (SVG, DOT, Mermaid), read from the pipeline:
+//! one node per task (name, condition as people read it, loop, the
+//! caller's note), one edge per pair of tasks with the artifacts and
+//! parameters that flow along it (a `withParam` list and the outputs a
+//! `when` reads included), and the exit handlers apart.
 
 use std::collections::BTreeMap;
 
-use super::style::SvgStyle;
-use super::text;
+use super::svg::SvgStyle;
+use super::svg::text;
 use crate::ir::Value;
 use crate::ir::deps as graph;
 use crate::ir::{Loop, PipelineData, TaskNode};
 
-/// Columns shown of a condition, loop or note line (the tooltip has all).
+/// Columns shown of a condition, loop or note line in an SVG box (the
+/// tooltip has all).
 const MAX_LINE: usize = 48;
-/// Columns shown of an edge label line.
+/// Columns shown of an edge label line in an SVG drawing.
 const MAX_LABEL: usize = 32;
-/// Lines shown of one edge label.
+/// Lines shown of one edge label in an SVG drawing.
 const MAX_LABEL_LINES: usize = 4;
+
+/// How much of its text a drawing shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fit {
+    /// Lines cut to fit kpipe's SVG boxes (the tooltips keep them whole).
+    Boxes,
+    /// Every line whole: DOT and Mermaid, whose renderers size the boxes.
+    Whole,
+}
+
+impl Fit {
+    fn line(self, s: &str, max: usize) -> String {
+        match self {
+            Fit::Boxes => text::truncate(s, max),
+            Fit::Whole => s.to_owned(),
+        }
+    }
+}
 
 /// The kind of a line in a task's box.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +111,7 @@ pub(crate) struct GraphModel {
     pub(crate) labels: Vec<LabelModel>,
 }
 
-fn node(t: &TaskNode, style: &SvgStyle, exit: bool) -> NodeModel {
+fn node(t: &TaskNode, style: &SvgStyle, fit: Fit, exit: bool) -> NodeModel {
     let mut lines = vec![(LineKind::Name, t.name.clone())];
     let mut title = vec![if exit {
         format!("{} (on exit)", t.name)
@@ -100,7 +121,7 @@ fn node(t: &TaskNode, style: &SvgStyle, exit: bool) -> NodeModel {
     let when = t.settings.when.as_ref().map(|(c, _)| c.describe());
     if let Some(w) = &when {
         let line = format!("when {w}");
-        lines.push((LineKind::When, text::truncate(&line, MAX_LINE)));
+        lines.push((LineKind::When, fit.line(&line, MAX_LINE)));
         title.push(line);
     }
     let looped = t.settings.looped.as_ref().map(|(l, _)| match l {
@@ -108,7 +129,7 @@ fn node(t: &TaskNode, style: &SvgStyle, exit: bool) -> NodeModel {
         Loop::Param(v) => format!("withParam {}", v.describe()),
     });
     if let Some(l) = &looped {
-        lines.push((LineKind::Loop, text::truncate(l, MAX_LINE)));
+        lines.push((LineKind::Loop, fit.line(l, MAX_LINE)));
         title.push(l.clone());
     }
     let own = style.tasks.get(&t.name);
@@ -116,7 +137,7 @@ fn node(t: &TaskNode, style: &SvgStyle, exit: bool) -> NodeModel {
         title.push(format!("state: {}", state.as_str()));
     }
     if let Some(note) = own.and_then(|s| s.note.as_ref()) {
-        lines.push((LineKind::Note, text::truncate(note, MAX_LINE)));
+        lines.push((LineKind::Note, fit.line(note, MAX_LINE)));
         title.push(note.clone());
     }
     NodeModel {
@@ -129,15 +150,20 @@ fn node(t: &TaskNode, style: &SvgStyle, exit: bool) -> NodeModel {
     }
 }
 
-/// The outputs of other tasks of this pipeline that `values` read.
-fn outputs<'a>(d: &PipelineData, values: impl Iterator<Item = &'a Value>) -> Vec<(usize, &'a str)> {
+/// The outputs of other tasks of this pipeline that `values` read, each
+/// with whether it is read collected (a loop's fan-in).
+fn outputs<'a>(
+    d: &PipelineData,
+    values: impl Iterator<Item = &'a Value>,
+) -> Vec<(usize, &'a str, bool)> {
     values
         .flat_map(Value::leaves)
         .filter_map(|v| match v {
             Value::Output(o) | Value::Collected(o)
                 if o.0.pipeline == d.id && o.0.task < d.tasks.len() =>
             {
-                Some((o.0.task, o.0.output.as_str()))
+                let collected = matches!(v, Value::Collected(_));
+                Some((o.0.task, o.0.output.as_str(), collected))
             }
             _ => None,
         })
@@ -157,15 +183,25 @@ fn flows(d: &PipelineData) -> BTreeMap<(usize, usize), Vec<(String, String)>> {
             }
         }
         let mut read: Vec<(usize, &str, &str)> = Vec::new();
+        // (a fan-in reads every item's value of a loop's output as one list)
+        let how = |collected: bool, what| if collected { "collected" } else { what };
         let params = outputs(d, t.params.iter().map(|p| &p.value));
-        read.extend(params.into_iter().map(|(f, o)| (f, o, "parameter")));
+        read.extend(
+            params
+                .into_iter()
+                .map(|(f, o, c)| (f, o, how(c, "parameter"))),
+        );
         if let Some((Loop::Param(v), _)) = &t.settings.looped {
             let looped = outputs(d, std::iter::once(v));
-            read.extend(looped.into_iter().map(|(f, o)| (f, o, "withParam")));
+            read.extend(
+                looped
+                    .into_iter()
+                    .map(|(f, o, c)| (f, o, how(c, "withParam"))),
+            );
         }
         if let Some((cond, _)) = &t.settings.when {
             let when = outputs(d, cond.values().into_iter());
-            read.extend(when.into_iter().map(|(f, o)| (f, o, "when")));
+            read.extend(when.into_iter().map(|(f, o, c)| (f, o, how(c, "when"))));
         }
         for (from, output, how) in read {
             pairs
@@ -184,13 +220,10 @@ fn flows(d: &PipelineData) -> BTreeMap<(usize, usize), Vec<(String, String)>> {
     pairs
 }
 
-fn label(lines: &[(String, String)]) -> LabelModel {
-    let mut shown: Vec<String> = lines
-        .iter()
-        .map(|(l, _)| text::truncate(l, MAX_LABEL))
-        .collect();
+fn label(lines: &[(String, String)], fit: Fit) -> LabelModel {
+    let mut shown: Vec<String> = lines.iter().map(|(l, _)| fit.line(l, MAX_LABEL)).collect();
     shown.dedup();
-    if shown.len() > MAX_LABEL_LINES {
+    if fit == Fit::Boxes && shown.len() > MAX_LABEL_LINES {
         let more = shown.len() - (MAX_LABEL_LINES - 1);
         shown.truncate(MAX_LABEL_LINES - 1);
         shown.push(format!("+{more} more"));
@@ -202,8 +235,8 @@ fn label(lines: &[(String, String)]) -> LabelModel {
     }
 }
 
-/// The model of `d`'s graph.
-pub(crate) fn model(d: &PipelineData, style: &SvgStyle) -> GraphModel {
+/// The model of `d`'s graph, its text fit as `fit` says.
+pub(crate) fn model(d: &PipelineData, style: &SvgStyle, fit: Fit) -> GraphModel {
     let deps = graph::dependencies(d);
     let names: Vec<&str> = d.tasks.iter().map(|t| t.name.as_str()).collect();
     let order = graph::layered_order(&names, &deps);
@@ -213,7 +246,7 @@ pub(crate) fn model(d: &PipelineData, style: &SvgStyle) -> GraphModel {
     }
     let tasks = order
         .iter()
-        .map(|&i| node(&d.tasks[i], style, false))
+        .map(|&i| node(&d.tasks[i], style, fit, false))
         .collect();
     let mut labels: Vec<LabelModel> = Vec::new();
     let mut label_index: BTreeMap<LabelModel, usize> = BTreeMap::new();
@@ -221,7 +254,7 @@ pub(crate) fn model(d: &PipelineData, style: &SvgStyle) -> GraphModel {
         .into_iter()
         .map(|((from, to), lines)| {
             let label = (!lines.is_empty()).then(|| {
-                let l = label(&lines);
+                let l = label(&lines, fit);
                 *label_index.entry(l.clone()).or_insert_with(|| {
                     labels.push(l);
                     labels.len() - 1
@@ -239,7 +272,7 @@ pub(crate) fn model(d: &PipelineData, style: &SvgStyle) -> GraphModel {
     GraphModel {
         name: d.name.clone(),
         tasks,
-        exits: d.exits.iter().map(|t| node(t, style, true)).collect(),
+        exits: d.exits.iter().map(|t| node(t, style, fit, true)).collect(),
         edges,
         labels,
     }
