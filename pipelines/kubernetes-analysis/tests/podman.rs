@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use kpipe::run::{Engine, Layout, LocalRun, Podman, PodmanSettings, Status, Stop, TaskReport};
-use kpipe::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
+use kpipe::{CompileOptions, ContainerStep, Pipeline};
 use kpipe_testkit::{CommandExt, RUN, text};
 
 use crate::image::{build_step_image, lower_case_tempdir};
@@ -224,18 +224,10 @@ fn podman_run(p: &Pipeline, workdir: &Path, image: &str, stop: &Stop) -> Vec<Tas
     })
     .unwrap_or_else(|e| panic!("{e:#}"));
     let cfg = LocalRun {
-        layout: Layout::new(workdir),
-        params: BTreeMap::new(),
-        env: LocalEnv {
-            workdir: workdir.to_path_buf(),
-            programs: BTreeMap::new(),
-        },
-        secrets: BTreeMap::new(),
         engine: Engine::Podman(Box::new(podman)),
-        jobs: 1,
         cache: false,
         interrupt: stop.clone(),
-        selection: Default::default(),
+        ..LocalRun::new(workdir, BTreeMap::new())
     };
     kpipe::run::run(&plan, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"))
 }

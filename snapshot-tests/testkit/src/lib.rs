@@ -5,6 +5,7 @@
 //! what was awaited: a test that cannot get what it waits for fails with
 //! that message instead of hanging. Nothing sleeps to synchronise.
 //!
+//! - [`SharedBuf`]: a writer whose bytes the test reads back.
 //! - [`wait`]: poll a condition until a deadline ([`wait_until`]).
 //! - [`govaluate`]: an oracle for Argo's `when` — substitute `{{…}}` the way
 //!   the workflow controller does ([`govaluate::substitute`]), then evaluate
@@ -20,6 +21,7 @@
 //! - [`schema`]: closed JSON schemas, the real APIs' ([`swagger_validator`],
 //!   [`schema::close`]).
 
+mod buf;
 pub mod fuzz;
 pub mod govaluate;
 pub mod http;
@@ -29,6 +31,7 @@ pub mod schema;
 pub mod server;
 pub mod wait;
 
+pub use buf::SharedBuf;
 pub use http::{Response, exchange};
 pub use process::{
     CommandExt, LogLines, RUN, exit_within, files, finish_within, output_within, text,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::Outcome;
-use super::submit::{Follow, KfpFlags, report, runtime};
+use super::submit::{FollowArgs, KfpFlags, report, runtime};
 use crate::App;
 use crate::submit::argo::{ArgoOptions, Restart};
 use crate::submit::{self, KfpApi};
@@ -46,15 +46,8 @@ pub(crate) struct RetryArgs {
     /// Namespace of the Workflow (Argo), or the Kubeflow profile namespace of the run's pods (KFP, for --logs).
     #[arg(short, long, value_name = "NS")]
     namespace: Option<String>,
-    /// Wait until the workflow ends; the exit code follows its result.
-    #[arg(short, long)]
-    wait: bool,
-    /// Stream the log of every step that runs again, from its pod (implies --wait).
-    #[arg(long)]
-    logs: bool,
-    /// Give up after this many seconds of waiting and stop the workflow (implies --wait).
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<u64>,
+    #[command(flatten)]
+    follow: FollowArgs,
     /// Also run the succeeded steps named with --node again, and every step after them (Argo).
     #[arg(long, requires = "node", conflicts_with = "kfp")]
     restart_successful: bool,
@@ -64,14 +57,10 @@ pub(crate) struct RetryArgs {
     /// File with the KFP bearer token.
     #[arg(long, value_name = "FILE", requires = "kfp")]
     kfp_token_file: Option<PathBuf>,
-    /// How often to poll, in milliseconds: the KFP run (default 5000), the
-    /// pods for logs (default 2000). For tests.
-    #[arg(long, value_name = "MS", hide = true)]
-    poll_ms: Option<u64>,
 }
 
 pub(crate) fn run(app: &App, args: &RetryArgs) -> anyhow::Result<Outcome> {
-    let follow = Follow::new(args.wait, args.logs, args.timeout, args.poll_ms);
+    let follow = args.follow.follow();
     let (what, end) = match &args.kfp {
         Some(url) => {
             let kfp = KfpFlags {

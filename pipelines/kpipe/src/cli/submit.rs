@@ -49,15 +49,8 @@ pub(crate) struct SubmitArgs {
     /// Namespace of the Workflow (Argo) or Kubeflow profile namespace (KFP).
     #[arg(short, long, value_name = "NS")]
     namespace: Option<String>,
-    /// Wait until the workflow ends; the exit code follows its result.
-    #[arg(short, long)]
-    wait: bool,
-    /// Stream every step's log while waiting, from its pod (implies --wait; with --kfp, through the Kubernetes API too).
-    #[arg(long)]
-    logs: bool,
-    /// Give up after this many seconds of waiting and stop the workflow (implies --wait).
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<u64>,
+    #[command(flatten)]
+    follow: FollowArgs,
     /// Image for every step (pipelines compiled by kpipe; default: the pipeline's).
     #[arg(long, value_name = "REF")]
     image: Option<String>,
@@ -77,14 +70,10 @@ pub(crate) struct SubmitArgs {
     /// Kubernetes service account of the KFP run.
     #[arg(long, value_name = "NAME", requires = "kfp")]
     service_account: Option<String>,
-    /// How often to poll, in milliseconds: the KFP run (default 5000), the
-    /// pods for logs (default 2000). For tests.
-    #[arg(long, value_name = "MS", hide = true)]
-    poll_ms: Option<u64>,
 }
 
 pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
-    let follow = Follow::new(args.wait, args.logs, args.timeout, args.poll_ms);
+    let follow = args.follow.follow();
     let target = args.pipeline.as_deref();
     let runtime = runtime()?;
     let (pipeline, end) = match &args.kfp {
@@ -143,6 +132,31 @@ pub(crate) fn run(app: &App, args: &SubmitArgs) -> anyhow::Result<Outcome> {
     Ok(report(&pipeline, &end))
 }
 
+/// The flags that say how `submit` and `retry` follow what they started.
+#[derive(Args, Debug)]
+pub(super) struct FollowArgs {
+    /// Wait until the workflow ends; the exit code follows its result.
+    #[arg(short, long)]
+    wait: bool,
+    /// Stream the log of every step that runs, from its pod, while waiting (implies --wait; with --kfp, through the Kubernetes API too).
+    #[arg(long)]
+    logs: bool,
+    /// Give up after this many seconds of waiting and stop the workflow (implies --wait).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// How often to poll, in milliseconds: the KFP run (default 5000), the
+    /// pods for logs (default 2000). For tests.
+    #[arg(long, value_name = "MS", hide = true)]
+    poll_ms: Option<u64>,
+}
+
+impl FollowArgs {
+    /// What the flags ask for.
+    pub(super) fn follow(&self) -> Follow {
+        Follow::new(self.wait, self.logs, self.timeout, self.poll_ms)
+    }
+}
+
 /// How `submit` and `retry` follow what they started, from their flags.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Follow {
@@ -156,7 +170,7 @@ pub(super) struct Follow {
 }
 
 impl Follow {
-    pub(super) fn new(wait: bool, logs: bool, timeout: Option<u64>, poll_ms: Option<u64>) -> Self {
+    fn new(wait: bool, logs: bool, timeout: Option<u64>, poll_ms: Option<u64>) -> Self {
         Self {
             wait: wait || logs || timeout.is_some(),
             logs,

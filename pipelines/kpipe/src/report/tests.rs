@@ -6,8 +6,8 @@ use std::path::Path;
 use kpipe_compiler::ir::bind::bind;
 
 use super::{Run, render};
-use crate::run::{self, Engine, Layout, LocalRun};
-use crate::{CompileOptions, ContainerStep, LocalEnv, Pipeline};
+use crate::run::{self, Layout, LocalRun};
+use crate::{CompileOptions, ContainerStep, Pipeline};
 
 /// An empty pipeline `name` on alpine, and a directory to run it in.
 fn pipeline(name: &str) -> (tempfile::TempDir, Pipeline) {
@@ -28,18 +28,8 @@ fn page(p: &Pipeline, workdir: &Path, params: &[(&str, &str)]) -> String {
     let bound = bind(&plan.param_specs(), &given).unwrap_or_else(|e| panic!("{e}"));
     let layout = Layout::new(workdir);
     let cfg = LocalRun {
-        layout: layout.clone(),
-        params: bound.pairs().into_iter().collect(),
-        env: LocalEnv {
-            workdir: workdir.to_path_buf(),
-            programs: BTreeMap::new(),
-        },
-        secrets: BTreeMap::new(),
-        engine: Engine::Process,
-        jobs: 1,
         cache: false,
-        interrupt: run::Stop::new(),
-        selection: run::Selection::default(),
+        ..LocalRun::new(workdir, bound.pairs().into_iter().collect())
     };
     let reports =
         run::run(&plan, &cfg, Box::new(std::io::sink())).unwrap_or_else(|e| panic!("{e:#}"));

@@ -40,7 +40,7 @@ mod workspace;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
@@ -161,6 +161,28 @@ pub struct LocalRun {
     pub interrupt: Stop,
     /// Which part of the pipeline runs.
     pub selection: Selection,
+}
+
+impl LocalRun {
+    /// A run in `workdir` with the bound parameter values `params`: steps
+    /// as processes, one at a time, cached, every task selected, no
+    /// secrets; change a field to differ (`LocalRun { jobs: 2, ..run }`).
+    pub fn new(workdir: &Path, params: BTreeMap<String, String>) -> LocalRun {
+        LocalRun {
+            layout: Layout::new(workdir),
+            params,
+            env: LocalEnv {
+                workdir: workdir.to_path_buf(),
+                programs: BTreeMap::new(),
+            },
+            secrets: BTreeMap::new(),
+            engine: Engine::Process,
+            jobs: 1,
+            cache: true,
+            interrupt: Stop::new(),
+            selection: Selection::default(),
+        }
+    }
 }
 
 /// What a finished task leaves for later tasks.

@@ -2,18 +2,18 @@
 //! corrupt entries, changed outputs, failures), programs that are missing,
 //! retries with backoff.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use kpipe_compiler::ir::PipelineData;
 use kpipe_compiler::ir::bind::bind;
 
-use super::{Engine, Layout, LocalRun, Status, TaskReport};
+use kpipe_testkit::SharedBuf;
+
+use super::{LocalRun, Status, TaskReport};
 use crate::{
-    Artifact, ArtifactType, CompileOptions, ContainerOutputs, ContainerStep, LocalEnv, Pipeline,
-    Retry, Task, Value,
+    Artifact, ArtifactType, CompileOptions, ContainerOutputs, ContainerStep, Pipeline, Retry, Task,
+    Value,
 };
 
 enum Text {}
@@ -79,22 +79,6 @@ fn diamond() -> Pipeline {
     p
 }
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// `p`'s IR and the settings to run it in `workdir` (two at a time), its
 /// parameters bound as the CLI binds them.
 fn setup(
@@ -112,18 +96,9 @@ fn setup(
         .collect();
     let bound = bind(&plan.param_specs(), &given).unwrap_or_else(|e| panic!("{e}"));
     let cfg = LocalRun {
-        layout: Layout::new(workdir),
-        params: bound.pairs().into_iter().collect(),
-        env: LocalEnv {
-            workdir: workdir.to_path_buf(),
-            programs: BTreeMap::new(),
-        },
-        secrets: BTreeMap::new(),
-        engine: Engine::Process,
         jobs: 2,
         cache,
-        interrupt: super::Stop::new(),
-        selection: super::Selection::default(),
+        ..LocalRun::new(workdir, bound.pairs().into_iter().collect())
     };
     (plan, cfg)
 }
@@ -136,12 +111,10 @@ fn run(
     cache: bool,
 ) -> (Vec<TaskReport>, String) {
     let (plan, cfg) = setup(p, workdir, params, cache);
-    let sink = Sink::default();
+    let sink = SharedBuf::default();
     let reports =
         super::run(&plan, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
-    let log =
-        String::from_utf8_lossy(&sink.0.lock().map(|v| v.clone()).unwrap_or_default()).into_owned();
-    (reports, log)
+    (reports, sink.text())
 }
 
 fn statuses(reports: &[TaskReport]) -> Vec<(String, Status)> {

@@ -1,14 +1,12 @@
 //! The first backend: the local runner (`kpipe::run::run`, process engine)
 //! runs a row's pipeline for real, its steps `sh` scripts.
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kpipe::compiler::ir::bind::Bound;
-use kpipe::run::{Engine, Layout, LocalRun, Status, Stop, TaskReport};
-use kpipe::{CompileOptions, LocalEnv, Pipeline};
+use kpipe::run::{Layout, LocalRun, Status, TaskReport};
+use kpipe::{CompileOptions, Pipeline};
+use kpipe_testkit::SharedBuf;
 
 use crate::model::{Fate, Observed};
 
@@ -51,20 +49,11 @@ pub(crate) fn run(p: &Pipeline, bound: &Bound) -> Local {
         .ir(&CompileOptions::default())
         .unwrap_or_else(|d| panic!("{d}"));
     let cfg = LocalRun {
-        layout: Layout::new(workdir.path()),
-        params: bound.pairs().into_iter().collect(),
-        env: LocalEnv {
-            workdir: workdir.path().to_path_buf(),
-            programs: BTreeMap::new(),
-        },
-        secrets: BTreeMap::new(),
-        engine: Engine::Process,
         jobs: 2,
         cache: false,
-        interrupt: Stop::new(),
-        selection: Default::default(),
+        ..LocalRun::new(workdir.path(), bound.pairs().into_iter().collect())
     };
-    let sink = Sink::default();
+    let sink = SharedBuf::default();
     let started = Instant::now();
     let reports =
         kpipe::run::run(&plan, &cfg, Box::new(sink.clone())).unwrap_or_else(|e| panic!("{e:#}"));
@@ -97,28 +86,4 @@ fn lines(path: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .map(|t| t.lines().map(str::to_owned).collect())
         .unwrap_or_default()
-}
-
-/// Collects what the run prints.
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Sink {
-    fn text(&self) -> String {
-        let bytes = self.0.lock().map(|v| v.clone()).unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
