@@ -21,6 +21,7 @@ pub mod gpu;
 pub mod hello;
 pub mod loops;
 pub mod retries;
+pub mod sweep;
 pub mod text;
 
 /// A runnable example.
@@ -77,7 +78,22 @@ pub fn all() -> Vec<Example> {
             summary: "a CronWorkflow with a schedule and concurrency policy",
             build: cron::pipeline,
         },
+        Example {
+            name: "sweep",
+            summary: "steps as functions: a typed list output swept by a typed loop",
+            build: sweep::pipeline,
+        },
     ]
+}
+
+/// The image the examples' typed steps run: an app's binary (the `kpipe`
+/// binary, which registers them; `kpipe image build sweep` builds it).
+pub const APP_IMAGE: &str = concat!("ghcr.io/kpipe/kpipe:", env!("CARGO_PKG_VERSION"));
+
+/// The examples' typed steps (`#[kpipe::step]` functions), for the app
+/// that runs them (`APP step …`): the `kpipe` binary and each example's own.
+pub fn steps() -> kpipe::Steps {
+    kpipe::Steps::new().step(sweep::grid).step(sweep::score)
 }
 
 /// Example `name` as an app of its own: `compile`, `lint`, `graph`,
@@ -85,7 +101,8 @@ pub fn all() -> Vec<Example> {
 pub fn app(name: &str) -> kpipe::App {
     let app = kpipe::App::new("example")
         .about("One kpipe example pipeline: compile, graph or run it")
-        .version(env!("CARGO_PKG_VERSION"));
+        .version(env!("CARGO_PKG_VERSION"))
+        .steps(steps());
     match all().into_iter().find(|e| e.name == name) {
         Some(e) => app.pipeline(e.name, e.summary, e.build),
         None => app,

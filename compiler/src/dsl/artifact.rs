@@ -59,15 +59,51 @@ impl<T: ArtifactType> fmt::Debug for Artifact<T> {
     }
 }
 
-/// A handle to an output parameter of a step (a small string value, e.g. a
-/// JSON list a later step loops over with [`Task::with_param`](crate::Task::with_param)).
-#[derive(Clone, Debug)]
-pub struct OutputParam {
+/// A handle to an output parameter of a step: a small value of type `T`
+/// that the step writes and later steps read as a typed input (a
+/// `#[kpipe::step]` function's `ParamWriter<T>` parameter), or loop over
+/// with [`Task::with_param`](crate::Task::with_param) when `T` is a
+/// `Vec` ([`OutputParam::item`]). Untyped outputs (a
+/// [`ContainerStep`](crate::ContainerStep)'s) are text: `OutputParam<String>`.
+pub struct OutputParam<T = String> {
     pub(crate) source: OutputRef,
+    kind: PhantomData<fn() -> T>,
 }
 
-impl From<&OutputParam> for Value {
-    fn from(p: &OutputParam) -> Self {
+impl<T> OutputParam<T> {
+    pub(crate) fn new(source: OutputRef) -> Self {
+        Self {
+            source,
+            kind: PhantomData,
+        }
+    }
+
+    /// The name of the output on its producing step.
+    pub fn name(&self) -> &str {
+        &self.source.output
+    }
+}
+
+impl<T> Clone for OutputParam<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.source.clone())
+    }
+}
+
+impl<T> fmt::Debug for OutputParam<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "OutputParam<{}>({}.{})",
+            std::any::type_name::<T>(),
+            self.source.task_name,
+            self.source.output
+        )
+    }
+}
+
+impl<T> From<&OutputParam<T>> for Value {
+    fn from(p: &OutputParam<T>) -> Self {
         Self::Output(OutputParamValue(p.source.clone()))
     }
 }
