@@ -68,7 +68,7 @@ pub use dsl::container_step::{ContainerOutputs, ContainerStep};
 pub use dsl::into_arg::{IntoArg, Item};
 pub use dsl::param::{Operand, Param, ParamType};
 pub use dsl::pipeline::Pipeline;
-pub use dsl::step::{ArgsWriter, Io, KFP_EXECUTOR_INPUT, Step, ToArgs};
+pub use dsl::step::{ArgsWriter, Io, Step, ToArgs};
 pub use dsl::task::{AsTask, Task, TaskLinkHandle};
 pub use emit::{YamlError, to_yaml};
 pub use graph::render::GraphFormat;
@@ -83,6 +83,7 @@ pub use ir::{
     Value, Volume,
 };
 pub use kfp::Compiled;
+pub use kfp::executor::KFP_EXECUTOR_INPUT;
 pub use location::Location;
 pub use options::{ArgoVersion, CompileOptions, KfpOptions, OutputKind, Target};
 

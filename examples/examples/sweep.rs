@@ -1,6 +1,6 @@
-//! The `sweep` example as an app of its own, which also runs its steps:
-//! `cargo run -p kpipe-examples --example sweep -- run --local` (or
-//! `compile`, `graph`, `step grid --help`).
+//! The `sweep` example as an app of its own:
+//! `cargo run -p kpipe-examples --example sweep -- compile` (or `graph`,
+//! `run --local`, `--help`).
 
 fn main() -> std::process::ExitCode {
     kpipe_examples::app("sweep").main()

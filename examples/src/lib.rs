@@ -17,6 +17,7 @@ pub mod condition;
 pub mod cron;
 pub mod diamond;
 pub mod exit_handler;
+pub mod functions;
 pub mod gpu;
 pub mod hello;
 pub mod loops;
@@ -59,6 +60,11 @@ pub fn all() -> Vec<Example> {
             build: loops::pipeline,
         },
         Example {
+            name: "sweep",
+            summary: "fan-in of a loop's outputs and a gate on a step's score",
+            build: sweep::pipeline,
+        },
+        Example {
             name: "retries",
             summary: "retries with backoff, timeouts and memoization",
             build: retries::pipeline,
@@ -79,21 +85,23 @@ pub fn all() -> Vec<Example> {
             build: cron::pipeline,
         },
         Example {
-            name: "sweep",
+            name: "functions",
             summary: "steps as functions: a typed list output swept by a typed loop",
-            build: sweep::pipeline,
+            build: functions::pipeline,
         },
     ]
 }
 
 /// The image the examples' typed steps run: an app's binary (the `kpipe`
-/// binary, which registers them; `kpipe image build sweep` builds it).
+/// binary, which registers them; `kpipe image build functions` builds it).
 pub const APP_IMAGE: &str = concat!("ghcr.io/kpipe/kpipe:", env!("CARGO_PKG_VERSION"));
 
 /// The examples' typed steps (`#[kpipe::step]` functions), for the app
 /// that runs them (`APP step …`): the `kpipe` binary and each example's own.
 pub fn steps() -> kpipe::Steps {
-    kpipe::Steps::new().step(sweep::grid).step(sweep::score)
+    kpipe::Steps::new()
+        .step(functions::grid)
+        .step(functions::score)
 }
 
 /// Example `name` as an app of its own: `compile`, `lint`, `graph`,

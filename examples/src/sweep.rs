@@ -1,43 +1,48 @@
-//! Steps as functions (`#[kpipe::step]`), a typed output parameter and a
-//! typed loop: `grid` writes the learning rates to try as a list of
-//! numbers (`ParamWriter<Vec<f64>>`), and `score` runs once per rate,
-//! reading its loop item as an `f64`. Both run the app's own binary
-//! (`kpipe step grid …`), which registers them ([`steps`](crate::steps)).
+//! Fan-in and a gate on an output: `train` runs once per learning rate and
+//! writes its score; `pick` collects every item's score (a fan-in: Argo's
+//! aggregated output, KFP's `dsl.Collected`) and writes the best; `deploy`
+//! runs only when that best score is above `min-score` (a `when` on a
+//! step's number output: Argo's expression, KFP's `dsl.If`).
 
-use kpipe::{Context, ParamWriter, Pipeline};
+use kpipe::{CmpOp, Cond, ContainerStep, Kind, Pipeline, Value};
 
 /// The example pipeline.
 pub fn pipeline() -> Pipeline {
     let p = Pipeline::new("sweep");
-    p.description("steps as functions: a typed list output swept by a typed loop")
-        .image(crate::APP_IMAGE);
-    let count = p.int_param("count", 3);
-    let grid = p.add(Grid { count: &count });
-    p.add(Score {
-        rate: grid.out.rates.item(),
-    })
-    .with_param(&grid.out.rates);
+    p.description("fan-in of a loop's outputs and a gate on a step's score")
+        .image("alpine:3.20");
+    let min_score = p.float_param("min-score", 0.7);
+    // Each item "trains" and scores 1 - lr.
+    let train = p
+        .add(
+            ContainerStep::new("train", ["sh", "-c"])
+                .arg(r#"awk "BEGIN { print 1 - $1 }" > "$0"; echo "lr $1 scored $(cat "$0")""#)
+                .output_param("score")
+                .arg(Value::item()),
+        )
+        .with_items([0.1, 0.2, 0.4]);
+    let scores = train.out.param("score").cloned();
+    let Some(scores) = scores else { return p };
+    // Every item's score, as one JSON list (`["0.9","0.8","0.6"]`).
+    let pick = p.add(
+        ContainerStep::new("pick", ["sh", "-c"])
+            .arg(r#"echo "scores $1"; echo "$1" | tr -d '[]"' | tr ',' '\n' | sort -n | tail -n 1 > "$0""#)
+            .output_param("best")
+            .arg(Value::collected(&scores)),
+    );
+    let Some(best) = pick.out.param("best").cloned() else {
+        return p;
+    };
+    p.add(
+        ContainerStep::new("deploy", ["sh", "-c"])
+            .arg(r#"echo "deploying the model that scored $0""#)
+            .arg(&best),
+    )
+    .when(Cond::compare(
+        CmpOp::Gt,
+        Kind::Float,
+        Value::from(&best),
+        Value::from(&min_score),
+    ));
     p
-}
-
-/// The learning rates to try: 0.1, 0.01, … (`count` of them).
-///
-/// - `count`: how many rates (1 to 10)
-/// - `rates`: the rates, a JSON list of numbers
-#[kpipe::step]
-pub fn grid(count: i64, rates: ParamWriter<Vec<f64>>) -> anyhow::Result<()> {
-    anyhow::ensure!((1..=10).contains(&count), "--count must be 1 to 10, got {count}");
-    let exponents = 1..=i32::try_from(count)?;
-    rates.write(exponents.map(|e| 10f64.powi(-e)).collect::<Vec<_>>())
-}
-
-/// Score one learning rate (a stand-in for training with it).
-///
-/// - `rate`: the learning rate
-#[kpipe::step]
-pub fn score(rate: f64, ctx: &mut Context) -> anyhow::Result<()> {
-    anyhow::ensure!(rate > 0.0, "--rate must be positive, got {rate}");
-    let loss = (rate.log10() + 2.0).powi(2);
-    ctx.info(format_args!("rate {rate}: loss {loss:.3}"));
-    Ok(())
 }

@@ -99,6 +99,29 @@ fn references_that_do_not_resolve() {
 }
 
 #[test]
+fn a_loops_outputs_are_read_together() {
+    let p = Pipeline::new("fan-in");
+    p.image("alpine:3.20");
+    let sweep = p
+        .add(echo("sweep").output_param("score"))
+        .with_items(["0.1", "0.2"]);
+    let once = p.add(echo("once").output_param("score"));
+    let (Some(score), Some(single)) = (
+        sweep.out.param("score").cloned(),
+        once.out.param("score").cloned(),
+    ) else {
+        panic!("no outputs");
+    };
+    // A loop's output read as one value; a step that is no loop collected.
+    p.add(echo("reads-one").arg(&score));
+    p.add(echo("collects-one").arg(Value::collected(&single)));
+    p.add(echo("fine").arg(Value::collected(&score)));
+    with_settings!({ description => "a loop's output read as one value, and collecting a step that is not a loop" }, {
+        assert_snapshot!(diagnostics(&p, OutputKind::Workflow));
+    });
+}
+
+#[test]
 fn cron_without_schedule() {
     let p = Pipeline::new("unscheduled");
     p.image("alpine:3.20");

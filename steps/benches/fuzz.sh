@@ -3,8 +3,7 @@
 # than the suite's: serve and bot request bodies and headers through their
 # routers, update-data on mutated GitHub pages, the model loader on damaged
 # files, registry challenges and image references (steps/tests/fuzz.rs);
-# `kpipe lint` on arbitrary and mutated YAML (compiler/tests/fuzz.rs); the
-# `when` expression parser (pipelines/kpipe/src/run/expr_tests.rs).
+# `kpipe lint` on arbitrary and mutated YAML (compiler/tests/fuzz.rs).
 #
 #   steps/benches/fuzz.sh [CASES]      # default 20000 per property
 #
@@ -16,5 +15,4 @@ export KPIPE_FUZZ_CASES="${1:-20000}"
 status=0
 cargo test -p kpipe-steps --test steps --no-fail-fast -- fuzz:: || status=1
 cargo test -p kpipe-compiler --test fuzz --no-fail-fast || status=1
-cargo test -p kpipe --lib --no-fail-fast -- run::expr::tests:: || status=1
 exit "$status"

@@ -92,8 +92,7 @@ fn param_item(line: &str, params: &[String]) -> Option<(String, String)> {
 
 fn is_arguments_heading(trimmed: &str) -> bool {
     let title = trimmed.trim_start_matches('#');
-    title.len() < trimmed.len()
-        && matches!(title.trim(), "Arguments" | "Parameters" | "Args")
+    title.len() < trimmed.len() && matches!(title.trim(), "Arguments" | "Parameters" | "Args")
 }
 
 /// Drops the blank lines a removed list leaves: at the end, and runs of

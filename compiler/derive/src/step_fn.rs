@@ -9,8 +9,7 @@ use proc_macro2::{Span, TokenStream as Tokens};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
-    FnArg, GenericArgument, Ident, ItemFn, LitStr, Pat, PathArguments, ReturnType, Type,
-    Visibility,
+    FnArg, GenericArgument, Ident, ItemFn, LitStr, Pat, PathArguments, ReturnType, Type, Visibility,
 };
 
 use crate::step_docs;
@@ -63,7 +62,11 @@ pub(crate) fn expand(attr: Tokens, mut function: ItemFn) -> syn::Result<Tokens> 
     let param_names: Vec<String> = params.iter().map(|p| unraw(&p.ident)).collect();
     let docs = step_docs::split(&step_docs::doc_lines(&function.attrs), &param_names);
     for p in &mut params {
-        let mut listed = docs.params.get(&unraw(&p.ident)).cloned().unwrap_or_default();
+        let mut listed = docs
+            .params
+            .get(&unraw(&p.ident))
+            .cloned()
+            .unwrap_or_default();
         p.docs.append(&mut listed);
     }
     // The inner function keeps the signature as written, without the
@@ -139,7 +142,10 @@ fn check_signature(function: &ItemFn) -> syn::Result<()> {
         ))
     };
     if let Some(t) = &sig.asyncness {
-        return refuse(t.span(), "`async` (start a runtime in its body if it needs one)");
+        return refuse(
+            t.span(),
+            "`async` (start a runtime in its body if it needs one)",
+        );
     }
     if let Some(t) = &sig.constness {
         return refuse(t.span(), "`const`");
@@ -307,7 +313,9 @@ fn check_params(params: &[Param]) -> syn::Result<()> {
                 "a step function takes this once: one `&mut Context`, one `Metrics` and one `UiMetadata` at most",
             ));
         }
-        if !matches!(p.role, Role::Context) && ["help", "version", "log-format"].contains(&p.flag.as_str()) {
+        if !matches!(p.role, Role::Context)
+            && ["help", "version", "log-format"].contains(&p.flag.as_str())
+        {
             return Err(syn::Error::new(
                 p.ident.span(),
                 format!(
@@ -408,12 +416,13 @@ fn generic(p: &Param, params: &[Param], names: &Names) -> Ident {
         })
         .collect();
     let taken = |name: &str| {
-        params
+        params.iter().any(|q| {
+            q.ty.to_token_stream()
+                .into_iter()
+                .any(|t| t.to_string() == name)
+        }) || [&names.step, &names.args, &names.outputs]
             .iter()
-            .any(|q| q.ty.to_token_stream().into_iter().any(|t| t.to_string() == name))
-            || [&names.step, &names.args, &names.outputs]
-                .iter()
-                .any(|n| *n == name)
+            .any(|n| *n == name)
             || name == "Self"
     };
     let mut name = camel;
@@ -434,10 +443,13 @@ fn step_struct(
     let step = &names.step;
     let has_inputs = params.iter().any(|p| matches!(p.role, Role::Input(_)));
     let lifetime = has_inputs.then(|| quote!('a,));
-    let generics = params.iter().filter(|p| matches!(p.role, Role::Value)).map(|p| {
-        let (g, ty) = (generic(p, params, names), &p.ty);
-        quote!(#g: #krate::IntoArg<#ty>)
-    });
+    let generics = params
+        .iter()
+        .filter(|p| matches!(p.role, Role::Value))
+        .map(|p| {
+            let (g, ty) = (generic(p, params, names), &p.ty);
+            quote!(#g: #krate::IntoArg<#ty>)
+        });
     let fields = params.iter().filter_map(|p| {
         let ident = &p.ident;
         let docs = doc_attrs(&p.docs);

@@ -10,6 +10,7 @@
 //! | `Piece::Retries`                     | `{{retries}}`                                 |
 //! | `Value::Param(p)`                    | `{{workflow.parameters.p}}`                   |
 //! | `Value::Output(t.o)`                 | `{{tasks.t.outputs.parameters.o}}`            |
+//! | `Value::Collected(t.o)`, `t` a loop  | `{{tasks.t.outputs.parameters.o}}`: Argo's JSON list of every item's value |
 //! | text, bool; `==`/`!=` of integer parameters and literals | `'A' == 'B'` (compared as text) |
 //! | other numbers (orderings, floats, outputs, loop items)   | `A > B` (compared as numbers)   |
 //!
@@ -30,7 +31,8 @@ pub(crate) fn dag_expr(v: &Value) -> String {
         Value::Param(p) => format!("{{{{workflow.parameters.{}}}}}", p.0.name),
         Value::Item => "{{item}}".to_owned(),
         Value::ItemField(f) => format!("{{{{item.{f}}}}}"),
-        Value::Output(o) => format!(
+        // (of a loop task, Argo aggregates the items' values: a JSON list)
+        Value::Output(o) | Value::Collected(o) => format!(
             "{{{{tasks.{}.outputs.parameters.{}}}}}",
             o.0.task_name, o.0.output
         ),

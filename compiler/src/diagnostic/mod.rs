@@ -152,6 +152,18 @@ pub enum DiagnosticKind {
         /// The steps the program runs.
         hosted: Vec<String>,
     },
+    /// A loop step's output read as one value (each item writes its own:
+    /// collect them), or a step that is not a loop collected.
+    LoopOutput {
+        /// Step.
+        task: String,
+        /// The output, `producer.output`.
+        output: String,
+        /// Whether the producer loops (else it was collected without a loop).
+        looped: bool,
+        /// An artifact (which cannot be collected) rather than a parameter.
+        artifact: bool,
+    },
     /// A feature Kubeflow Pipelines v2 cannot express: an error, or a warned
     /// loss (see [`KfpFeature::is_error`]).
     Kfp {
@@ -184,6 +196,7 @@ impl DiagnosticKind {
             Self::BrokenPlaceholder { .. } => "broken-placeholder",
             Self::RetriesOutsideStep { .. } => "retries-outside-step",
             Self::UnregisteredStep { .. } => "unregistered-step",
+            Self::LoopOutput { .. } => "loop-output",
             Self::Kfp { feature, .. } if feature.is_error() => "kfp-unsupported",
             Self::Kfp { .. } => "kfp-loss",
         }
@@ -271,6 +284,25 @@ impl DiagnosticKind {
                     "{which} runs `{program} {step}`, but no `{step}` is registered there: `{program}` runs {runs}"
                 )
             }
+            Self::LoopOutput {
+                task,
+                output,
+                looped: true,
+                artifact: false,
+            } => format!(
+                "step `{task}` reads `{output}` as one value, but every item of the loop writes its own"
+            ),
+            Self::LoopOutput {
+                task,
+                output,
+                looped: true,
+                artifact: true,
+            } => format!(
+                "step `{task}` consumes artifact `{output}`, but every item of the loop writes its own and artifacts cannot be collected"
+            ),
+            Self::LoopOutput { task, output, .. } => format!(
+                "step `{task}` collects `{output}` from every item of a loop, but that step is not a loop"
+            ),
             Self::Kfp {
                 task: Some(task),
                 feature,
@@ -340,6 +372,17 @@ impl DiagnosticKind {
                 "register the function that runs it in the `Steps` of `{program}`: `.step({})` (an app's are the `Steps` it passes to `App::steps`, e.g. its `steps()`)",
                 step.replace('-', "_")
             ),
+            Self::LoopOutput {
+                looped: true,
+                artifact: false,
+                ..
+            } => "read all of them as a JSON list with `Value::collected(…)` (a fan-in)".to_owned(),
+            Self::LoopOutput {
+                looped: true,
+                artifact: true,
+                ..
+            } => "have each item write an output parameter and collect those (`Value::collected(…)`), or write the files to a shared volume".to_owned(),
+            Self::LoopOutput { .. } => "read the output itself (`Value::from(&output)`)".to_owned(),
             Self::Kfp { feature, .. } => feature.help(),
         }
     }

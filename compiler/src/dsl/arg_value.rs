@@ -238,8 +238,13 @@ mod tests {
             Err("expected `true` or `false`, got `yes`".to_owned())
         );
         let err = u64::from_text("-1").err().unwrap_or_default();
-        assert!(err.starts_with("expected a non-negative integer, got `-1`"), "{err}");
-        let err = Vec::<i64>::from_text("[1, \"x\"]").err().unwrap_or_default();
+        assert!(
+            err.starts_with("expected a non-negative integer, got `-1`"),
+            "{err}"
+        );
+        let err = Vec::<i64>::from_text("[1, \"x\"]")
+            .err()
+            .unwrap_or_default();
         assert!(err.starts_with("element 1: expected an integer"), "{err}");
         let err = Vec::<i64>::from_text("1,2").err().unwrap_or_default();
         assert!(err.starts_with("expected a JSON list"), "{err}");

@@ -20,10 +20,6 @@ use crate::ir::{
 };
 use crate::location::Location;
 
-/// KFP v2's placeholder of the executor input: its launcher replaces it with
-/// the task's `ExecutorInput` as JSON ([`Io::kfp_executor_input`]).
-pub const KFP_EXECUTOR_INPUT: &str = "{{$}}";
-
 /// A step of a pipeline: its inputs are its fields, [`Step::wire`] declares
 /// them and builds its command line.
 pub trait Step {
@@ -227,7 +223,7 @@ impl Io<'_> {
         self.kfp_file(KFP_UI_METADATA, KFP_CLASSIFICATION_METRICS_TYPE)
     }
 
-    /// KFP v2's executor input as an argument value: [`KFP_EXECUTOR_INPUT`]
+    /// KFP v2's executor input as an argument value: [`KFP_EXECUTOR_INPUT`](crate::KFP_EXECUTOR_INPUT)
     /// (`{{$}}`), which KFP's launcher replaces with the task's
     /// `ExecutorInput` JSON. It holds what only the launcher knows: each
     /// output artifact's type and URI, and `outputs.outputFile`, where the

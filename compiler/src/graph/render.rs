@@ -39,7 +39,7 @@ fn edges(d: &PipelineData) -> Vec<Edge> {
             }
         }
         for p in &t.params {
-            if let Value::Output(o) = &p.value
+            if let Value::Output(o) | Value::Collected(o) = &p.value
                 && o.0.pipeline == d.id
             {
                 let e = by_pair.entry((o.0.task, to)).or_default();

@@ -35,7 +35,7 @@ pub(crate) fn task_dependencies(d: &PipelineData, t: &TaskNode) -> BTreeSet<usiz
             .into_iter()
             .flat_map(Value::leaves)
             .filter_map(|v| match v {
-                Value::Output(o) => own(o.0.pipeline, o.0.task),
+                Value::Output(o) | Value::Collected(o) => own(o.0.pipeline, o.0.task),
                 _ => None,
             }),
     );

@@ -269,6 +269,7 @@ impl TaskNode {
             Value::Item => "item".to_owned(),
             Value::ItemField(f) => format!("item-{f}"),
             Value::Output(o) => format!("{}-{}", o.0.task_name, o.0.output),
+            Value::Collected(o) => format!("{}-{}-all", o.0.task_name, o.0.output),
             Value::WorkflowStatus => "workflow-status".to_owned(),
             Value::WorkflowName => "workflow-name".to_owned(),
         };

@@ -27,11 +27,7 @@ pub(crate) fn unhosted(d: &PipelineData) -> Vec<Diagnostic> {
         .chain(&d.exits)
         .filter(|t| t.uses_step_program)
         .filter_map(|t| {
-            let step = t
-                .args
-                .first()
-                .and_then(|a| a.as_text())
-                .unwrap_or_default();
+            let step = t.args.first().and_then(|a| a.as_text()).unwrap_or_default();
             (!host.steps.contains(&step)).then(|| {
                 Diagnostic::new(
                     DiagnosticKind::UnregisteredStep {

@@ -123,6 +123,59 @@ impl Validator<'_> {
         );
     }
 
+    /// A loop step's outputs are its items' outputs: read together
+    /// (`Value::Collected`), never as one value; and only a loop's outputs
+    /// are collected.
+    fn loop_outputs(&mut self, t: &TaskNode) {
+        let d = self.d;
+        let looped = |task: usize| d.tasks.get(task).map(|p| p.settings.looped.is_some());
+        for i in &t.inputs {
+            if d.owns(i.from.pipeline, i.from.task) && looped(i.from.task) == Some(true) {
+                self.push(
+                    DiagnosticKind::LoopOutput {
+                        task: t.name.clone(),
+                        output: format!("{}.{}", i.from.task_name, i.from.output),
+                        looped: true,
+                        artifact: true,
+                    },
+                    t.location,
+                );
+            }
+        }
+        let mut values: Vec<(&Value, Location)> =
+            t.params.iter().map(|p| (&p.value, p.location)).collect();
+        if let Some((cond, location)) = &t.settings.when {
+            values.extend(cond.values().into_iter().map(|v| (v, *location)));
+        }
+        if let Some((Loop::Param(v), location)) = &t.settings.looped {
+            values.push((v, *location));
+        }
+        for (v, location) in values {
+            for leaf in v.leaves() {
+                let (o, collected) = match leaf {
+                    Value::Output(o) => (o, false),
+                    Value::Collected(o) => (o, true),
+                    _ => continue,
+                };
+                if o.0.pipeline != d.id {
+                    continue;
+                }
+                match looped(o.0.task) {
+                    Some(producer_loops) if producer_loops != collected => self.push(
+                        DiagnosticKind::LoopOutput {
+                            task: t.name.clone(),
+                            output: format!("{}.{}", o.0.task_name, o.0.output),
+                            looped: producer_loops,
+                            artifact: false,
+                        },
+                        location,
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+
     fn task(&mut self, t: &TaskNode, exit: bool) {
         let d = self.d;
         let task = || t.name.clone();
@@ -142,6 +195,7 @@ impl Validator<'_> {
                 );
             }
         }
+        self.loop_outputs(t);
         if exit && !t.inputs.is_empty() {
             self.push(
                 DiagnosticKind::ExitHandlerInputs { task: task() },

@@ -118,6 +118,10 @@ pub enum Value {
     ItemField(String),
     /// An output parameter of another step (adds a dependency on it).
     Output(OutputParamValue),
+    /// Every item's value of an output parameter of a loop step, in item
+    /// order, as one JSON list (a fan-in: Argo's aggregated output, KFP's
+    /// `dsl.Collected`). Build it with [`Value::collected`].
+    Collected(OutputParamValue),
     /// The workflow's final status; only meaningful in an exit handler.
     WorkflowStatus,
     /// The workflow's name.
@@ -173,6 +177,17 @@ impl Value {
         Self::ItemField(name.into())
     }
 
+    /// Every item's value of `output`, an output parameter of a loop step,
+    /// as one JSON list in item order (a fan-in). A later step reads it as a
+    /// list; `output` must be a step's output parameter (anything else is
+    /// returned as it is, and validation says why it cannot be collected).
+    pub fn collected(output: impl Into<Value>) -> Self {
+        match output.into() {
+            Value::Output(o) => Self::Collected(o),
+            other => other,
+        }
+    }
+
     /// The attempt number of a retried step (0 on the first attempt).
     pub fn retries() -> Self {
         Self::Retries
@@ -208,6 +223,7 @@ impl Value {
             Value::Item => "item".to_owned(),
             Value::ItemField(f) => format!("item.{f}"),
             Value::Output(o) => format!("{}.{}", o.0.task_name, o.0.output),
+            Value::Collected(o) => format!("{}.{}[*]", o.0.task_name, o.0.output),
             Value::WorkflowStatus => "workflow.status".to_owned(),
             Value::WorkflowName => "workflow.name".to_owned(),
             Value::Retries => "retries".to_owned(),

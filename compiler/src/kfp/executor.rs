@@ -16,8 +16,11 @@
 
 use super::spec::{Accelerator, Container, EnvVar, ResourceSpec};
 use crate::diagnostic::KfpFeature;
-use crate::dsl::step::KFP_EXECUTOR_INPUT;
 use crate::ir::{EnvSource, INPUTS_ROOT, OUTPUTS_ROOT, Piece, Pieces, Resources, TaskNode};
+
+/// KFP v2's placeholder of the executor input: its launcher replaces it with
+/// the task's `ExecutorInput` as JSON ([`Io::kfp_executor_input`](crate::Io::kfp_executor_input)).
+pub const KFP_EXECUTOR_INPUT: &str = "{{$}}";
 
 /// The executor's container.
 pub(crate) fn container(t: &TaskNode, image: &str) -> Result<Container, KfpFeature> {

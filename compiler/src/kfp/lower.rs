@@ -12,9 +12,10 @@ use super::platform::{
 use super::scope::{Channel, LoopSource, ROOT, ScopeKind, Source};
 use super::spec::{
     ArtifactSource, ArtifactSpec, ArtifactType, CachingOptions, ComponentRef, ComponentSpec, Dag,
-    Definitions, DeploymentSpec, Executor, InputParameter, IteratorItems, OutputParameter,
-    ParameterIterator, ParameterSource, PipelineInfo, PipelineSpec, PipelineTask, RuntimeValue,
-    SCHEMA_VERSION, TaskInfo, TaskInputs, TaskOutputArtifact, TaskOutputParameter, TriggerPolicy,
+    DagOutputParameter, DagOutputParameterSelector, Definitions, DeploymentSpec, Executor,
+    InputParameter, IteratorItems, OutputParameter, ParameterIterator, ParameterSource,
+    PipelineInfo, PipelineSpec, PipelineTask, RuntimeValue, SCHEMA_VERSION, TaskInfo, TaskInputs,
+    TaskOutputArtifact, TaskOutputParameter, TriggerPolicy,
 };
 use super::{Problem, check, executor, kubernetes, retry, types};
 use crate::ir::{PipelineData, TaskNode};
@@ -173,12 +174,32 @@ pub(crate) fn lower(d: &PipelineData, opts: &KfpOptions) -> Lowered {
             }
             ScopeKind::Root | ScopeKind::ExitHandler => {}
         }
-        let dag = std::mem::take(&mut dags[s]);
+        let mut dag = std::mem::take(&mut dags[s]);
+        // A loop's collected outputs: each a LIST of its iterations' values.
+        let mut outputs: Definitions<OutputParameter> = Definitions::default();
+        for (name, (task, key)) in &scope.outputs {
+            dag.outputs.parameters.insert(
+                name.clone(),
+                DagOutputParameter {
+                    value_from_parameter: DagOutputParameterSelector {
+                        output_parameter_key: key.clone(),
+                        producer_subtask: task.clone(),
+                    },
+                },
+            );
+            outputs.parameters.insert(
+                name.clone(),
+                OutputParameter {
+                    parameter_type: super::spec::ParameterType::List,
+                },
+            );
+        }
         components.insert(
             comp_name(&scope.name),
             ComponentSpec {
                 dag: Some(dag),
                 input_definitions: defs,
+                output_definitions: outputs,
                 ..ComponentSpec::default()
             },
         );
@@ -331,6 +352,7 @@ fn channel_type(plan: &Plan<'_>, channel: &Channel) -> super::spec::ParameterTyp
     match channel {
         Channel::Param(p) => plan.param_type(p),
         Channel::TaskParam(u, o) => plan.output_type(*u, o),
+        Channel::Collected(..) => super::spec::ParameterType::List,
         Channel::Item(l) => plan.item_type(*l),
         Channel::TaskArtifact(..) => super::spec::ParameterType::String,
     }

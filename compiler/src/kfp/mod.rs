@@ -16,7 +16,7 @@
 
 mod cel;
 pub(crate) mod check;
-mod executor;
+pub(crate) mod executor;
 mod kubernetes;
 pub(crate) mod lower;
 mod place;

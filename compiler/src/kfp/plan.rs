@@ -125,6 +125,44 @@ impl<'a> Plan<'a> {
                     })
                 }
             }
+            Channel::Collected(u, o) => {
+                let name = self.channel_name(channel);
+                let Some(l) = self.task_loop[*u] else {
+                    return Err(KfpFeature::Loop {
+                        detail: format!(
+                            "collects `{}.{o}`, but `{}` is not a loop",
+                            self.d.tasks[*u].name, self.d.tasks[*u].name
+                        ),
+                    });
+                };
+                if self.task_scope[*u] != l {
+                    // (a `when` inside the loop: KFP's loop DAG would have
+                    // to collect from a condition DAG, which may not run)
+                    return Err(KfpFeature::Loop {
+                        detail: format!(
+                            "collects `{}.{o}` from a loop whose step has a `when`",
+                            self.d.tasks[*u].name
+                        ),
+                    });
+                }
+                self.scopes[l]
+                    .outputs
+                    .insert(name.clone(), (self.d.tasks[*u].name.clone(), o.clone()));
+                let home = self.scopes[l].parent;
+                if home == scope {
+                    Ok(Source::TaskOutput {
+                        task: self.scopes[l].name.clone(),
+                        key: name,
+                    })
+                } else if self.encloses(home, scope) {
+                    pass(self)
+                } else {
+                    Err(KfpFeature::OutputLeavesGroup {
+                        producer: self.d.tasks[*u].name.clone(),
+                        output: o.clone(),
+                    })
+                }
+            }
             Channel::Item(l) if *l == scope => Ok(Source::Input(self.channel_name(channel))),
             Channel::Item(l) if self.encloses(*l, scope) => pass(self),
             Channel::Item(_) => Err(KfpFeature::Loop {
@@ -143,6 +181,9 @@ impl<'a> Plan<'a> {
                 Value::Param(r) => (Channel::Param(r.0.name.clone()), None),
                 Value::Output(o) if self.own(o.0.pipeline, o.0.task) => {
                     (Channel::TaskParam(o.0.task, o.0.output.clone()), None)
+                }
+                Value::Collected(o) if self.own(o.0.pipeline, o.0.task) => {
+                    (Channel::Collected(o.0.task, o.0.output.clone()), None)
                 }
                 Value::Item | Value::ItemField(_) => {
                     let Some(l) = self.task_loop[i] else { continue };
@@ -319,7 +360,7 @@ impl<'a> Plan<'a> {
     pub(crate) fn channel_name(&self, channel: &Channel) -> String {
         match channel {
             Channel::Param(p) => format!("pipelinechannel--{p}"),
-            Channel::TaskParam(u, o) | Channel::TaskArtifact(u, o) => {
+            Channel::TaskParam(u, o) | Channel::TaskArtifact(u, o) | Channel::Collected(u, o) => {
                 format!("pipelinechannel--{}-{o}", self.d.tasks[*u].name)
             }
             Channel::Item(l) => match &self.scopes[*l].kind {
@@ -370,6 +411,7 @@ impl<'a> Plan<'a> {
         match v {
             Value::Param(p) => self.param_type(&p.0.name),
             Value::Output(o) => self.output_type(o.0.task, &o.0.output),
+            Value::Collected(_) => ParameterType::List,
             Value::Item => item_loop.map_or(ParameterType::String, |l| self.item_type(l)),
             Value::ItemField(f) => {
                 item_loop.map_or(ParameterType::String, |l| self.item_field_type(l, f))

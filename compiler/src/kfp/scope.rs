@@ -19,6 +19,9 @@ pub(crate) enum Channel {
     TaskArtifact(usize, String),
     /// The item of the loop DAG `.0`.
     Item(usize),
+    /// Output parameter `.1` of every iteration of loop task `.0`: a LIST,
+    /// which the loop DAG gives its parent (`dsl.Collected`).
+    Collected(usize, String),
 }
 
 /// Where a DAG task's input comes from, in the DAG it is placed in.
@@ -79,6 +82,8 @@ pub(crate) struct Scope {
     pub(crate) inputs: BTreeMap<String, Source>,
     /// Node name → the sibling nodes it waits for.
     pub(crate) dependencies: BTreeMap<String, BTreeSet<String>>,
+    /// A loop DAG's outputs: output name → (the task inside, its output).
+    pub(crate) outputs: BTreeMap<String, (String, String)>,
 }
 
 /// How a task's inputs are provided.
@@ -99,6 +104,7 @@ impl Scope {
             needs: BTreeSet::new(),
             inputs: BTreeMap::new(),
             dependencies: BTreeMap::new(),
+            outputs: BTreeMap::new(),
         }
     }
 }

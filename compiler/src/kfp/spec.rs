@@ -68,7 +68,39 @@ pub(crate) struct ComponentSpec {
 
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct Dag {
+    /// What the DAG gives its parent (a loop's collected outputs).
+    #[serde(skip_serializing_if = "DagOutputs::is_empty")]
+    pub(crate) outputs: DagOutputs,
     pub(crate) tasks: BTreeMap<String, PipelineTask>,
+}
+
+/// `DagOutputsSpec`: only output parameters taken from one sub-task
+/// (`valueFromParameter`), which of a loop DAG is the list of every
+/// iteration's value (`dsl.Collected`).
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct DagOutputs {
+    pub(crate) parameters: BTreeMap<String, DagOutputParameter>,
+}
+
+impl DagOutputs {
+    fn is_empty(&self) -> bool {
+        self.parameters.is_empty()
+    }
+}
+
+/// `DagOutputParameterSpec`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DagOutputParameter {
+    pub(crate) value_from_parameter: DagOutputParameterSelector,
+}
+
+/// `DagOutputParameterSpec.ParameterSelectorSpec`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DagOutputParameterSelector {
+    pub(crate) output_parameter_key: String,
+    pub(crate) producer_subtask: String,
 }
 
 /// `ComponentInputsSpec` / `ComponentOutputsSpec`.

@@ -185,6 +185,7 @@ impl App {
 
 /// `entry` compiled exactly as `APP compile NAME` writes it (a Workflow, for
 /// Argo 3, with the pipeline's own image).
+#[cfg(feature = "testing")]
 pub(crate) fn compile_default(
     app: &App,
     entry: &Entry,

@@ -120,6 +120,7 @@ extern crate self as kpipe;
 mod app;
 mod cli;
 mod image;
+mod params;
 mod profile;
 mod prow;
 mod registry;

@@ -15,14 +15,14 @@ mod steps {
 
     /// Rows of text.
     #[derive(Debug)]
-    pub enum Rows {}
+    pub(crate) enum Rows {}
     impl ArtifactType for Rows {
         const KIND: &'static str = "rows";
     }
 
     /// A trained model.
     #[derive(Debug)]
-    pub enum Model {}
+    pub(crate) enum Model {}
     impl ArtifactType for Model {
         const KIND: &'static str = "model";
     }
@@ -36,7 +36,7 @@ mod steps {
     /// - `rows`: how many rows
     /// - `data`: the rows
     #[kpipe::step]
-    pub fn make_rows(
+    pub(crate) fn make_rows(
         rows: i64,
         /// The text of every row.
         label: String,
@@ -54,13 +54,13 @@ mod steps {
 
     /// The learning rates to try.
     #[kpipe::step]
-    pub fn sweep(rates: ParamWriter<Vec<f64>>) -> anyhow::Result<()> {
+    pub(crate) fn sweep(rates: ParamWriter<Vec<f64>>) -> anyhow::Result<()> {
         rates.write(vec![0.1, 0.01])
     }
 
     /// Train on the rows with one rate.
     #[kpipe::step]
-    pub fn train(
+    pub(crate) fn train(
         data: Input<Rows>,
         rows: i64,
         rate: f64,
@@ -115,7 +115,7 @@ fn all_steps() -> Steps {
 fn a_step_function_renders_the_command_line_it_parses() {
     let args = MakeRowsArgs {
         rows: Arg::new(3),
-        label: "a row, with --dashes".to_owned(),
+        label: Arg::new("a row, with --dashes".to_owned()),
         limit: Arg::new(Some(2)),
         data: kpipe::Output::new("/kpipe/outputs/data"),
         count: kpipe::ParamWriter::new("/kpipe/outputs/count.param"),
@@ -166,7 +166,10 @@ fn docs_become_the_help_of_the_step_and_its_flags() {
         assert!(help.contains(text), "{text}:\n{help}");
     }
     // The argument list became the flags' help, not the step's.
-    assert!(!help.contains("# Arguments") && !help.contains("- `rows`"), "{help}");
+    assert!(
+        !help.contains("# Arguments") && !help.contains("- `rows`"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -282,9 +285,8 @@ fn a_pipeline_whose_step_is_not_registered_does_not_compile() {
     assert!(kfp.is_err());
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let workdir = format!("--workdir={}", tmp.path().display());
-    let code = app(Steps::new().step(steps::make_rows).step(steps::sweep)).run([
-        "app", "run", "--local", &workdir,
-    ]);
+    let code = app(Steps::new().step(steps::make_rows).step(steps::sweep))
+        .run(["app", "run", "--local", &workdir]);
     assert_eq!(code, ExitCode::from(1));
     assert!(!tmp.path().join("steps").exists(), "nothing ran");
     let code = app(Steps::new()).run(["app", "compile", "-o", "/dev/null"]);

@@ -20,7 +20,10 @@ pub fn app() -> kpipe::App {
         .entry(kubernetes_analysis::entry())
         // kubernetes-analysis's steps run `kpipe-step`, a binary of their
         // own (the `kpipe` binary links none of their code).
-        .external_steps([kpipe::STEP_PROGRAM], kpipe_step_contract::STEPS.iter().copied())
+        .external_steps(
+            [kpipe::STEP_PROGRAM],
+            kpipe_step_contract::STEPS.iter().copied(),
+        )
         // The examples' typed steps run this binary (`kpipe step …`).
         .steps(kpipe_examples::steps())
         .default_pipeline(kubernetes_analysis::NAME);

@@ -45,6 +45,10 @@ TASK = "train"
 BUCKET = "minio://mlpipeline/v2/artifacts/kubernetes-analysis/run-1"
 
 
+# The string values of train's input parameters in this check.
+PARAMETERS = {"device": "cpu"}
+
+
 def local(workdir, uri):
     """LocalPathForURI, rooted at workdir."""
     assert uri.startswith("minio://"), uri
@@ -59,6 +63,12 @@ def executor_input(component, workdir, data):
     dataset.type.schema_title = "system.Dataset"
     os.makedirs(os.path.dirname(local(workdir, dataset.uri)), exist_ok=True)
     shutil.copy(data, local(workdir, dataset.uri))
+    # Its input parameters (the pipeline's `device`, on a CPU here), as the
+    # driver passes them.
+    for name in component.get("inputDefinitions", {}).get("parameters", {}):
+        value = PARAMETERS.get(name)
+        assert value is not None, f"no value for train's input parameter {name}"
+        ei.inputs.parameter_values[name].string_value = value
     task_root = f"{BUCKET}/{TASK}/2"
     for name, spec in component["outputDefinitions"]["artifacts"].items():
         a = ei.outputs.artifacts[name].artifacts.add()
@@ -78,6 +88,8 @@ def resolve(args, ei, workdir):
     for name, lst in ei.outputs.artifacts.items():
         placeholders[f"{{{{$.outputs.artifacts['{name}'].path}}}}"] = local(workdir, lst.artifacts[0].uri)
         placeholders[f"{{{{$.outputs.artifacts['{name}'].uri}}}}"] = lst.artifacts[0].uri
+    for name, value in ei.inputs.parameter_values.items():
+        placeholders[f"{{{{$.inputs.parameters['{name}']}}}}"] = value.string_value
     whole = json_format.MessageToJson(ei, indent=None)
     out = []
     for arg in args:

@@ -358,6 +358,29 @@ fn every_example_runs_locally_and_does_what_it_shows() {
         assert!(err.contains(line), "{line}\n{err}");
     }
 
+    // Fan-in and a gate: every item's score reaches `pick` as one list,
+    // and `deploy` runs only when the best beats `min-score`.
+    let (out, err) = ok("sweep", &[]);
+    assert!(
+        row(&out, "train").contains("3 items (0.1, 0.2, 0.4)"),
+        "{out}"
+    );
+    assert!(
+        err.contains(r#"[pick] scores ["0.9","0.8","0.6"]"#),
+        "{err}"
+    );
+    assert!(row(&out, "deploy").contains(" ok "), "{out}");
+    assert!(
+        err.contains("[deploy] deploying the model that scored 0.9"),
+        "{err}"
+    );
+    let (out, err) = ok("sweep", &["-p", "min-score=0.95"]);
+    assert!(row(&out, "deploy").contains("skipped"), "{out}");
+    assert!(
+        err.contains("[deploy] skipped: when `0.9 > 0.95` evaluated false"),
+        "{err}"
+    );
+
     let (out, err) = ok("retries", &[]);
     assert!(row(&out, "fetch").contains("2 retries"), "{out}");
     assert!(err.contains("[fetch] retry 1/3 in 1.0s after:"), "{err}");

@@ -139,6 +139,7 @@ fn the_examples_run_in_containers() {
         "hello",
         "diamond",
         "loops",
+        "sweep",
         "condition",
         "exit_handler",
         "retries",

@@ -274,6 +274,26 @@ fn example_reports_in_chromium() {
                 "expect": expect, "noOverlap": ["g.node"]}),
     );
 
+    // A loop's items by value: in the summary and each item's log.
+    let dir = workdir("report-loops");
+    let out = example(&dir, "loops");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = report_path(&out, &dir);
+    let mut expect = vec![
+        json!({"selector": "table.summary tr[data-task=\"process\"]", "text": "3 items (a, b, c)"}),
+        json!({"selector": "table.summary tr[data-task=\"shard\"]",
+               "text": "2 items (region:eu,size:3, region:us,size:5)"}),
+        json!({"selector": "article.task[data-task=\"process\"] p.meta", "count": 3,
+               "text": "item a: log (1 line)"}),
+        json!({"selector": "article.task[data-task=\"process\"] dl", "text": "command (last item, c)"}),
+    ];
+    expect.extend(task_state("process", "succeeded"));
+    assert_passes(
+        "report-loops",
+        &json!({"path": page, "screenshot": out_dir().join("report-loops.png"),
+                "expect": expect, "noOverlap": ["g.node"]}),
+    );
+
     let dir = workdir("report-condition");
     for (run, smoke) in [
         ("report-condition", "succeeded"),
@@ -286,7 +306,7 @@ fn example_reports_in_chromium() {
             json!({"selector": "g.node", "count": 3}),
             // the condition with the run's values, not Argo's placeholders
             json!({"selector": "article.task[data-task=\"deploy\"] dd.why", "count": 1,
-                   "text": "when `('staging' == 'prod') && ('false' == 'false')` evaluated false"}),
+                   "text": "when `('staging' == 'prod') && (false == false)` evaluated false"}),
             json!({"selector": "article.task[data-task=\"report\"] dd.why", "count": 1,
                    "text": "when `'' != ''` evaluated false"}),
         ];

@@ -6,7 +6,8 @@
 //! lock file (so it builds little): `cargo test` passes, `compile` writes
 //! YAML that `kpipe lint` accepts against all three Argo schemas with
 //! objects closed, `run --local` succeeds, a second run is cached, and a
-//! parameter reruns only the step that depends on it.
+//! parameter reruns only the step that depends on it; the app builds its
+//! step image, and the pipeline runs in it under podman.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -140,7 +141,9 @@ fn a_new_crate_tests_compiles_and_runs_with_caching() {
 
     // The app builds the image its steps run: itself, as the entrypoint.
     // (The image tests' cache: the Debian base is built once.)
-    let layout = demo.join("image");
+    // (podman wants a lower-case path for an OCI layout)
+    let images = crate::image::lower_case_tempdir("scaffold-image");
+    let layout = images.path().join("image");
     let image = Command::new(target_dir().join("debug/demo"))
         .args(["image", "build", "-o"])
         .arg(&layout)
@@ -161,4 +164,25 @@ fn a_new_crate_tests_compiles_and_runs_with_caching() {
         serde_json::json!(["/usr/local/bin/demo"])
     );
     assert_eq!(config["config"]["User"], "65532:65532");
+
+    // The pipeline runs in that image, as on a cluster: each step in its
+    // container (podman), the image the pipeline names mapped to the layout.
+    let in_containers = run(&[
+        "--engine=podman",
+        &format!(
+            "--image-map=registry.example.com/demo:0.1.0=oci:{}:0.1.0",
+            layout.display()
+        ),
+        "--workdir",
+        &tmp.path().join("in-containers").display().to_string(),
+    ]);
+    assert!(
+        row(&in_containers, "generate").contains(" ok "),
+        "{in_containers}"
+    );
+    assert!(
+        row(&in_containers, "fit").contains(" ok "),
+        "{in_containers}"
+    );
+    assert!(in_containers.contains("fit metrics"), "{in_containers}");
 }

@@ -125,11 +125,25 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let out = Output::<Csv>::new(tmp.path().join("data"));
         out.write("x,y\n").unwrap_or_else(|e| panic!("{e:#}"));
-        let input: Input<Csv> = out.display().to_string().parse().unwrap_or_else(|e| match e {});
+        let input: Input<Csv> = out
+            .display()
+            .to_string()
+            .parse()
+            .unwrap_or_else(|e| match e {});
         assert_eq!(input.read_to_string().ok().as_deref(), Some("x,y\n"));
-        assert_eq!(format!("{input:?}"), format!("Input<Csv>({})", out.display()));
+        assert_eq!(
+            format!("{input:?}"),
+            format!("Input<Csv>({})", out.display())
+        );
         let missing = Input::<Csv>::new(tmp.path().join("nope"));
-        let err = missing.read_to_string().err().map(|e| format!("{e:#}")).unwrap_or_default();
-        assert!(err.starts_with("cannot read the input ") && err.contains("nope"), "{err}");
+        let err = missing
+            .read_to_string()
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("cannot read the input ") && err.contains("nope"),
+            "{err}"
+        );
     }
 }

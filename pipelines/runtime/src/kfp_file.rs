@@ -71,7 +71,10 @@ impl Metrics {
 impl UiMetadata {
     /// Writes the visualisations KFP renders (a confusion matrix, markdown, …).
     pub fn write(&self, outputs: &[UiOutput]) -> anyhow::Result<()> {
-        write(&self.path, &crate::kfp::ui_metadata_json(outputs).to_string())
+        write(
+            &self.path,
+            &crate::kfp::ui_metadata_json(outputs).to_string(),
+        )
     }
 }
 
@@ -88,12 +91,16 @@ mod tests {
     fn metrics_are_kfp_s_file() {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let m = Metrics::new(tmp.path().join("mlpipeline-metrics.json"));
-        m.write(&[Metric::raw("rmse", 0.5)]).unwrap_or_else(|e| panic!("{e:#}"));
+        m.write(&[Metric::raw("rmse", 0.5)])
+            .unwrap_or_else(|e| panic!("{e:#}"));
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(m.path()).unwrap_or_default())
                 .unwrap_or_default();
         assert_eq!(v["metrics"][0]["name"], "rmse");
-        let err = m.write(&[Metric::raw("RMSE", 0.5)]).err().map(|e| format!("{e:#}"));
+        let err = m
+            .write(&[Metric::raw("RMSE", 0.5)])
+            .err()
+            .map(|e| format!("{e:#}"));
         assert!(err.unwrap_or_default().contains("metric name `RMSE`"));
     }
 }

@@ -65,8 +65,8 @@ pub mod __private;
 pub use artifact_path::{Input, Output};
 pub use context::{Context, LogFormat};
 pub use kfp_file::{Metrics, UiMetadata};
-pub use param_writer::ParamWriter;
 /// What `#[derive(ToArgs)]` implements: a step's arguments as the
 /// container's command line.
 pub use kpipe_compiler::{ArgsWriter, ToArgs};
+pub use param_writer::ParamWriter;
 pub use steps::{StepArgs, Steps, exit_for, parse_args};

@@ -88,15 +88,26 @@ mod tests {
     fn values_are_written_as_the_text_they_parse_back_from() {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let list = ParamWriter::<Vec<f64>>::new(tmp.path().join("rates.param"));
-        list.write(vec![0.1, 0.01]).unwrap_or_else(|e| panic!("{e:#}"));
+        list.write(vec![0.1, 0.01])
+            .unwrap_or_else(|e| panic!("{e:#}"));
         let text = std::fs::read_to_string(list.path()).unwrap_or_default();
         assert_eq!(text, "[0.1,0.01]");
         assert_eq!(Vec::<f64>::from_text(&text), Ok(vec![0.1, 0.01]));
         let count = ParamWriter::<i64>::new(tmp.path().join("count.param"));
         count.write(3).unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(std::fs::read_to_string(count.path()).unwrap_or_default(), "3");
+        assert_eq!(
+            std::fs::read_to_string(count.path()).unwrap_or_default(),
+            "3"
+        );
         let name = ParamWriter::<String>::new(tmp.path().join("no/such/dir/x").join(""));
-        let err = name.write("x").err().map(|e| format!("{e:#}")).unwrap_or_default();
-        assert!(err.starts_with("cannot write the output parameter "), "{err}");
+        let err = name
+            .write("x")
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("cannot write the output parameter "),
+            "{err}"
+        );
     }
 }

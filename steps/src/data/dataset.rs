@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::ml::data::Example;
+use super::example::Example;
 
 /// The format name in the header line.
 pub const FORMAT: &str = "kpipe-dataset";

@@ -6,6 +6,7 @@ use anyhow::bail;
 
 pub mod bulk;
 pub mod dataset;
+pub mod example;
 pub mod github_item;
 pub mod release_note;
 pub mod store;

@@ -134,7 +134,9 @@ fn outputs<'a>(d: &PipelineData, values: impl Iterator<Item = &'a Value>) -> Vec
     values
         .flat_map(Value::leaves)
         .filter_map(|v| match v {
-            Value::Output(o) if o.0.pipeline == d.id && o.0.task < d.tasks.len() => {
+            Value::Output(o) | Value::Collected(o)
+                if o.0.pipeline == d.id && o.0.task < d.tasks.len() =>
+            {
                 Some((o.0.task, o.0.output.as_str()))
             }
             _ => None,

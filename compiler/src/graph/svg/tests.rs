@@ -206,6 +206,7 @@ fn generated(n: usize, seed: u64) -> Pipeline {
     p.image("alpine:3.20");
     let mode = p.string_param("mode", "full");
     let mut tasks: Vec<Task<ContainerOutputs>> = Vec::with_capacity(n);
+    let mut looped = Vec::with_capacity(n);
     for i in 0..n {
         let name = format!("task-{i}{}", "-x".repeat(rng.below(8)));
         let output = format!("out-{}", rng.below(5));
@@ -215,7 +216,12 @@ fn generated(n: usize, seed: u64) -> Pipeline {
             if i > 0
                 && let Some(o) = tasks[j].out.params.values().next()
             {
-                step = step.arg(o);
+                // A loop's output is read as the list of every item's value.
+                step = if looped[j] {
+                    step.arg(Value::collected(o))
+                } else {
+                    step.arg(o)
+                };
             }
         }
         let mut task = p.add(step);
@@ -225,9 +231,11 @@ fn generated(n: usize, seed: u64) -> Pipeline {
         if rng.below(10) == 0 {
             task = task.when(mode.eq("full"));
         }
-        if rng.below(12) == 0 {
+        let is_loop = rng.below(12) == 0;
+        if is_loop {
             task = task.with_items([1, 2, 3]);
         }
+        looped.push(is_loop);
         tasks.push(task);
     }
     p

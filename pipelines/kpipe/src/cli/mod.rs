@@ -41,7 +41,7 @@ enum Command {
     Lint(lint::LintArgs),
     /// Print a pipeline's task graph as Graphviz DOT, Mermaid or SVG.
     Graph(graph::GraphArgs),
-    /// Run a pipeline on this machine, every step as a local process.
+    /// Run a pipeline on this machine: each step as a process, or in its image (podman).
     Run(run::RunArgs),
     /// Submit a pipeline to Argo (Kubernetes API) or Kubeflow Pipelines; wait, stream logs.
     #[cfg(feature = "submit")]
@@ -147,19 +147,7 @@ pub(crate) fn lookup<'a>(app: &'a App, name: Option<&str>) -> anyhow::Result<&'a
     app.registry.lookup(name)
 }
 
-/// Binds `-p` values (and any others in `given`) to `specs`, or an error
-/// that starts with `source` (the pipeline or file) and lists every
-/// problem: what `run`, `submit` and the Prow jobs (which `submit`) all say.
-pub(crate) fn bind_params(
-    source: &str,
-    specs: &[kpipe_compiler::ir::bind::ParamSpec],
-    given: &[(String, String)],
-) -> anyhow::Result<kpipe_compiler::ir::bind::Bound> {
-    kpipe_compiler::ir::bind::bind(specs, given).map_err(|errors| {
-        let lines: Vec<String> = errors.0.iter().map(|e| format!("{source}: {e}")).collect();
-        anyhow::anyhow!("{}", lines.join("\n"))
-    })
-}
+pub(crate) use crate::params::bind_params;
 
 /// `NAME=VALUE` of `-p`.
 pub(crate) fn parse_param(s: &str) -> Result<(String, String), String> {

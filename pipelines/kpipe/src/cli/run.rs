@@ -443,16 +443,7 @@ fn print_summary(reports: &[TaskReport], total: f64) {
 /// "3 items (0.1, 0.01, 0.001), 2 retries" for a loop or a retried step.
 fn progress_note(r: &TaskReport) -> String {
     let mut parts = Vec::new();
-    let items: Vec<&str> = r.items.iter().flatten().map(String::as_str).collect();
-    if !items.is_empty() {
-        let shown = if items.len() > 6 {
-            format!("{}, … {}", items[..5].join(", "), items[items.len() - 1])
-        } else {
-            items.join(", ")
-        };
-        let noun = if items.len() == 1 { "item" } else { "items" };
-        parts.push(format!("{} {noun} ({shown})", items.len()));
-    }
+    parts.extend(r.items_note());
     match r.retries {
         0 => {}
         1 => parts.push("1 retry".to_owned()),

@@ -178,11 +178,14 @@ pub(crate) fn render(run: &Run<'_>) -> String {
                 esc(why(r).unwrap_or(""))
             );
             // what it printed last, so the cause is on the first screen
-            if let Some((text, _)) = r
-                .dirs
-                .last()
-                .and_then(|d| files::log(&Layout::log(d), LOG_LIMIT))
-            {
+            // (each failed item's, for a loop)
+            for (k, dir) in failed_dirs(r) {
+                let Some((text, _)) = files::log(&Layout::log(dir), LOG_LIMIT) else {
+                    continue;
+                };
+                if let Some(item) = step::item(r, k) {
+                    let _ = write!(out, "<p class=\"meta\">item {}:</p>", esc(item));
+                }
                 let _ = write!(
                     out,
                     "<pre class=\"log-tail\">{}</pre>",
@@ -243,7 +246,10 @@ fn summary(out: &mut String, run: &Run<'_>) {
             s = s.as_str(),
             a = id("task-", &r.name),
             code = r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
-            note = esc(why(r).unwrap_or("")),
+            note = esc(&why(r)
+                .map(str::to_owned)
+                .or_else(|| r.items_note())
+                .unwrap_or_default()),
         );
     }
     out.push_str("</tbody></table>");
@@ -270,6 +276,28 @@ fn params(out: &mut String, run: &Run<'_>) {
     out.push_str("</tbody></table>");
 }
 
+/// The directories (with their index) of what failed in `r`: the loop
+/// items its failure names (`item X: …`), else its last directory.
+fn failed_dirs(r: &TaskReport) -> Vec<(usize, &PathBuf)> {
+    let why = why(r).unwrap_or_default();
+    let named: Vec<(usize, &PathBuf)> = r
+        .dirs
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            step::item(r, *k).is_some_and(|item| {
+                why.starts_with(&format!("item {item}: "))
+                    || why.contains(&format!("; item {item}: "))
+            })
+        })
+        .collect();
+    if named.is_empty() {
+        r.dirs.iter().enumerate().next_back().into_iter().collect()
+    } else {
+        named
+    }
+}
+
 /// The IR task a report's task ran.
 fn task<'a>(run: &'a Run<'_>, name: &str) -> Option<&'a TaskNode> {
     run.plan.task(name)
@@ -286,19 +314,32 @@ fn artifact_paths(run: &Run<'_>, r: &TaskReport, name: &str) -> Vec<PathBuf> {
 fn metrics(out: &mut String, run: &Run<'_>) {
     let mut section = String::new();
     for r in run.reports {
-        for path in artifact_paths(run, r, kpipe_compiler::KFP_METRICS) {
-            let m = kfp::metrics(&path);
+        let ui_files = artifact_paths(run, r, kpipe_compiler::KFP_UI_METADATA);
+        for (k, path) in artifact_paths(run, r, kpipe_compiler::KFP_METRICS)
+            .iter()
+            .enumerate()
+        {
+            let m = kfp::metrics(path);
             let auc = m.iter().find(|m| m.name.contains("auc")).map(|m| m.value);
-            let ui = artifact_paths(run, r, kpipe_compiler::KFP_UI_METADATA)
-                .first()
+            // (the same item's UI metadata)
+            let ui = ui_files
+                .get(k)
                 .map(|p| kfp::ui_metadata(p, auc))
                 .unwrap_or_default();
             if m.is_empty() && ui.is_empty() {
                 continue;
             }
+            // A loop's items each have a table, titled by the item.
+            let (title, data_item) = match step::item(r, k) {
+                Some(item) => (
+                    format!("{} <span class=\"item\">{}</span>", esc(&r.name), esc(item)),
+                    format!(" data-item=\"{}\"", esc(item)),
+                ),
+                None => (esc(&r.name).to_string(), String::new()),
+            };
             let _ = write!(
                 section,
-                "<div class=\"task-metrics\" data-task=\"{t}\"><h3>{t}</h3>{}{ui}</div>",
+                "<div class=\"task-metrics\" data-task=\"{t}\"{data_item}><h3>{title}</h3>{}{ui}</div>",
                 kfp::metrics_table(&r.name, &m),
                 t = esc(&r.name)
             );

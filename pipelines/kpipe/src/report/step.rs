@@ -38,10 +38,9 @@ pub(super) fn article(out: &mut String, run: &Run<'_>, r: &TaskReport) {
         let _ = write!(
             out,
             "<dt>command{}</dt><dd><pre class=\"command\">{}</pre></dd>",
-            if r.dirs.len() > 1 {
-                " (last iteration)"
-            } else {
-                ""
+            match r.items.last().cloned().flatten() {
+                Some(item) if r.dirs.len() > 1 => format!(" (last item, {})", esc(&item)),
+                _ => String::new(),
             },
             esc(&shell_words(&r.command))
         );
@@ -52,10 +51,9 @@ pub(super) fn article(out: &mut String, run: &Run<'_>, r: &TaskReport) {
         let Some((text, lines)) = files::log(&Layout::log(dir), LOG_LIMIT) else {
             continue;
         };
-        let mut label = if r.dirs.len() > 1 {
-            format!("iteration {k}: ")
-        } else {
-            String::new()
+        let mut label = match item(r, k) {
+            Some(item) => format!("item {}: ", esc(item)),
+            None => String::new(),
         };
         label.push_str(if r.status == Status::Cached {
             "log of the run that made these outputs"
@@ -92,13 +90,17 @@ fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
         return;
     };
     let mut rows = String::new();
-    for dir in &r.dirs {
+    for (k, dir) in r.dirs.iter().enumerate() {
+        // (a loop's outputs are each item's: the item is named)
+        let of = item(r, k).map_or_else(String::new, |i| {
+            format!(" <span class=\"item\">item {}</span>", esc(i))
+        });
         for a in &t.outputs {
             let local = Layout::local(dir, &a.path);
             let size = files::size(&local).map_or_else(|| "missing".to_owned(), html::size);
             let _ = write!(
                 rows,
-                "<tr class=\"artifact\"><td>artifact</td><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
+                "<tr class=\"artifact\"><td>artifact</td><td>{}{of}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
                 esc(&a.name),
                 esc(&size),
                 esc(&local.display().to_string())
@@ -110,7 +112,7 @@ fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
                 .unwrap_or_else(|_| "(not written)".to_owned());
             let _ = write!(
                 rows,
-                "<tr class=\"param\"><td>parameter</td><td>{}</td><td></td><td><code>{}</code></td></tr>",
+                "<tr class=\"param\"><td>parameter</td><td>{}{of}</td><td></td><td><code>{}</code></td></tr>",
                 esc(&p.name),
                 esc(&value)
             );
@@ -122,6 +124,11 @@ fn outputs(out: &mut String, run: &Run<'_>, r: &TaskReport) {
             "<table class=\"outputs\"><thead><tr><th>output</th><th>name</th><th>size</th><th>value or path</th></tr></thead><tbody>{rows}</tbody></table>"
         );
     }
+}
+
+/// The loop item `r`'s directory `k` ran, as people read it.
+pub(super) fn item(r: &TaskReport, k: usize) -> Option<&str> {
+    r.items.get(k).and_then(Option::as_deref)
 }
 
 /// A command line as a shell would take it back.

@@ -179,18 +179,64 @@ fn loops_say_whose_command_they_show_and_silent_steps_have_an_empty_log() {
     let html = page(&p, tmp.path(), &[]);
     assert!(
         html.contains(
-            "<dt>command (last iteration)</dt><dd><pre class=\"command\">/usr/bin/echo b</pre>"
+            "<dt>command (last item, b)</dt><dd><pre class=\"command\">/usr/bin/echo b</pre>"
         ) || html.contains(
-            "<dt>command (last iteration)</dt><dd><pre class=\"command\">/bin/echo b</pre>"
+            "<dt>command (last item, b)</dt><dd><pre class=\"command\">/bin/echo b</pre>"
         ),
         "{html}"
     );
+    // each item's log is named by its value
     assert!(
-        html.contains("<p class=\"meta\">iteration 0: log (1 line)</p>"),
+        html.contains("<p class=\"meta\">item a: log (1 line)</p>")
+            && html.contains("<p class=\"meta\">item b: log (1 line)</p>"),
         "{html}"
     );
     assert!(
         html.contains("<p class=\"meta log-empty\">log: empty</p>"),
         "{html}"
     );
+}
+
+#[test]
+fn a_loop_names_its_items_and_the_item_that_failed() {
+    let (tmp, p) = pipeline("sweep");
+    // Item 0.5 fails after printing why; 0.9 runs after it.
+    p.add(
+        ContainerStep::new(
+            "train",
+            [
+                "sh",
+                "-c",
+                r#"echo "lr $0"; [ "$0" != 0.5 ] || { echo "diverged at lr $0"; exit 3; }"#,
+            ],
+        )
+        .arg(crate::Value::item()),
+    )
+    .with_items([
+        serde_json::json!("0.1"),
+        serde_json::json!("0.5"),
+        serde_json::json!("0.9"),
+    ]);
+    let html = page(&p, tmp.path(), &[]);
+    // The failure names the item, and shows that item's log first.
+    let failures = html
+        .split("<section")
+        .find(|s| s.contains("item 0.5: "))
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_else(|| panic!("no failure naming item 0.5:\n{html}"));
+    assert!(
+        failures.contains(
+            "<p class=\"meta\">item 0.5:</p><pre class=\"log-tail\">lr 0.5\ndiverged at lr 0.5"
+        ),
+        "{failures}"
+    );
+    assert!(!failures.contains("lr 0.9"), "{failures}");
+    // The exit code shown is the failed item's, not the last item's.
+    assert!(html.contains("<dt>exit code</dt><dd>3</dd>"), "{html}");
+    for item in ["0.1", "0.5", "0.9"] {
+        assert!(
+            html.contains(&format!("<p class=\"meta\">item {item}: log (")),
+            "{item}: {html}"
+        );
+    }
 }

@@ -16,10 +16,10 @@ use super::store::{self, Store};
 use super::workspace::{LocalMount, Workspace, copy_tree};
 use super::{Finished, RunContext, Shared, TaskReport};
 
-/// How one iteration ended.
+/// How one iteration ended, and what it left for later tasks.
 pub(crate) enum Outcome {
-    Ran,
-    Cached,
+    Ran(Finished),
+    Cached(Finished),
     Failed(String),
 }
 
@@ -165,8 +165,7 @@ pub(crate) fn run(
                     f.artifacts.insert(name, path);
                 }
                 f.params = entry.params;
-                shared.finish(&t.name, f);
-                return Ok(Outcome::Cached);
+                return Ok(Outcome::Cached(f));
             }
             Lookup::Miss => {}
             Lookup::Corrupt(why) => shared.say(
@@ -179,8 +178,7 @@ pub(crate) fn run(
             ws.reset()?;
             let (f, here) = store::restore(t, &entry, &ws)?;
             cache::store(&ws.dir, key, &here)?;
-            shared.finish(&t.name, f);
-            return Ok(Outcome::Cached);
+            return Ok(Outcome::Cached(f));
         }
     }
 
@@ -197,7 +195,6 @@ pub(crate) fn run(
         Ok(collected) => collected,
         Err(why) => return Ok(Outcome::Failed(why)),
     };
-    shared.finish(&t.name, f);
     if let Some(key) = &key
         && let Err(e) = cache::store(&ws.dir, key, &entry).and_then(|()| store.keep(key, &entry))
     {
@@ -206,7 +203,7 @@ pub(crate) fn run(
             &format!("warning: {e:#}; it will run again next time"),
         );
     }
-    Ok(Outcome::Ran)
+    Ok(Outcome::Ran(f))
 }
 
 /// Each input artifact: its name, where its producer left it, and where

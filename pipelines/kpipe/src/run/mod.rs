@@ -123,6 +123,21 @@ impl TaskReport {
             hashing: Duration::ZERO,
         }
     }
+
+    /// A loop's items by value, as the summaries show them: `3 items (a,
+    /// b, c)`; `None` when the task is not a loop or no item ran.
+    pub fn items_note(&self) -> Option<String> {
+        let items: Vec<&str> = self.items.iter().flatten().map(String::as_str).collect();
+        let shown = match items.as_slice() {
+            [] => return None,
+            [first @ .., last] if items.len() > 6 => {
+                format!("{}, … {last}", first[..5].join(", "))
+            }
+            all => all.join(", "),
+        };
+        let noun = if items.len() == 1 { "item" } else { "items" };
+        Some(format!("{} {noun} ({shown})", items.len()))
+    }
 }
 
 /// Settings of a local run.
@@ -153,8 +168,11 @@ pub struct LocalRun {
 pub(crate) struct Finished {
     /// Output artifact name → local path.
     pub(crate) artifacts: BTreeMap<String, PathBuf>,
-    /// Output parameter name → value.
+    /// Output parameter name → value (of a loop: its last item's).
     pub(crate) params: BTreeMap<String, String>,
+    /// A loop's items that succeeded, in item order: each one's output
+    /// parameters (what a fan-in collects, `Value::Collected`).
+    pub(crate) items: Vec<BTreeMap<String, String>>,
 }
 
 /// State the task threads share.

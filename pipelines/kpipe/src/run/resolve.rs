@@ -29,6 +29,12 @@ impl Scope<'_> {
         match v {
             Value::Param(p) => self.params.get(p.name()).cloned(),
             Value::Output(o) => self.finished.get(o.task())?.params.get(o.output()).cloned(),
+            Value::Collected(o) => {
+                let items = &self.finished.get(o.task())?.items;
+                let values: Option<Vec<&String>> =
+                    items.iter().map(|item| item.get(o.output())).collect();
+                Some(collected(&values?))
+            }
             Value::Item => item_text(self.item?, None),
             Value::ItemField(f) => item_text(self.item?, Some(f)),
             Value::WorkflowName => Some(self.workflow_name.to_owned()),
@@ -72,6 +78,31 @@ impl Scope<'_> {
             Ok(holds) => Ok((holds, shown)),
             Err(e) => bail!("its `when` ({}) cannot be evaluated: {e}", c.describe()),
         }
+    }
+}
+
+/// Every item's value of an output as one JSON list, as Argo aggregates a
+/// loop's outputs (`aggregatedJSONValueList`): when every value is a JSON
+/// object or list, the list of those; otherwise the list of the values'
+/// text.
+pub(crate) fn collected(values: &[&String]) -> String {
+    let parsed: Option<Vec<serde_json::Value>> = values
+        .iter()
+        .map(|v| {
+            serde_json::from_str::<serde_json::Value>(v)
+                .ok()
+                .filter(|j| j.is_object() || j.is_array())
+        })
+        .collect();
+    match parsed {
+        Some(json) if !json.is_empty() => serde_json::Value::Array(json).to_string(),
+        _ => serde_json::Value::Array(
+            values
+                .iter()
+                .map(|v| serde_json::Value::String((*v).clone()))
+                .collect(),
+        )
+        .to_string(),
     }
 }
 

@@ -172,6 +172,7 @@ pub(crate) fn last_outputs(
         for (name, (path, _)) in entry.artifacts {
             f.artifacts.insert(name, path);
         }
+        f.items.push(entry.params.clone());
         f.params.extend(entry.params);
     }
     Some((f, dirs))

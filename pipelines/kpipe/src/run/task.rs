@@ -9,7 +9,7 @@ use kpipe_compiler::ir::{EnvSource, Loop, OUTPUTS_ROOT, TaskNode, Value, VolumeS
 use super::iteration::{self, Outcome};
 use super::resolve::Scope;
 use super::workspace::{Fill, LocalMount};
-use super::{RunContext, Shared, Status, TaskReport};
+use super::{Finished, RunContext, Shared, Status, TaskReport};
 
 /// Runs `t` and reports how it ended.
 pub(crate) fn execute(t: &TaskNode, ctx: &RunContext, shared: &Shared) -> TaskReport {
@@ -67,10 +67,17 @@ fn run_task(
     }
     if looped && items.is_empty() {
         shared.say(&t.name, "the loop has no items: nothing to run");
+        // (a fan-in of it collects an empty list)
+        shared.finish(&t.name, Finished::default());
         return Ok(Status::Succeeded);
     }
     let (mut cached, mut skipped) = (0, 0);
+    // What the task leaves: its (last) item's outputs, and every item's
+    // output parameters for a fan-in.
+    let mut left = Finished::default();
     let mut failed: Vec<String> = Vec::new();
+    // The first failed item's exit code (the report's, not the last item's).
+    let mut failed_code = None;
     for (k, item) in items.iter().enumerate() {
         if ctx.interrupt.is_raised() {
             return Ok(Status::Failed(format!(
@@ -98,17 +105,32 @@ fn run_task(
         let mounts = mounts(t, ctx);
         // Every item runs, whatever the others did (as Argo and KFP run a
         // loop's items); the task fails when one did.
-        match iteration::run(t, ctx, shared, dir, mounts, item.as_ref(), report)? {
-            Outcome::Ran => {}
-            Outcome::Cached => cached += 1,
-            Outcome::Failed(why) => match &label {
-                Some(label) => {
-                    shared.say(&t.name, &format!("item {label} FAILED: {why}"));
-                    failed.push(format!("item {label}: {why}"));
-                }
-                None => failed.push(why),
-            },
+        let outcome = iteration::run(t, ctx, shared, dir, mounts, item.as_ref(), report)?;
+        if matches!(outcome, Outcome::Cached(_)) {
+            cached += 1;
         }
+        match outcome {
+            Outcome::Ran(f) | Outcome::Cached(f) => {
+                left.items.push(f.params.clone());
+                left.artifacts = f.artifacts;
+                left.params = f.params;
+            }
+            Outcome::Failed(why) => {
+                if failed.is_empty() {
+                    failed_code = Some(report.exit_code);
+                }
+                match &label {
+                    Some(label) => {
+                        shared.say(&t.name, &format!("item {label} FAILED: {why}"));
+                        failed.push(format!("item {label}: {why}"));
+                    }
+                    None => failed.push(why),
+                }
+            }
+        }
+    }
+    if let Some(code) = failed_code {
+        report.exit_code = code;
     }
     if !failed.is_empty() {
         return Ok(Status::Failed(failed.join("; ")));
@@ -118,6 +140,7 @@ fn run_task(
             "every item's `when` evaluated false".to_owned(),
         ));
     }
+    shared.finish(&t.name, left);
     Ok(if cached + skipped == items.len() {
         Status::Cached
     } else {

@@ -117,11 +117,12 @@ pub(crate) fn files(new: &NewCrate) -> anyhow::Result<Vec<(PathBuf, String)>> {
 /// The reviewed snapshot of the new crate's pipeline: what the template
 /// compiles to, under the new name, in insta's file format.
 fn snapshot(name: &str) -> anyhow::Result<String> {
-    let app = crate::App::new(pipeline::NAME)
-        .pipeline(pipeline::NAME, pipeline::SUMMARY, pipeline::pipeline)
-        .steps(steps::steps());
-    let entry = app.registry.lookup(Some(pipeline::NAME))?;
-    let yaml = crate::app::compile_default(&app, entry)
+    // As the new app compiles it: its binary (named like its pipeline)
+    // runs the typed steps (`starter-app step …`).
+    let p = pipeline::pipeline();
+    p.default_step_program([pipeline::NAME, "step"]);
+    let yaml = p
+        .compile(&kpipe_compiler::CompileOptions::default())
         .map_err(|e| anyhow::anyhow!("kpipe bug: the template does not compile: {e}"))?;
     Ok(format!(
         "---\nsource: src/main.rs\ndescription: {}\n---\n{}",

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::prepare::{self, Source, count, list};
 use crate::App;
-use crate::cli::bind_params;
+use crate::params::bind_params;
 
 /// A KFP v2 IR file ready to send.
 #[derive(Clone, Debug)]

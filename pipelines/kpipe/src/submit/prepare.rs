@@ -12,7 +12,7 @@ use kpipe_compiler::{CompileOptions, Kind};
 use serde_json::Value;
 
 use crate::App;
-use crate::cli::bind_params;
+use crate::params::bind_params;
 use crate::registry::Entry;
 
 /// A Workflow ready to send.

@@ -172,6 +172,14 @@ fn run_task(
     let template = template(wf, task["template"].as_str().unwrap_or_default());
     let mut runs = Vec::new();
     let mut failed = false;
+    // Each output's value in each run that succeeded.
+    let mut written: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let declared: Vec<String> = template["outputs"]["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| text(&o["name"]))
+        .collect();
     for item in iterations {
         let at = |k: &str| lookup(k, item);
         if let Some(when) = task["when"].as_str() {
@@ -195,16 +203,24 @@ fn run_task(
             None => global(key, params),
         };
         let argv = container_args(template, &inputs)?;
-        failed |= b.fails_on(&name, &argv);
+        let fails = b.fails_on(&name, &argv);
+        failed |= fails;
+        if !fails {
+            for o in &declared {
+                if let Some(v) = b.output_of(&name, o, &argv) {
+                    written.entry(o.clone()).or_default().push(v);
+                }
+            }
+        }
         runs.push(argv);
     }
-    let outputs = template["outputs"]["parameters"]
-        .as_array()
+    // A loop's output is its items' values aggregated as Argo does
+    // (`processAggregateNodeOutputs`); else the one run's value.
+    let outputs = written
         .into_iter()
-        .flatten()
-        .filter_map(|o| {
-            let key = (name.clone(), text(&o["name"]));
-            b.outputs.get(&key).map(|v| (key.1, v.clone()))
+        .filter_map(|(o, values)| match &items {
+            Some(_) => Some((o, aggregated(&values))),
+            None => values.into_iter().next().map(|v| (o, v)),
         })
         .collect();
     let fate = if failed {
@@ -237,6 +253,24 @@ fn container_args(
         .filter(|a| !outputs.contains(a))
         .map(|a| govaluate::substitute(&a, values))
         .collect()
+}
+
+/// Argo's `aggregatedJSONValueList`: the values as one JSON list, of the
+/// parsed values when every one is a JSON object or list, else of their
+/// text.
+fn aggregated(values: &[String]) -> String {
+    let parsed: Option<Vec<Json>> = values
+        .iter()
+        .map(|v| {
+            serde_json::from_str::<Json>(v)
+                .ok()
+                .filter(|j| j.is_object() || j.is_array())
+        })
+        .collect();
+    match parsed {
+        Some(list) if !list.is_empty() => Json::Array(list).to_string(),
+        _ => Json::Array(values.iter().cloned().map(Json::String).collect()).to_string(),
+    }
 }
 
 /// Global variables: the workflow's parameters and name.

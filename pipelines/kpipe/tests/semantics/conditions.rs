@@ -321,6 +321,19 @@ fn table() -> Vec<CondRow> {
             &[],
             true,
         ),
+        // A gate on a step's score (kfp's `dsl.If(acc > 0.7)`).
+        row(
+            "check.out > 0.7 as a float (wrote 0.75)",
+            |p, b| Cond::compare(CmpOp::Gt, Kind::Float, output(p, b, "0.75"), "0.7"),
+            &[],
+            true,
+        ),
+        row(
+            "check.out > 0.7 as a float (wrote 0.65)",
+            |p, b| Cond::compare(CmpOp::Gt, Kind::Float, output(p, b, "0.65"), "0.7"),
+            &[],
+            false,
+        ),
         row(
             "check.out == 0.5 as a float (wrote 0.50)",
             |p, b| Cond::compare(CmpOp::Eq, Kind::Float, output(p, b, "0.50"), "0.5"),

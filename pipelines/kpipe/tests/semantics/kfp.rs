@@ -99,7 +99,7 @@ pub(crate) fn run(spec: &Json, bound: &Bound, b: &Behaviour) -> Result<Run, Stri
         b,
         observed: Observed::new(),
     };
-    let succeeded = driver.dag(&spec["root"], &inputs)?;
+    let (succeeded, _) = driver.dag(&spec["root"], &inputs)?;
     Ok(Run {
         observed: driver.observed,
         succeeded,
@@ -130,8 +130,12 @@ impl<'a> Driver<'a> {
     }
 
     /// Runs a DAG component with `inputs`; whether every task succeeded
-    /// (or was skipped).
-    fn dag(&mut self, comp: &Json, inputs: &BTreeMap<String, Json>) -> Result<bool, String> {
+    /// (or was skipped), and the DAG's outputs (`dag.outputs`).
+    fn dag(
+        &mut self,
+        comp: &Json,
+        inputs: &BTreeMap<String, Json>,
+    ) -> Result<(bool, BTreeMap<String, Json>), String> {
         let tasks = comp["dag"]["tasks"]
             .as_object()
             .cloned()
@@ -166,9 +170,23 @@ impl<'a> Driver<'a> {
                 return Err("a DAG has a cycle or a dependency on a missing task".to_owned());
             }
         }
-        Ok(!states
+        let ok = !states
             .values()
-            .any(|s| matches!(s, State::Failed | State::NotRun)))
+            .any(|s| matches!(s, State::Failed | State::NotRun));
+        // `valueFromParameter`: a sub-task's output, as the DAG's.
+        let mut outputs = BTreeMap::new();
+        let selectors = comp["dag"]["outputs"]["parameters"].as_object();
+        for (name, spec) in selectors.into_iter().flatten() {
+            let from = &spec["valueFromParameter"];
+            let task = from["producerSubtask"].as_str().unwrap_or_default();
+            let key = from["outputParameterKey"].as_str().unwrap_or_default();
+            if let Some(State::Succeeded(out)) = states.get(task)
+                && let Some(v) = out.get(key)
+            {
+                outputs.insert(name.clone(), v.clone());
+            }
+        }
+        Ok((ok, outputs))
     }
 
     fn task(
@@ -246,15 +264,31 @@ impl<'a> Driver<'a> {
             .unwrap_or_default()
             .to_owned();
         let mut failed = false;
+        // A loop DAG's output: the LIST of its iterations' values
+        // (`dsl.Collected`).
+        let mut collected: BTreeMap<String, Vec<Json>> = BTreeMap::new();
         for item in items {
             let mut each = inputs.clone();
             each.insert(item_input.clone(), item);
-            failed |= matches!(self.run_component(name, comp, &each)?, State::Failed);
+            match self.run_component(name, comp, &each)? {
+                State::Failed => failed = true,
+                State::Succeeded(outputs) => {
+                    for (k, v) in outputs {
+                        collected.entry(k).or_default().push(v);
+                    }
+                }
+                State::Skipped | State::NotRun => {}
+            }
         }
         Ok(if failed {
             State::Failed
         } else {
-            State::Succeeded(BTreeMap::new())
+            State::Succeeded(
+                collected
+                    .into_iter()
+                    .map(|(k, v)| (k, Json::Array(v)))
+                    .collect(),
+            )
         })
     }
 
@@ -266,8 +300,9 @@ impl<'a> Driver<'a> {
         inputs: &BTreeMap<String, Json>,
     ) -> Result<State, String> {
         if comp.get("dag").is_some() {
-            return Ok(if self.dag(comp, inputs)? {
-                State::Succeeded(BTreeMap::new())
+            let (ok, outputs) = self.dag(comp, inputs)?;
+            return Ok(if ok {
+                State::Succeeded(outputs)
             } else {
                 State::Failed
             });
@@ -292,7 +327,7 @@ impl<'a> Driver<'a> {
             Fate::Failed(runs) => (runs, true),
             Fate::Skipped | Fate::NotRun => (Vec::new(), false),
         };
-        runs.push(argv);
+        runs.push(argv.clone());
         *entry = if failed || failed_before {
             Fate::Failed(runs)
         } else {
@@ -304,15 +339,14 @@ impl<'a> Driver<'a> {
         let mut outputs = BTreeMap::new();
         let defs = comp["outputDefinitions"]["parameters"].as_object();
         for (output, def) in defs.into_iter().flatten() {
-            let key = (name.to_owned(), output.clone());
-            let Some(text) = self.b.outputs.get(&key) else {
+            let Some(text) = self.b.output_of(name, output, &argv) else {
                 return Err(format!("{name} wrote no output {output}"));
             };
             // The launcher reads a LIST output as JSON, a STRING one as text.
             let value = if def["parameterType"] == "LIST" {
-                serde_json::from_str(text).map_err(|e| format!("{name}.{output}: {e}"))?
+                serde_json::from_str(&text).map_err(|e| format!("{name}.{output}: {e}"))?
             } else {
-                Json::String(text.clone())
+                Json::String(text)
             };
             outputs.insert(output.clone(), value);
         }

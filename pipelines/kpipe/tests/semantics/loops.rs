@@ -7,7 +7,7 @@
 use kpipe::{CmpOp, Cond, Kind, Pipeline, Value};
 use serde_json::json;
 
-use crate::model::{Behaviour, Fate, echo, fail_on, produce};
+use crate::model::{Behaviour, Fate, echo, fail_on, produce, produce_each};
 use crate::{Col, Row, report, run_row};
 
 fn item() -> Vec<Value> {
@@ -124,6 +124,40 @@ fn table() -> Vec<Row> {
                 || vec![("each", Fate::each(&[&["10"]]))],
             )
         },
+        Row::new(
+            "fan-in: every item's output collected, in item order",
+            |p, b| {
+                let each = p
+                    .add(produce_each(b, "each", "out"))
+                    .with_items(["a", "b c", "7"]);
+                let out = each.out.param("out").cloned();
+                let out = out.unwrap_or_else(|| panic!("no output"));
+                p.add(echo("gather", [Value::collected(&out)]));
+            },
+            || {
+                vec![
+                    ("each", Fate::each(&[&["a"], &["b c"], &["7"]])),
+                    ("gather", Fate::once(&[r#"["a","b c","7"]"#])),
+                ]
+            },
+        ),
+        Row::new(
+            "fan-in over another step's JSON list (withParam)",
+            |p, b| {
+                let names = listed(p, b, r#"["x","y"]"#);
+                let each = p.add(produce_each(b, "each", "out")).with_param(names);
+                let out = each.out.param("out").cloned();
+                let out = out.unwrap_or_else(|| panic!("no output"));
+                p.add(echo("gather", [Value::collected(&out)]));
+            },
+            || {
+                vec![
+                    ("list", Fate::once(&[r#"["x","y"]"#])),
+                    ("each", Fate::each(&[&["x"], &["y"]])),
+                    ("gather", Fate::once(&[r#"["x","y"]"#])),
+                ]
+            },
+        ),
         Row {
             ..Row::new(
                 "an item fails (b of a, b, c): every item runs, the task fails, its dependant does not run",

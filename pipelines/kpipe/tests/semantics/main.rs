@@ -17,8 +17,8 @@
 //!
 //! | family | module | rows |
 //! |---|---|---|
-//! | `when` | [`conditions`] | text `==`/`!=` (empty), integers (`10` vs `9`), floats (`0.5` = `0.50`), booleans, `and`/`or`/`not`, outputs |
-//! | loops | [`loops`] | fixed strings, numbers, maps (`Value::item_field`), another step's JSON list, `when` on the item, a failing item |
+//! | `when` | [`conditions`] | text `==`/`!=` (empty), integers (`10` vs `9`), floats (`0.5` = `0.50`), booleans, `and`/`or`/`not`, outputs (a gate on a float score) |
+//! | loops | [`loops`] | fixed strings, numbers, maps (`Value::item_field`), another step's JSON list, fan-in (`Value::collected`) of fixed and run-time loops, `when` on the item, a failing item |
 //! | retries | [`retries`] | each `RetryPolicy`, `Value::retries()`, backoff with factor and `maxDuration` |
 //! | deadlines | [`deadlines`] | a deadline kills a sleeping step, with and without a retry |
 //! | exit handlers | [`exit`] | after success (with a skipped task), after a failure (with a task not run) |

@@ -2,7 +2,7 @@
 //! task's fate and, for each run of its step (one per loop item), the
 //! arguments the step saw.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kpipe::{ContainerStep, Value};
 
@@ -51,6 +51,9 @@ pub(crate) struct Behaviour {
     pub(crate) fails: BTreeMap<String, Option<String>>,
     /// (task, output parameter) → the text the step writes.
     pub(crate) outputs: BTreeMap<(String, String), String>,
+    /// (task, output parameter) that each run writes its first argument to
+    /// (a loop step writing its item).
+    pub(crate) echoed: BTreeSet<(String, String)>,
 }
 
 impl Behaviour {
@@ -61,6 +64,15 @@ impl Behaviour {
             Some(Some(bad)) => args.contains(bad),
             None => false,
         }
+    }
+
+    /// The text step `task` writes to `output` in a run that saw `args`.
+    pub(crate) fn output_of(&self, task: &str, output: &str, args: &[String]) -> Option<String> {
+        let key = (task.to_owned(), output.to_owned());
+        if self.echoed.contains(&key) {
+            return args.first().cloned();
+        }
+        self.outputs.get(&key).cloned()
     }
 }
 
@@ -110,6 +122,17 @@ pub(crate) fn produce(b: &mut Behaviour, name: &str, output: &str, text: &str) -
     let script = r#"printf '%s\n' "$1"; printf '%s' "$1" > "$2""#;
     ContainerStep::new(name, ["sh", "-c", script, name])
         .arg(text)
+        .output_param(output)
+}
+
+/// A loop step that prints its item and writes it to its output parameter
+/// `output`; `b` learns it.
+pub(crate) fn produce_each(b: &mut Behaviour, name: &str, output: &str) -> ContainerStep {
+    b.echoed.insert((name.to_owned(), output.to_owned()));
+    // $1: the item, $2: the output parameter's file.
+    let script = r#"printf '%s\n' "$1"; printf '%s' "$1" > "$2""#;
+    ContainerStep::new(name, ["sh", "-c", script, name])
+        .arg(Value::item())
         .output_param(output)
 }
 

@@ -49,7 +49,10 @@ pub fn generate(rows: i64, seed: u64, data: Output<Csv>, ctx: &mut Context) -> R
     let mut csv = String::from("x,y\n");
     for i in 0..rows {
         let x = i as f64 / rows as f64 * 10.0;
-        csv.push_str(&format!("{x:.4},{:.4}\n", 3.0 * x + 2.0 + noise(&mut state)));
+        csv.push_str(&format!(
+            "{x:.4},{:.4}\n",
+            3.0 * x + 2.0 + noise(&mut state)
+        ));
     }
     data.write(csv)?;
     ctx.info(format_args!("wrote {rows} rows to {}", data.display()));
@@ -74,7 +77,10 @@ pub fn fit(
     let (train, test) = hold_out(read_points(&data)?, test_share)?;
     let line = Fitted::new(&train, &test)?;
     model.write(line.to_json())?;
-    metrics.write(&[Metric::raw("slope", line.slope), Metric::raw("rmse", line.rmse)])?;
+    metrics.write(&[
+        Metric::raw("slope", line.slope),
+        Metric::raw("rmse", line.rmse),
+    ])?;
     ctx.info(&line);
     Ok(())
 }
@@ -134,7 +140,9 @@ impl Fitted {
             train.len()
         );
         let n = train.len() as f64;
-        let (sx, sy) = train.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+        let (sx, sy) = train
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
         let (mx, my) = (sx / n, sy / n);
         let (sxy, sxx) = train.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
             (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
