@@ -25,7 +25,14 @@ pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
                 lit: Lit::Str(s), ..
             }) = &nv.value
         {
-            lines.extend(s.value().lines().map(str::to_owned));
+            // `split`, not `lines`: a blank `///` line is `""`, which
+            // `lines` drops, and it separates the help's paragraphs.
+            let value = s.value();
+            lines.extend(
+                value
+                    .split('\n')
+                    .map(|l| l.trim_end_matches('\r').to_owned()),
+            );
         }
     }
     lines

@@ -182,7 +182,7 @@ fn a_pipeline_wires_typed_inputs_outputs_and_loop_items() {
         "- make-rows\n      - --rows={{inputs.parameters.rows}}\n      - --label=row\n      - --limit=\n      - --data=/kpipe/outputs/data\n      - --count=/kpipe/outputs/count.param\n",
         "- sweep\n      - --rates=/kpipe/outputs/rates.param\n",
         "- train\n      - --data=/kpipe/inputs/data\n      - --rows={{inputs.parameters.make-rows-count}}\n      - --rate={{inputs.parameters.item}}\n      - --model=/kpipe/outputs/model\n      - --metrics=/kpipe/outputs/mlpipeline-metrics.json\n",
-        "withParam: '{{tasks.sweep.outputs.parameters.rates}}'",
+        r#"withParam: "{{tasks.sweep.outputs.parameters.rates}}""#,
     ] {
         assert!(yaml.contains(text), "{text}\n{yaml}");
     }
