@@ -1,10 +1,10 @@
-//! Typed artifacts and output parameters: the edges of the step graph.
+//! Typed artifacts: the data edges of the step graph.
 
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::ir::KFP_ARTIFACT;
 use crate::ir::value::OutputRef;
-use crate::ir::{KFP_ARTIFACT, OutputParamValue, Value};
 
 /// A kind of artifact that flows between steps (a repository checkout, a data
 /// set, a model directory …).
@@ -56,54 +56,5 @@ impl<T: ArtifactType> fmt::Debug for Artifact<T> {
             self.source.task_name,
             self.source.output
         )
-    }
-}
-
-/// A handle to an output parameter of a step: a small value of type `T`
-/// that the step writes and later steps read as a typed input (a
-/// `#[kpipe::step]` function's `ParamWriter<T>` parameter), or loop over
-/// with [`Task::with_param`](crate::Task::with_param) when `T` is a
-/// `Vec` ([`OutputParam::item`]). Untyped outputs (a
-/// [`ContainerStep`](crate::ContainerStep)'s) are text: `OutputParam<String>`.
-pub struct OutputParam<T = String> {
-    pub(crate) source: OutputRef,
-    kind: PhantomData<fn() -> T>,
-}
-
-impl<T> OutputParam<T> {
-    pub(crate) fn new(source: OutputRef) -> Self {
-        Self {
-            source,
-            kind: PhantomData,
-        }
-    }
-
-    /// The name of the output on its producing step.
-    pub fn name(&self) -> &str {
-        &self.source.output
-    }
-}
-
-impl<T> Clone for OutputParam<T> {
-    fn clone(&self) -> Self {
-        Self::new(self.source.clone())
-    }
-}
-
-impl<T> fmt::Debug for OutputParam<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "OutputParam<{}>({}.{})",
-            std::any::type_name::<T>(),
-            self.source.task_name,
-            self.source.output
-        )
-    }
-}
-
-impl<T> From<&OutputParam<T>> for Value {
-    fn from(p: &OutputParam<T>) -> Self {
-        Self::Output(OutputParamValue(p.source.clone()))
     }
 }

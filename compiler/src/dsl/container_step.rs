@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::dsl::artifact::{Artifact, ArtifactType, OutputParam};
+use crate::dsl::artifact::{Artifact, ArtifactType};
+use crate::dsl::output_param::OutputParam;
 use crate::dsl::step::{Io, Step};
 use crate::ir::Value;
 use crate::ir::value::OutputRef;

@@ -7,13 +7,15 @@ use std::marker::PhantomData;
 
 use crate::dsl::arg::Arg;
 use crate::dsl::arg_value::ArgValue;
-use crate::dsl::artifact::OutputParam;
+use crate::dsl::output_param::{Collected, OutputParam};
 use crate::dsl::param::{Param, ParamType};
 use crate::dsl::step::Io;
 use crate::ir::Value;
 
 /// A value for a step input of type `T`: a `T` (or a literal of it), a
-/// `&Param<T>`, a step's `&OutputParam<T>`, or a loop's [`Item<T>`].
+/// `&Param<T>`, a step's `&OutputParam<T>`, a loop's [`Item<T>`], or for a
+/// `Vec<T>` input a loop step's outputs collected
+/// ([`OutputParam::collected`]).
 ///
 /// The fields of a `#[kpipe::step]` function's step take any of them, so
 /// `Generate { rows: &rows, seed: 7 }` and `Generate { rows: 200, seed: 7 }`
@@ -69,6 +71,24 @@ impl<T: ArgValue + ParamType> IntoArg<T> for &Param<T> {
 
 impl<T: ArgValue> IntoArg<T> for &OutputParam<T> {
     fn into_arg(self, io: &mut Io<'_>) -> Arg<T> {
+        Arg::placeholder(io.value(&Value::from(self)))
+    }
+}
+
+impl<T> IntoArg<Vec<T>> for Collected<T>
+where
+    Vec<T>: ArgValue,
+{
+    fn into_arg(self, io: &mut Io<'_>) -> Arg<Vec<T>> {
+        Arg::placeholder(io.value(&Value::from(&self)))
+    }
+}
+
+impl<T> IntoArg<Vec<T>> for &Collected<T>
+where
+    Vec<T>: ArgValue,
+{
+    fn into_arg(self, io: &mut Io<'_>) -> Arg<Vec<T>> {
         Arg::placeholder(io.value(&Value::from(self)))
     }
 }

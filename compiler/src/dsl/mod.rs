@@ -6,6 +6,7 @@ pub(crate) mod arg_value;
 pub(crate) mod artifact;
 pub(crate) mod container_step;
 pub(crate) mod into_arg;
+pub(crate) mod output_param;
 pub(crate) mod param;
 pub(crate) mod pipeline;
 pub(crate) mod step;

@@ -10,7 +10,8 @@
 use std::path::PathBuf;
 
 use crate::dsl::arg::Arg;
-use crate::dsl::artifact::{Artifact, ArtifactType, OutputParam};
+use crate::dsl::artifact::{Artifact, ArtifactType};
+use crate::dsl::output_param::OutputParam;
 use crate::dsl::param::{Param, ParamType};
 use crate::ir::pipeline_id::PipelineId;
 use crate::ir::value::OutputRef;

@@ -152,14 +152,15 @@ pub use kpipe_runtime::{
 /// The compiler: the DSL, the graph, the Argo model, lint checks.
 pub use kpipe_compiler as compiler;
 pub use kpipe_compiler::{
-    Arg, ArgValue, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CmpOp, CompileError,
-    CompileOptions, Compiled, ConcurrencyPolicy, Cond, ContainerOutputs, ContainerStep, Diagnostic,
-    DiagnosticKind, Diagnostics, GraphFormat, INPUTS_ROOT, IntoArg, Io, Item, KFP_ARTIFACT,
-    KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL,
-    KFP_UI_METADATA, KfpFeature, KfpOptions, Kind, Location, Memoize, NVIDIA_GPU, OUTPUTS_ROOT,
-    Operand, OutputKind, OutputParam, OutputParamValue, Param, ParamRefValue, ParamType, Pipeline,
-    PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM, Schedule, Severity, Step, TaintEffect,
-    Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl, Value, Volume,
+    Arg, ArgValue, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CmpOp, Collected,
+    CompileError, CompileOptions, Compiled, ConcurrencyPolicy, Cond, ContainerOutputs,
+    ContainerStep, Diagnostic, DiagnosticKind, Diagnostics, GraphFormat, INPUTS_ROOT, IntoArg, Io,
+    Item, KFP_ARTIFACT, KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS,
+    KFP_METRICS_TYPE, KFP_MODEL, KFP_UI_METADATA, KfpFeature, KfpOptions, Kind, Location, Memoize,
+    NVIDIA_GPU, OUTPUTS_ROOT, Operand, OutputKind, OutputParam, OutputParamValue, Param,
+    ParamRefValue, ParamType, Pipeline, PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM,
+    Schedule, Severity, Step, TaintEffect, Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl,
+    Value, Volume,
 };
 pub use kpipe_compiler::{GraphLayout, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 /// `#[derive(ToArgs)]`: see [`ToArgs`] and the `kpipe-derive` crate.
