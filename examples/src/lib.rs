@@ -86,7 +86,7 @@ pub fn all() -> Vec<Example> {
         },
         Example {
             name: "functions",
-            summary: "steps as functions: a typed list output swept by a typed loop",
+            summary: "steps as functions: a typed list swept by a typed loop, collected and gated",
             build: functions::pipeline,
         },
     ]
@@ -102,6 +102,8 @@ pub fn steps() -> kpipe::Steps {
     kpipe::Steps::new()
         .step(functions::grid)
         .step(functions::score)
+        .step(functions::best)
+        .step(functions::deploy)
 }
 
 /// Example `name` as an app of its own: `compile`, `lint`, `graph`,
