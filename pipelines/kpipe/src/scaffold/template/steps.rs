@@ -45,15 +45,7 @@ pub fn generate(rows: i64, seed: u64, data: Output<Csv>, ctx: &mut Context) -> R
         (1..=10_000_000).contains(&rows),
         "--rows must be between 1 and 10000000, got {rows}"
     );
-    let mut state = seed;
-    let mut csv = String::from("x,y\n");
-    for i in 0..rows {
-        let x = i as f64 / rows as f64 * 10.0;
-        csv.push_str(&format!(
-            "{x:.4},{:.4}\n",
-            3.0 * x + 2.0 + noise(&mut state)
-        ));
-    }
+    let csv = points_csv(rows, seed);
     data.write(csv)?;
     ctx.info(format_args!("wrote {rows} rows to {}", data.display()));
     Ok(())
@@ -77,12 +69,21 @@ pub fn fit(
     let (train, test) = hold_out(read_points(&data)?, test_share)?;
     let line = Fitted::new(&train, &test)?;
     model.write(line.to_json())?;
-    metrics.write(&[
-        Metric::raw("slope", line.slope),
-        Metric::raw("rmse", line.rmse),
-    ])?;
+    metrics.write(&line.metrics())?;
     ctx.info(&line);
     Ok(())
+}
+
+/// `rows` points on y = 3x + 2 plus noise, as CSV with an `x,y` header.
+fn points_csv(rows: i64, seed: u64) -> String {
+    let mut state = seed;
+    let mut csv = String::from("x,y\n");
+    for i in 0..rows {
+        let x = i as f64 / rows as f64 * 10.0;
+        let y = 3.0 * x + 2.0 + noise(&mut state);
+        csv.push_str(&format!("{x:.4},{y:.4}\n"));
+    }
+    csv
 }
 
 /// The next pseudo-random number in [-0.5, 0.5) (a linear congruential
@@ -122,6 +123,28 @@ fn hold_out(mut points: Vec<(f64, f64)>, share: f64) -> Result<Split> {
     Ok((points, held_out))
 }
 
+/// The slope and intercept of the least-squares line through `points`.
+fn least_squares(points: &[(f64, f64)]) -> (f64, f64) {
+    let n = points.len() as f64;
+    let (sx, sy) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / n, sy / n);
+    let (sxy, sxx) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
+        (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
+    });
+    (sxy / sxx, my - sxy / sxx * mx)
+}
+
+/// The root-mean-square error of the line `slope`·x + `intercept` on `points`.
+fn rmse(slope: f64, intercept: f64, points: &[(f64, f64)]) -> f64 {
+    let squares: f64 = points
+        .iter()
+        .map(|(x, y)| (slope * x + intercept - y).powi(2))
+        .sum();
+    (squares / points.len() as f64).sqrt()
+}
+
 /// A line fitted by least squares, and its root-mean-square error.
 #[derive(Debug)]
 struct Fitted {
@@ -134,31 +157,24 @@ struct Fitted {
 impl Fitted {
     /// Fits `train`; scores on `test` (on `train` when `test` is empty).
     fn new(train: &[(f64, f64)], test: &[(f64, f64)]) -> Result<Self> {
-        anyhow::ensure!(
-            train.len() >= 2,
-            "{} training rows; need at least 2",
-            train.len()
-        );
-        let n = train.len() as f64;
-        let (sx, sy) = train
-            .iter()
-            .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
-        let (mx, my) = (sx / n, sy / n);
-        let (sxy, sxx) = train.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
-            (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
-        });
-        let (slope, intercept) = (sxy / sxx, my - sxy / sxx * mx);
+        let n = train.len();
+        anyhow::ensure!(n >= 2, "{n} training rows; need at least 2");
+        let (slope, intercept) = least_squares(train);
         let scored = if test.is_empty() { train } else { test };
-        let squares: f64 = scored
-            .iter()
-            .map(|(x, y)| (slope * x + intercept - y).powi(2))
-            .sum();
         Ok(Self {
             slope,
             intercept,
-            rmse: (squares / scored.len() as f64).sqrt(),
+            rmse: rmse(slope, intercept, scored),
             scored: scored.len(),
         })
+    }
+
+    /// Its metrics, for Kubeflow Pipelines.
+    fn metrics(&self) -> [Metric; 2] {
+        [
+            Metric::raw("slope", self.slope),
+            Metric::raw("rmse", self.rmse),
+        ]
     }
 
     fn to_json(&self) -> String {
