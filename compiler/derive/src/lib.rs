@@ -46,7 +46,7 @@
 //!
 //! # `#[kpipe::step]`: a step is one function
 //!
-//! ```ignore
+//! ```text
 //! /// Fit a line to the data.
 //! ///
 //! /// - `test_share`: the share of rows held out for scoring

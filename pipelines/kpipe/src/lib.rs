@@ -105,7 +105,7 @@
 //!   container (`kpipe-runtime`: [`Steps`], [`Context`], [`StepArgs`],
 //!   [`fsutil`]) is not what runs on a laptop (this crate: the command line,
 //!   local runs and their report, submission, Prow jobs). A step binary can
-//!   depend on it alone; here it is re-exported as [`step`]. The app side's
+//!   depend on it alone; here it is re-exported as [`step`](mod@step). The app side's
 //!   internals (report, submit, prow) are private: [`App`] is their API.
 //! - **Light by default for compile-only use.** The `submit` feature
 //!   (default) brings kube, reqwest, rustls and tokio; without it nothing of
