@@ -17,6 +17,7 @@ pub mod condition;
 pub mod cron;
 pub mod diamond;
 pub mod exit_handler;
+pub mod functions;
 pub mod gpu;
 pub mod hello;
 pub mod loops;
@@ -83,7 +84,26 @@ pub fn all() -> Vec<Example> {
             summary: "a CronWorkflow with a schedule and concurrency policy",
             build: cron::pipeline,
         },
+        Example {
+            name: "functions",
+            summary: "steps as functions: a typed list swept by a typed loop, collected and gated",
+            build: functions::pipeline,
+        },
     ]
+}
+
+/// The image the examples' typed steps run: an app's binary (the `kpipe`
+/// binary, which registers them; `kpipe image build functions` builds it).
+pub const APP_IMAGE: &str = concat!("ghcr.io/kpipe/kpipe:", env!("CARGO_PKG_VERSION"));
+
+/// The examples' typed steps (`#[kpipe::step]` functions), for the app
+/// that runs them (`APP step …`): the `kpipe` binary and each example's own.
+pub fn steps() -> kpipe::Steps {
+    kpipe::Steps::new()
+        .step(functions::grid)
+        .step(functions::score)
+        .step(functions::best)
+        .step(functions::deploy)
 }
 
 /// Example `name` as an app of its own: `compile`, `lint`, `graph`,
@@ -91,7 +111,8 @@ pub fn all() -> Vec<Example> {
 pub fn app(name: &str) -> kpipe::App {
     let app = kpipe::App::new("example")
         .about("One kpipe example pipeline: compile, graph or run it")
-        .version(env!("CARGO_PKG_VERSION"));
+        .version(env!("CARGO_PKG_VERSION"))
+        .steps(steps());
     match all().into_iter().find(|e| e.name == name) {
         Some(e) => app.pipeline(e.name, e.summary, e.build),
         None => app,

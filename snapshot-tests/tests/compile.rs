@@ -16,6 +16,34 @@ fn every_pipeline_as_workflow() {
     kpipe::assert_pipelines!(kpipe_pipelines::app());
 }
 
+/// A pipeline whose step nobody registered fails `assert_pipelines!` (so
+/// `cargo test`) with the located diagnostic, before any snapshot.
+#[test]
+fn assert_pipelines_refuses_a_step_nobody_registered() {
+    let line = line!() + 5;
+    let app = kpipe::App::new("app")
+        .pipeline("functions", "steps as functions", || {
+            let p = kpipe::Pipeline::new("functions");
+            p.image("example.com/app:1");
+            p.add(kpipe_examples::functions::Deploy { score: 0.9 });
+            p
+        })
+        .steps(kpipe::Steps::new().step(kpipe_examples::functions::grid));
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        kpipe::assert_pipelines!(app)
+    })) else {
+        panic!("assert_pipelines! passed with `deploy` unregistered");
+    };
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    for text in [
+        format!("tests/compile.rs:{line}:"),
+        "error[kpipe::unregistered-step]: step `deploy` runs `app step deploy`, but no `deploy` is registered there: `app step` runs `grid`".to_owned(),
+        "`.step(deploy)`".to_owned(),
+    ] {
+        assert!(message.contains(&text), "{text}\n{message}");
+    }
+}
+
 /// The other kinds, for the scheduled pipelines (kubernetes-analysis and the
 /// cron example).
 #[test]

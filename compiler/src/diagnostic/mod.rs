@@ -140,6 +140,18 @@ pub enum DiagnosticKind {
         /// Where it was read.
         place: &'static str,
     },
+    /// A typed step runs the pipeline's step program, which does not run
+    /// that step: nobody registered its implementation.
+    UnregisteredStep {
+        /// Step (task) name.
+        task: String,
+        /// The step: the subcommand the program is given.
+        step: String,
+        /// The step program (`fraud step`).
+        program: String,
+        /// The steps the program runs.
+        hosted: Vec<String>,
+    },
     /// A loop step's output read as one value (each item writes its own:
     /// collect them), or a step that is not a loop collected.
     LoopOutput {
@@ -183,6 +195,7 @@ impl DiagnosticKind {
             Self::ConditionType { .. } => "condition-type",
             Self::BrokenPlaceholder { .. } => "broken-placeholder",
             Self::RetriesOutsideStep { .. } => "retries-outside-step",
+            Self::UnregisteredStep { .. } => "unregistered-step",
             Self::LoopOutput { .. } => "loop-output",
             Self::Kfp { feature, .. } if feature.is_error() => "kfp-unsupported",
             Self::Kfp { .. } => "kfp-loss",
@@ -246,6 +259,30 @@ impl DiagnosticKind {
             }
             Self::RetriesOutsideStep { task, place } => {
                 format!("step `{task}` reads the attempt number (`Value::Retries`) in its {place}")
+            }
+            Self::UnregisteredStep {
+                task,
+                step,
+                program,
+                hosted,
+            } => {
+                let which = if task == step {
+                    format!("step `{step}`")
+                } else {
+                    format!("step `{task}` (`{step}`)")
+                };
+                let runs = if hosted.is_empty() {
+                    "no steps".to_owned()
+                } else {
+                    hosted
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!(
+                    "{which} runs `{program} {step}`, but no `{step}` is registered there: `{program}` runs {runs}"
+                )
             }
             Self::LoopOutput {
                 task,
@@ -331,6 +368,10 @@ impl DiagnosticKind {
             Self::RetriesOutsideStep { .. } => {
                 "read it only in the step's own arguments or environment".to_owned()
             }
+            Self::UnregisteredStep { step, program, .. } => format!(
+                "register the function that runs it in the `Steps` of `{program}`: `.step({})` (an app's are the `Steps` it passes to `App::steps`, e.g. its `steps()`)",
+                step.replace('-', "_")
+            ),
             Self::LoopOutput {
                 looped: true,
                 artifact: false,

@@ -47,6 +47,22 @@ impl<T> Arg<T> {
         }
     }
 
+    /// The value, or `None` for a compile-time placeholder.
+    pub fn into_value(self) -> Option<T> {
+        match self.0 {
+            Repr::Value(v) => Some(v),
+            Repr::Placeholder(_) => None,
+        }
+    }
+
+    /// The placeholder text, for a compile-time placeholder.
+    pub fn placeholder_text(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Value(_) => None,
+            Repr::Placeholder(p) => Some(p),
+        }
+    }
+
     /// The value the step was started with.
     ///
     /// # Panics

@@ -1,10 +1,10 @@
-//! Typed artifacts and output parameters: the edges of the step graph.
+//! Typed artifacts: the data edges of the step graph.
 
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::ir::KFP_ARTIFACT;
 use crate::ir::value::OutputRef;
-use crate::ir::{KFP_ARTIFACT, OutputParamValue, Value};
 
 /// A kind of artifact that flows between steps (a repository checkout, a data
 /// set, a model directory …).
@@ -56,18 +56,5 @@ impl<T: ArtifactType> fmt::Debug for Artifact<T> {
             self.source.task_name,
             self.source.output
         )
-    }
-}
-
-/// A handle to an output parameter of a step (a small string value, e.g. a
-/// JSON list a later step loops over with [`Task::with_param`](crate::Task::with_param)).
-#[derive(Clone, Debug)]
-pub struct OutputParam {
-    pub(crate) source: OutputRef,
-}
-
-impl From<&OutputParam> for Value {
-    fn from(p: &OutputParam) -> Self {
-        Self::Output(OutputParamValue(p.source.clone()))
     }
 }

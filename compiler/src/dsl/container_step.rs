@@ -5,7 +5,8 @@ use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::dsl::artifact::{Artifact, ArtifactType, OutputParam};
+use crate::dsl::artifact::{Artifact, ArtifactType};
+use crate::dsl::output_param::OutputParam;
 use crate::dsl::step::{Io, Step};
 use crate::ir::Value;
 use crate::ir::value::OutputRef;

@@ -9,7 +9,9 @@ use crate::dsl::step::{Io, Step, ToArgs};
 use crate::dsl::task::{Slot, Task};
 use crate::ir::pipeline_id::PipelineId;
 use crate::ir::value::ParamRef;
-use crate::ir::{ParamDecl, Pieces, PipelineData, PodGc, Schedule, TaskNode, Ttl, Volume};
+use crate::ir::{
+    ParamDecl, Pieces, PipelineData, PodGc, Schedule, StepHost, TaskNode, Ttl, Volume,
+};
 use crate::location::Location;
 
 /// A pipeline under construction: parameters, steps and workflow settings.
@@ -57,6 +59,7 @@ impl Pipeline {
                 annotations: BTreeMap::new(),
                 step_program: vec![crate::ir::STEP_PROGRAM.to_owned()],
                 step_program_set: false,
+                step_hosts: Vec::new(),
             })),
         }
     }
@@ -297,6 +300,28 @@ impl Pipeline {
         }
         d.step_program = program;
         d.step_program_set |= explicit;
+    }
+
+    /// Declares the steps `program` runs (its subcommands). When the
+    /// pipeline's typed steps run `program`, validation refuses every task
+    /// whose step is not among them, at the line that added it: a step whose
+    /// implementation nobody registered never reaches a cluster. An app
+    /// (`kpipe::App`) declares its own steps and those of the step programs
+    /// it is told about; a pipeline whose step program is not declared is
+    /// not checked, nor are steps that run a command of their own.
+    pub fn hosted_steps<P: Into<String>, S: Into<String>>(
+        &self,
+        program: impl IntoIterator<Item = P>,
+        steps: impl IntoIterator<Item = S>,
+    ) -> &Self {
+        let host = StepHost {
+            program: program.into_iter().map(Into::into).collect(),
+            steps: steps.into_iter().map(Into::into).collect(),
+        };
+        let mut d = self.data.borrow_mut();
+        d.step_hosts.retain(|h| h.program != host.program);
+        d.step_hosts.push(host);
+        self
     }
 
     /// True when the pipeline has a schedule (it compiles to a CronWorkflow).

@@ -10,7 +10,8 @@
 use std::path::PathBuf;
 
 use crate::dsl::arg::Arg;
-use crate::dsl::artifact::{Artifact, ArtifactType, OutputParam};
+use crate::dsl::artifact::{Artifact, ArtifactType};
+use crate::dsl::output_param::OutputParam;
 use crate::dsl::param::{Param, ParamType};
 use crate::ir::pipeline_id::PipelineId;
 use crate::ir::value::OutputRef;
@@ -177,17 +178,17 @@ impl Io<'_> {
         (path, Artifact::new(self.output_ref(name)))
     }
 
-    /// Declares output parameter `name`, read from a file the step writes.
-    pub fn output_param(&mut self, name: &str) -> (PathBuf, OutputParam) {
+    /// Declares output parameter `name` holding a `T` (text for untyped
+    /// outputs: `OutputParam<String>`), read from a file the step writes;
+    /// returns the file's path and the handle later steps read.
+    pub fn output_param<T>(&mut self, name: &str) -> (PathBuf, OutputParam<T>) {
         self.node.output_params.push(OutputParamDecl {
             name: name.to_owned(),
             path: format!("{OUTPUTS_ROOT}/{name}.param"),
         });
         (
             PathBuf::from(Piece::OutputParam(name.to_owned()).token()),
-            OutputParam {
-                source: self.output_ref(name),
-            },
+            OutputParam::new(self.output_ref(name)),
         )
     }
 

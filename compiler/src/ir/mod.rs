@@ -18,6 +18,7 @@ pub(crate) mod piece;
 pub(crate) mod pipeline_id;
 pub(crate) mod resources;
 pub(crate) mod retry;
+pub(crate) mod step_host;
 pub(crate) mod toleration;
 pub(crate) mod validate;
 pub(crate) mod value;
@@ -30,6 +31,7 @@ pub use lifecycle::{ConcurrencyPolicy, EnvSource, Memoize, PodGc, Schedule, Ttl}
 pub use piece::{BadToken, Piece, Pieces, TOKEN_END, TOKEN_START};
 pub use resources::{NVIDIA_GPU, Resources};
 pub use retry::{Attempt, Backoff, Retry, RetryPolicy, go_duration};
+pub use step_host::StepHost;
 pub use toleration::{TaintEffect, Toleration};
 pub use value::{Kind, OutputParamValue, ParamRefValue, Value, item_text};
 pub use volume::{Mount, Volume, VolumeSource};
@@ -357,6 +359,8 @@ pub struct PipelineData {
     pub step_program: Vec<String>,
     /// `step_program` was set by the pipeline itself.
     pub step_program_set: bool,
+    /// The steps each known step program runs (declared by the app).
+    pub step_hosts: Vec<StepHost>,
 }
 
 impl PipelineData {

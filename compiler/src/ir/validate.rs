@@ -30,6 +30,7 @@ pub(crate) fn validate(d: &PipelineData, target: &Target) -> Vec<Diagnostic> {
         }
     }
     v.cycles();
+    v.out.extend(crate::ir::step_host::unhosted(d));
     v.images(target.image());
     if let Target::Argo(o) = target {
         v.schedule(o);

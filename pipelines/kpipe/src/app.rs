@@ -29,6 +29,9 @@ pub struct App {
     pub(crate) version: Option<String>,
     pub(crate) registry: Registry,
     pub(crate) steps: Steps,
+    /// Step programs of their own (binaries beside the app) and the steps
+    /// each runs.
+    pub(crate) external_steps: Vec<(Vec<String>, Vec<String>)>,
     pub(crate) namespace: String,
     pub(crate) scaffold: bool,
 }
@@ -42,6 +45,7 @@ impl App {
             version: None,
             registry: Registry::default(),
             steps: Steps::new(),
+            external_steps: Vec::new(),
             namespace: "kubeflow".to_owned(),
             scaffold: false,
         }
@@ -86,6 +90,25 @@ impl App {
     /// The steps `APP step …` runs.
     pub fn steps(mut self, steps: Steps) -> Self {
         self.steps = steps;
+        self
+    }
+
+    /// Declares the steps another step program runs: a binary of its own
+    /// (such as kubernetes-analysis's `kpipe-step`) that a pipeline names
+    /// with [`Pipeline::step_program`](crate::Pipeline::step_program). Like
+    /// the app's own [`App::steps`], they are checked: a pipeline whose
+    /// typed steps run `program` does not compile (nor `submit`, nor `run`)
+    /// when it adds a step that is not among `steps`. Pipelines whose step
+    /// program the app does not know are not checked.
+    pub fn external_steps<P: Into<String>, S: Into<String>>(
+        mut self,
+        program: impl IntoIterator<Item = P>,
+        steps: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.external_steps.push((
+            program.into_iter().map(Into::into).collect(),
+            steps.into_iter().map(Into::into).collect(),
+        ));
         self
     }
 
@@ -146,10 +169,16 @@ impl App {
     }
 
     /// Builds a registered pipeline, its typed steps pointed at this app's
-    /// step runner (unless the pipeline set its own).
+    /// step runner (unless the pipeline set its own), and the steps each
+    /// known step program runs declared, so validation refuses a step
+    /// nobody registered ([`Pipeline::hosted_steps`](crate::Pipeline::hosted_steps)).
     pub(crate) fn build(&self, entry: &Entry) -> crate::Pipeline {
         let p = entry.build();
         p.default_step_program([self.name, "step"]);
+        p.hosted_steps([self.name, "step"], self.steps.names());
+        for (program, steps) in &self.external_steps {
+            p.hosted_steps(program.clone(), steps.clone());
+        }
         p
     }
 }

@@ -3,14 +3,12 @@
 //! A pipeline is a Rust function that builds a graph of typed steps. kpipe
 //! compiles it to Argo Workflow YAML (what Kubeflow Pipelines v1 runs), runs
 //! it on your machine, submits it to a cluster and turns it into Prow jobs —
-//! all from one binary that you write in a few lines:
-//!
-//! The parameter's type and the argument's agree (`Param<i64>` gives an
-//! `Arg<i64>`; an `Arg<u32>` field would not compile):
+//! all from one binary that you write in a few lines. A step is one
+//! function; `#[kpipe::step]` makes its command line, its place in a
+//! pipeline and its registration from the signature:
 //!
 //! ```no_run
-//! use kpipe::{App, Artifact, ArtifactType, Io, Param, Pipeline, Step, Steps};
-//! use std::path::PathBuf;
+//! use kpipe::{App, ArtifactType, Context, Input, Output, Pipeline, Steps};
 //!
 //! /// A CSV file.
 //! pub enum Csv {}
@@ -19,45 +17,20 @@
 //! }
 //!
 //! /// Generate `rows` rows of data.
-//! #[derive(clap::Args, kpipe::ToArgs, Clone, Debug, PartialEq)]
-//! #[kpipe(step = "prepare")]
-//! pub struct PrepareArgs {
-//!     /// Rows to generate.
-//!     #[arg(long)]
-//!     pub rows: kpipe::Arg<i64>,
-//!     /// Where to write them.
-//!     #[arg(long)]
-//!     #[kpipe(output)]
-//!     pub out: PathBuf,
+//! ///
+//! /// - `rows`: how many rows
+//! /// - `data`: where to write them
+//! #[kpipe::step]
+//! fn prepare(rows: i64, data: Output<Csv>, ctx: &mut Context) -> anyhow::Result<()> {
+//!     data.write((0..rows).map(|i| format!("{i},{}\n", i * i)).collect::<String>())?;
+//!     ctx.info(format_args!("wrote {rows} rows"));
+//!     Ok(())
 //! }
 //!
-//! /// The `prepare` step in a pipeline: its inputs are its fields.
-//! pub struct Prepare<'a> {
-//!     pub rows: &'a Param<i64>,
-//! }
-//!
-//! /// What `prepare` produces.
-//! pub struct PrepareOutputs {
-//!     pub data: Artifact<Csv>,
-//! }
-//!
-//! impl Step for Prepare<'_> {
-//!     type Args = PrepareArgs;
-//!     type Outputs = PrepareOutputs;
-//!     fn name(&self) -> String {
-//!         "prepare".into()
-//!     }
-//!     fn wire(self, io: &mut Io<'_>) -> (PrepareArgs, PrepareOutputs) {
-//!         let (out, data) = io.output::<Csv>("data");
-//!         (PrepareArgs { rows: io.arg(self.rows), out }, PrepareOutputs { data })
-//!     }
-//! }
-//!
-//! /// What `demo step prepare …` does inside its container.
-//! fn prepare(args: PrepareArgs, ctx: &mut kpipe::Context) -> anyhow::Result<()> {
-//!     let rows: String = (0..*args.rows.get()).map(|i| format!("{i},{}\n", i * i)).collect();
-//!     std::fs::write(&args.out, rows)?;
-//!     ctx.info(format_args!("wrote {} rows", args.rows));
+//! /// Count the rows `prepare` wrote.
+//! #[kpipe::step]
+//! fn count(data: Input<Csv>, ctx: &mut Context) -> anyhow::Result<()> {
+//!     ctx.info(format_args!("{} rows", data.read_to_string()?.lines().count()));
 //!     Ok(())
 //! }
 //!
@@ -65,17 +38,46 @@
 //!     let p = Pipeline::new("demo");
 //!     p.image("ghcr.io/me/demo:0.1.0");
 //!     let rows = p.int_param("rows", 100);
-//!     p.add(Prepare { rows: &rows });
+//!     // `rows` takes an `i64`, a `&Param<i64>` or a step's `i64` output.
+//!     let prepared = p.add(Prepare { rows: &rows });
+//!     // `data` takes an `&Artifact<Csv>`: another type does not compile.
+//!     p.add(Count { data: &prepared.out.data });
 //!     p
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
 //!     App::new("demo")
 //!         .pipeline("demo", "generate a data set", pipeline)
-//!         .steps(Steps::new().step(prepare))
+//!         .steps(Steps::new().step(prepare).step(count))
 //!         .main()
 //! }
 //! ```
+//!
+//! From `prepare`, the macro makes:
+//!
+//! - `PrepareArgs`, its command line: a clap struct with `--rows` and
+//!   `--data` (the doc comment's list is their `--help`), which the
+//!   compiler renders into the container's arguments (`#[derive(ToArgs)]`)
+//!   and the step binary parses, so the two cannot drift;
+//! - `Prepare`, the step a pipeline adds: one field per input (a value —
+//!   literal, [`Param`], a step's [`OutputParam`] or a loop's [`Item`] of
+//!   the parameter's type — or an [`Artifact<T>`] for an [`Input<T>`]);
+//! - `PrepareOutputs`, its outputs: an [`Artifact<T>`] per [`Output<T>`]
+//!   and an [`OutputParam<T>`] per [`ParamWriter<T>`] (typed output
+//!   parameters: numbers, booleans, text, `Vec`s as JSON, which a loop
+//!   runs over with [`Task::with_param`] and [`OutputParam::item`]);
+//! - `prepare(args: PrepareArgs, ctx)`, what [`Steps::step`] registers.
+//!
+//! Its parameters: values ([`ArgValue`]: integers, floats, `bool`,
+//! `String`, `PathBuf`, `Option`s and `Vec`s of them), [`Input<T>`] and
+//! [`Output<T>`] artifacts, [`ParamWriter<T>`] output parameters, KFP's
+//! [`Metrics`] and [`UiMetadata`] files, and `&mut` [`Context`]
+//! (optional); it returns `anyhow::Result<()>`. A step the function form
+//! cannot say (its own command or image) implements [`Step`] itself, with
+//! a clap struct deriving [`ToArgs`] (see `kpipe_step_contract` in this
+//! repository). A pipeline whose typed step is not registered with the
+//! app's [`Steps`] does not compile: `compile`, `run`, `submit` and
+//! `assert_pipelines!` name the step and the line that added it.
 //!
 //! That binary is the whole tool: `demo compile`, `demo lint FILE`,
 //! `demo graph`, `demo run --local`, `demo submit`, `demo prow`, and — inside
@@ -85,10 +87,15 @@
 //!
 //! ## Design
 //!
-//! - **One definition per step.** The clap struct a step's binary parses is
-//!   the struct the compiler renders into the container's arguments
-//!   (`#[derive(ToArgs)]`), so the two cannot drift; [`StepArgs`] names the
-//!   step and its outputs for the runtime.
+//! - **One definition per step.** A step is a function (`#[kpipe::step]`);
+//!   the clap struct its binary parses is the struct the compiler renders
+//!   into the container's arguments (`#[derive(ToArgs)]`, which the macro
+//!   uses too), so the two cannot drift; [`StepArgs`] names the step and
+//!   its outputs for the runtime.
+//! - **Nothing unregistered reaches a cluster.** An [`App`] declares the
+//!   steps its step runner hosts (its [`Steps`], and those of step programs
+//!   of their own: [`App::external_steps`]); validation refuses a pipeline
+//!   that adds any other, at the line that added it.
 //! - **Typed edges.** Outputs are [`Artifact<T>`]; an input asks for a
 //!   specific `T`, so wiring a model into a data-set input does not compile.
 //! - **The CLI is a library.** [`App`] is the command line for whatever
@@ -98,7 +105,7 @@
 //!   container (`kpipe-runtime`: [`Steps`], [`Context`], [`StepArgs`],
 //!   [`fsutil`]) is not what runs on a laptop (this crate: the command line,
 //!   local runs and their report, submission, Prow jobs). A step binary can
-//!   depend on it alone; here it is re-exported as [`step`]. The app side's
+//!   depend on it alone; here it is re-exported as [`step`](mod@step). The app side's
 //!   internals (report, submit, prow) are private: [`App`] is their API.
 //! - **Light by default for compile-only use.** The `submit` feature
 //!   (default) brings kube, reqwest, rustls and tokio; without it nothing of
@@ -138,20 +145,26 @@ pub use kpipe_runtime::__private;
 /// TLS: rustls on ring as the process's crypto provider (feature `tls`).
 #[cfg(feature = "tls")]
 pub use kpipe_runtime::tls;
-pub use kpipe_runtime::{Context, StepArgs, Steps, fsutil};
+pub use kpipe_runtime::{
+    Context, Input, Metrics, Output, ParamWriter, StepArgs, Steps, UiMetadata, fsutil,
+};
 
 /// The compiler: the DSL, the graph, the Argo model, lint checks.
 pub use kpipe_compiler as compiler;
 pub use kpipe_compiler::{
-    Arg, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CmpOp, CompileError,
-    CompileOptions, Compiled, ConcurrencyPolicy, Cond, ContainerOutputs, ContainerStep, Diagnostic,
-    DiagnosticKind, Diagnostics, GraphFormat, INPUTS_ROOT, Io, KFP_ARTIFACT,
-    KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS, KFP_METRICS_TYPE, KFP_MODEL,
-    KFP_UI_METADATA, KfpFeature, KfpOptions, Kind, Location, Memoize, NVIDIA_GPU, OUTPUTS_ROOT,
-    Operand, OutputKind, OutputParam, OutputParamValue, Param, ParamRefValue, ParamType, Pipeline,
-    PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM, Schedule, Severity, Step, TaintEffect,
-    Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl, Value, Volume,
+    Arg, ArgValue, ArgoVersion, ArgsWriter, Artifact, ArtifactType, Backoff, CmpOp, Collected,
+    CompileError, CompileOptions, Compiled, ConcurrencyPolicy, Cond, ContainerOutputs,
+    ContainerStep, Diagnostic, DiagnosticKind, Diagnostics, GraphFormat, INPUTS_ROOT, IntoArg, Io,
+    Item, KFP_ARTIFACT, KFP_CLASSIFICATION_METRICS_TYPE, KFP_DATASET, KFP_METRICS,
+    KFP_METRICS_TYPE, KFP_MODEL, KFP_UI_METADATA, KfpFeature, KfpOptions, Kind, Location, Memoize,
+    NVIDIA_GPU, OUTPUTS_ROOT, Operand, OutputKind, OutputParam, OutputParamValue, Param,
+    ParamRefValue, ParamType, Pipeline, PodGc, Resources, Retry, RetryPolicy, STEP_PROGRAM,
+    Schedule, Severity, Step, TaintEffect, Target, Task, TaskLinkHandle, ToArgs, Toleration, Ttl,
+    Value, Volume,
 };
 pub use kpipe_compiler::{GraphLayout, NodeStyle, SVG_CSS, SvgStyle, TaskState};
 /// `#[derive(ToArgs)]`: see [`ToArgs`] and the `kpipe-derive` crate.
 pub use kpipe_derive::ToArgs;
+/// `#[kpipe::step]`: a step defined by one function (see the crate
+/// documentation and the `kpipe-derive` crate).
+pub use kpipe_derive::step;

@@ -18,6 +18,14 @@ pub fn app() -> kpipe::App {
         .version(env!("CARGO_PKG_VERSION"))
         .with_scaffold()
         .entry(kubernetes_analysis::entry())
+        // kubernetes-analysis's steps run `kpipe-step`, a binary of their
+        // own (the `kpipe` binary links none of their code).
+        .external_steps(
+            [kpipe::STEP_PROGRAM],
+            kpipe_step_contract::STEPS.iter().copied(),
+        )
+        // The examples' typed steps run this binary (`kpipe step …`).
+        .steps(kpipe_examples::steps())
         .default_pipeline(kubernetes_analysis::NAME);
     for example in kpipe_examples::all() {
         app = app.pipeline(example.name, example.summary, example.build);

@@ -163,7 +163,8 @@ fn compile_lists_pipelines_and_rejects_unknown_ones() {
             "retries",
             "gpu",
             "exit_handler",
-            "cron"
+            "cron",
+            "functions"
         ],
         "{list}"
     );
@@ -171,7 +172,7 @@ fn compile_lists_pipelines_and_rejects_unknown_ones() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains(
-            "unknown pipeline `nope`; known pipelines: kubernetes-analysis, hello, diamond, condition, loops, sweep, retries, gpu, exit_handler, cron"
+            "unknown pipeline `nope`; known pipelines: kubernetes-analysis, hello, diamond, condition, loops, sweep, retries, gpu, exit_handler, cron, functions"
         ),
         "{}",
         text(&out.stderr)

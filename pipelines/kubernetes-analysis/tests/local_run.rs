@@ -381,6 +381,19 @@ fn every_example_runs_locally_and_does_what_it_shows() {
         "{err}"
     );
 
+    // Steps as functions, run by the app's own binary: a typed list swept,
+    // each item's score collected as a `Vec<f64>`, a gate on the best.
+    let (out, err) = ok("functions", &[]);
+    assert!(row(&out, "score").contains("3 items"), "{out}");
+    assert!(err.contains("[best] best of 3 scores: "), "{err}");
+    assert!(row(&out, "deploy").contains(" ok "), "{out}");
+    assert!(
+        err.contains("[deploy] deploying the model that scored "),
+        "{err}"
+    );
+    let (out, _) = ok("functions", &["-p", "min-score=1.5"]);
+    assert!(row(&out, "deploy").contains("skipped"), "{out}");
+
     let (out, err) = ok("retries", &[]);
     assert!(row(&out, "fetch").contains("2 retries"), "{out}");
     assert!(err.contains("[fetch] retry 1/3 in 1.0s after:"), "{err}");

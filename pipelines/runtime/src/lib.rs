@@ -9,6 +9,11 @@
 //! format, the error chain printed once, and the exit code (0 done, 1 the
 //! step failed, 2 a usage error).
 //!
+//! A `#[kpipe::step]` function is registered the same way: the macro makes
+//! its arguments struct from its parameters, whose types are this crate's
+//! — [`Input`] and [`Output`] artifacts, [`ParamWriter`] output
+//! parameters, KFP's [`Metrics`] and [`UiMetadata`] files, [`Context`].
+//!
 //! ```no_run
 //! use kpipe_runtime::{Context, Steps};
 //!
@@ -44,9 +49,12 @@
 //! render themselves into the container's command line), on clap, anyhow
 //! and serde_json; with the `tls` feature, on rustls.
 
+mod artifact_path;
 mod context;
 pub mod fsutil;
 pub mod kfp;
+mod kfp_file;
+mod param_writer;
 mod steps;
 #[cfg(feature = "tls")]
 pub mod tls;
@@ -54,8 +62,11 @@ pub mod tls;
 #[doc(hidden)]
 pub mod __private;
 
+pub use artifact_path::{Input, Output};
 pub use context::{Context, LogFormat};
+pub use kfp_file::{Metrics, UiMetadata};
 /// What `#[derive(ToArgs)]` implements: a step's arguments as the
 /// container's command line.
 pub use kpipe_compiler::{ArgsWriter, ToArgs};
+pub use param_writer::ParamWriter;
 pub use steps::{StepArgs, Steps, exit_for, parse_args};

@@ -38,3 +38,25 @@ pub use steps::update_api::{
     GITHUB_API, REPO_STORE_DIR, UpdateApi, UpdateApiArgs, UpdateApiOutputs,
 };
 pub use steps::update_data::{UpdateData, UpdateDataArgs, UpdateDataOutputs};
+
+use kpipe::StepArgs;
+
+/// Every step `kpipe-step` runs (its subcommands), in its registration
+/// order: what the `kpipe` app declares for that program
+/// ([`App::external_steps`](kpipe::App::external_steps)), so a pipeline
+/// that adds a step `kpipe-step` does not run fails to compile instead of
+/// failing on the cluster. The step binary's own registration
+/// (`kpipe_steps::steps()`) is tested to be exactly this list.
+pub const STEPS: &[&str] = &[
+    CheckoutArgs::NAME,
+    UpdateApiArgs::NAME,
+    UpdateDataArgs::NAME,
+    AnalyzeArgs::NAME,
+    TrainArgs::NAME,
+    PredictArgs::NAME,
+    BuildImageArgs::NAME,
+    CommitChangesArgs::NAME,
+    RolloutArgs::NAME,
+    ServeArgs::NAME,
+    BotArgs::NAME,
+];

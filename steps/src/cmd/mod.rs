@@ -33,3 +33,13 @@ pub fn steps() -> Steps {
         .step(|args, _| crate::serve::run(args))
         .step(|args, _| crate::bot::run(args))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The `kpipe` app checks pipelines against the contract's list of what
+    /// `kpipe-step` runs; this binary must run exactly those.
+    #[test]
+    fn the_step_binary_runs_exactly_the_contracts_steps() {
+        assert_eq!(super::steps().names(), kpipe_step_contract::STEPS);
+    }
+}

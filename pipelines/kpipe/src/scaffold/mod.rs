@@ -234,6 +234,38 @@ pub(crate) fn kpipe_crate(root: &Path) -> anyhow::Result<PathBuf> {
 mod tests {
     use super::*;
 
+    /// The scaffold is what a new user copies: every function of its Rust
+    /// files is at most 15 lines, signature and closing brace included.
+    #[test]
+    fn the_templates_functions_are_short() {
+        for (file, text) in [
+            ("steps.rs", include_str!("template/steps.rs")),
+            ("pipeline.rs", include_str!("template/pipeline.rs")),
+            ("main.rs", include_str!("template/main.rs")),
+        ] {
+            let mut open: Option<(usize, String, usize)> = None;
+            for (n, line) in text.lines().enumerate() {
+                let indent = line.len() - line.trim_start().len();
+                let trimmed = line.trim_start();
+                if open.is_none() && (trimmed.starts_with("fn ") || trimmed.starts_with("pub fn "))
+                {
+                    open = Some((n, trimmed.to_owned(), indent));
+                } else if let Some((start, name, at)) = &open
+                    && indent == *at
+                    && trimmed == "}"
+                {
+                    let lines = n - start + 1;
+                    assert!(
+                        lines <= 15,
+                        "{file}:{}: `{name}` is {lines} lines",
+                        start + 1
+                    );
+                    open = None;
+                }
+            }
+        }
+    }
+
     #[test]
     fn names_are_checked() {
         for ok in ["demo", "fraud-scoring", "a1"] {
