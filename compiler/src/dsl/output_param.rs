@@ -46,55 +46,7 @@ impl<T> OutputParam<T> {
     }
 }
 
-impl<T: ParamType> OutputParam<T> {
-    /// Condition: the output equals `other` (a `T`, a `&Param<T>` or
-    /// another step's `&OutputParam<T>`).
-    pub fn eq(&self, other: impl Operand<T>) -> Cond {
-        Cond::compare(CmpOp::Eq, T::KIND, self, other.operand())
-    }
-
-    /// Condition: the output differs from `other`.
-    pub fn ne(&self, other: impl Operand<T>) -> Cond {
-        Cond::compare(CmpOp::Ne, T::KIND, self, other.operand())
-    }
-}
-
-/// Orderings of numeric outputs.
-macro_rules! ordered {
-    ($($t:ty),*) => {$(
-        impl OutputParam<$t> {
-            /// Condition: the output is greater than `other`.
-            pub fn gt(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Gt, <$t>::KIND, self, other.operand())
-            }
-            /// Condition: the output is at least `other`.
-            pub fn ge(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Ge, <$t>::KIND, self, other.operand())
-            }
-            /// Condition: the output is less than `other`.
-            pub fn lt(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Lt, <$t>::KIND, self, other.operand())
-            }
-            /// Condition: the output is at most `other`.
-            pub fn le(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Le, <$t>::KIND, self, other.operand())
-            }
-        }
-    )*};
-}
-ordered!(i64, f64);
-
-impl OutputParam<bool> {
-    /// Condition: the output is `true`.
-    pub fn is_true(&self) -> Cond {
-        self.eq(true)
-    }
-
-    /// Condition: the output is `false`.
-    pub fn is_false(&self) -> Cond {
-        self.eq(false)
-    }
-}
+typed_comparisons!(OutputParam, "output");
 
 impl<T: ParamType> Operand<T> for &OutputParam<T> {
     fn operand(self) -> Value {

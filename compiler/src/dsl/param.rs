@@ -58,43 +58,9 @@ impl<T: ParamType> Param<T> {
     pub fn name(&self) -> &str {
         &self.param.name
     }
-
-    /// Condition: the parameter equals `other` (a `T`, or another `T`
-    /// parameter).
-    pub fn eq(&self, other: impl Operand<T>) -> Cond {
-        Cond::compare(CmpOp::Eq, T::KIND, self, other.operand())
-    }
-
-    /// Condition: the parameter differs from `other`.
-    pub fn ne(&self, other: impl Operand<T>) -> Cond {
-        Cond::compare(CmpOp::Ne, T::KIND, self, other.operand())
-    }
 }
 
-/// Orderings of numeric parameters.
-macro_rules! ordered {
-    ($($t:ty),*) => {$(
-        impl Param<$t> {
-            /// Condition: the parameter is greater than `other`.
-            pub fn gt(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Gt, <$t>::KIND, self, other.operand())
-            }
-            /// Condition: the parameter is at least `other`.
-            pub fn ge(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Ge, <$t>::KIND, self, other.operand())
-            }
-            /// Condition: the parameter is less than `other`.
-            pub fn lt(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Lt, <$t>::KIND, self, other.operand())
-            }
-            /// Condition: the parameter is at most `other`.
-            pub fn le(&self, other: impl Operand<$t>) -> Cond {
-                Cond::compare(CmpOp::Le, <$t>::KIND, self, other.operand())
-            }
-        }
-    )*};
-}
-ordered!(i64, f64);
+typed_comparisons!(Param, "parameter");
 
 impl Param<String> {
     /// Condition: the parameter is the empty string.
@@ -105,18 +71,6 @@ impl Param<String> {
     /// Condition: the parameter is not the empty string.
     pub fn is_set(&self) -> Cond {
         self.ne("")
-    }
-}
-
-impl Param<bool> {
-    /// Condition: the parameter is `true`.
-    pub fn is_true(&self) -> Cond {
-        self.eq(true)
-    }
-
-    /// Condition: the parameter is `false`.
-    pub fn is_false(&self) -> Cond {
-        self.eq(false)
     }
 }
 
