@@ -47,7 +47,7 @@ fn json_text(json: &Json) -> String {
     }
 }
 
-macro_rules! integer_values {
+macro_rules! number_values {
     ($($t:ty => $what:literal),*) => {$(
         impl ArgValue for $t {
             fn to_text(&self) -> String {
@@ -67,35 +67,15 @@ macro_rules! integer_values {
         }
     )*};
 }
-integer_values!(
+number_values!(
     i64 => "an integer",
     i32 => "a 32-bit integer",
     u64 => "a non-negative integer",
     u32 => "a non-negative 32-bit integer",
-    usize => "a non-negative integer"
+    usize => "a non-negative integer",
+    f64 => "a number",
+    f32 => "a number"
 );
-
-macro_rules! float_values {
-    ($($t:ty),*) => {$(
-        impl ArgValue for $t {
-            fn to_text(&self) -> String {
-                self.to_string()
-            }
-            fn from_text(text: &str) -> Result<Self, String> {
-                text.trim()
-                    .parse()
-                    .map_err(|e| format!("expected a number, got `{text}` ({e})"))
-            }
-            fn to_json(&self) -> Json {
-                Json::from(*self)
-            }
-            fn from_json(json: &Json) -> Result<Self, String> {
-                Self::from_text(&json_text(json))
-            }
-        }
-    )*};
-}
-float_values!(f64, f32);
 
 impl ArgValue for bool {
     fn to_text(&self) -> String {

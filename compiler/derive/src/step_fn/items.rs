@@ -7,7 +7,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn, ReturnType, Visibility};
 
-use super::{Names, Param, Role, unraw};
+use super::{Names, Param, Role, camel, unraw};
 
 fn doc_attrs(lines: &[String]) -> Tokens {
     let lines = lines.iter().map(|l| {
@@ -69,15 +69,7 @@ pub(super) fn args_struct(
 /// The generic parameter of a value field: the field in CamelCase, unless
 /// a type of the signature is called that.
 fn generic(p: &Param, params: &[Param], names: &Names) -> Ident {
-    let camel: String = unraw(&p.ident)
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
+    let camel = camel(&unraw(&p.ident));
     let taken = |name: &str| {
         params.iter().any(|q| {
             q.ty.to_token_stream()

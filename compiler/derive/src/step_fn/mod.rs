@@ -195,15 +195,7 @@ fn names(ident: &Ident) -> syn::Result<Names> {
             ),
         ));
     }
-    let camel: String = name
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
+    let camel = camel(&name);
     Ok(Names {
         kebab,
         step: Ident::new(&camel, ident.span()),
@@ -211,6 +203,19 @@ fn names(ident: &Ident) -> syn::Result<Names> {
         outputs: format_ident!("{camel}Outputs", span = ident.span()),
         module: format_ident!("__kpipe_step_{name}"),
     })
+}
+
+/// `snake_case` as `CamelCase` (`fit_line` → `FitLine`).
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn unraw(ident: &Ident) -> String {
