@@ -1,68 +1,25 @@
 //! [`Input`] and [`Output`]: where a step function reads and writes its
 //! artifacts, typed like the pipeline's [`Artifact<T>`](kpipe_compiler::Artifact) edges.
 
-use std::convert::Infallible;
 use std::fmt;
-use std::marker::PhantomData;
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::Path;
 
 use anyhow::Context as _;
 
 macro_rules! artifact_path {
     ($(#[$doc:meta])* $name:ident, $role:literal) => {
-        $(#[$doc])*
-        pub struct $name<T> {
-            path: PathBuf,
-            kind: PhantomData<fn() -> T>,
-        }
-
-        impl<T> $name<T> {
-            /// The artifact at `path` (the runtime makes it from the
-            /// command line; tests of step functions can too).
-            pub fn new(path: impl Into<PathBuf>) -> Self {
-                Self {
-                    path: path.into(),
-                    kind: PhantomData,
-                }
-            }
-
-            /// Where the artifact is: a file or a directory, as its type says.
-            pub fn path(&self) -> &Path {
-                &self.path
-            }
-        }
+        typed_path!(
+            $(#[$doc])*
+            $name,
+            new: "The artifact at `path` (the runtime makes it from the command line; tests of step functions can too).",
+            path: "Where the artifact is: a file or a directory, as its type says."
+        );
 
         impl<T> Deref for $name<T> {
             type Target = Path;
             fn deref(&self) -> &Path {
                 &self.path
-            }
-        }
-
-        impl<T> AsRef<Path> for $name<T> {
-            fn as_ref(&self) -> &Path {
-                &self.path
-            }
-        }
-
-        impl<T> FromStr for $name<T> {
-            type Err = Infallible;
-            fn from_str(s: &str) -> Result<Self, Infallible> {
-                Ok(Self::new(s))
-            }
-        }
-
-        impl<T> Clone for $name<T> {
-            fn clone(&self) -> Self {
-                Self::new(self.path.clone())
-            }
-        }
-
-        impl<T> PartialEq for $name<T> {
-            fn eq(&self, other: &Self) -> bool {
-                self.path == other.path
             }
         }
 

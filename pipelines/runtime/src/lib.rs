@@ -49,6 +49,8 @@
 //! render themselves into the container's command line), on clap, anyhow
 //! and serde_json; with the `tls` feature, on rustls.
 
+#[macro_use]
+mod typed_path;
 mod artifact_path;
 mod context;
 pub mod fsutil;

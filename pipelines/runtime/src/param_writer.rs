@@ -1,23 +1,20 @@
 //! [`ParamWriter`]: how a step function writes a typed output parameter.
 
-use std::convert::Infallible;
 use std::fmt;
-use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use anyhow::Context as _;
 use kpipe_compiler::ArgValue;
 
-/// A typed output parameter of a `#[kpipe::step]` function: `count:
-/// ParamWriter<i64>` gives later steps an `OutputParam<i64>` they take as
-/// an `i64` input; a `ParamWriter<Vec<T>>`'s list is what a loop
-/// (`.with_param(..)`) runs over. The value is written as its
-/// [`ArgValue`] text, so it parses back as the same value.
-pub struct ParamWriter<T> {
-    path: PathBuf,
-    kind: PhantomData<fn() -> T>,
-}
+typed_path!(
+    /// A typed output parameter of a `#[kpipe::step]` function: `count:
+    /// ParamWriter<i64>` gives later steps an `OutputParam<i64>` they take as
+    /// an `i64` input; a `ParamWriter<Vec<T>>`'s list is what a loop
+    /// (`.with_param(..)`) runs over. The value is written as its
+    /// [`ArgValue`] text, so it parses back as the same value.
+    ParamWriter,
+    new: "The writer of the file at `path` (the runtime makes it from the command line; tests of step functions can too).",
+    path: "Where the value is written."
+);
 
 impl<T: ArgValue> ParamWriter<T> {
     /// Writes the value (once; a second write replaces the first).
@@ -25,47 +22,6 @@ impl<T: ArgValue> ParamWriter<T> {
         let text = value.into().to_text();
         crate::fsutil::write_bytes_atomic(&self.path, text.as_bytes())
             .with_context(|| format!("cannot write the output parameter {}", self.path.display()))
-    }
-}
-
-impl<T> ParamWriter<T> {
-    /// The writer of the file at `path` (the runtime makes it from the
-    /// command line; tests of step functions can too).
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            kind: PhantomData,
-        }
-    }
-
-    /// Where the value is written.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl<T> AsRef<Path> for ParamWriter<T> {
-    fn as_ref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl<T> FromStr for ParamWriter<T> {
-    type Err = Infallible;
-    fn from_str(s: &str) -> Result<Self, Infallible> {
-        Ok(Self::new(s))
-    }
-}
-
-impl<T> Clone for ParamWriter<T> {
-    fn clone(&self) -> Self {
-        Self::new(self.path.clone())
-    }
-}
-
-impl<T> PartialEq for ParamWriter<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.path == other.path
     }
 }
 
